@@ -1,0 +1,338 @@
+"""Async client of the Status API over an injected ``httpx.AsyncClient``.
+
+The client owns no connection pool: the composition root creates one ``httpx.AsyncClient`` per
+origin and hands it in (tests hand one wrapping ``httpx.ASGITransport`` or a loopback socket).
+The key is attached per request and only to the API's own origin; redirects are followed by hand,
+same-origin only, so the key never leaves the origin.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit
+
+import httpx
+
+from jobmonitor.api.errors import (
+    ApiError,
+    AuthError,
+    BadResponse,
+    ForbiddenError,
+    InsecureUrl,
+    InvalidJobId,
+    JobNotFound,
+    RateLimited,
+    ServerError,
+    Unreachable,
+    UnsafeRedirect,
+)
+from jobmonitor.api.ids import normalize_job_id
+from jobmonitor.api.models import JobSnapshot, RateLimitInfo
+
+DEFAULT_ROUTE = "/jobs/{job_id}"
+FALLBACK_ROUTE = "/status-api/{job_id}"
+MAX_BODY_BYTES = 1024 * 1024  # a status answer is a few hundred bytes; 1 MiB is generous
+MAX_REDIRECTS = 3
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, lower-cased, default ports dropped."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    if port is None or (scheme, port) in (("https", 443), ("http", 80)):
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def is_loopback_host(host: str | None) -> bool:
+    if not host:
+        return False
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url_security(url: str) -> None:
+    """Refuse anything but HTTPS, except plain HTTP to a loopback address."""
+    parts = urlsplit(url.strip())
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and is_loopback_host(parts.hostname):
+        return
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InsecureUrl(f"not an http(s) URL: {url!r}")
+    raise InsecureUrl(
+        f"refusing plain http:// to {parts.hostname}: the key is sent over HTTPS only "
+        "(http is allowed for loopback addresses)"
+    )
+
+
+def normalize_base_url(url: str) -> str:
+    """Trim a base URL and drop a trailing slash; validate its scheme and host."""
+    url = url.strip().rstrip("/")
+    check_url_security(url)
+    return url
+
+
+class StatusClient:
+    """Typed access to ``GET {base}/jobs/{job_id}`` (or the route the server actually has)."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        base_url: str,
+        *,
+        api_key: str | None = None,
+        route_template: str | None = None,
+        wall_clock: Callable[[], float] = time.time,
+        on_route_learned: Callable[[str], None] | None = None,
+    ) -> None:
+        self._http = http
+        self.base_url = normalize_base_url(base_url)
+        self.origin = origin_of(self.base_url)
+        self._api_key = api_key
+        self._wall_clock = wall_clock
+        self._on_route_learned = on_route_learned
+        if route_template is not None and "{job_id}" not in route_template:
+            raise ValueError("the route template must contain {job_id}")
+        # An explicit template is used as is; otherwise try the documented route, then the
+        # route every example uses, and remember whichever the server has.
+        self._routes: list[str] = (
+            [route_template] if route_template else [DEFAULT_ROUTE, FALLBACK_ROUTE]
+        )
+        self._route_fixed = route_template is not None
+
+    @property
+    def api_key(self) -> str | None:
+        return self._api_key
+
+    @api_key.setter
+    def api_key(self, key: str | None) -> None:
+        self._api_key = key.strip() if key else None
+
+    @property
+    def route_template(self) -> str:
+        """The route in use (the learned one after a fallback)."""
+        return self._routes[0]
+
+    def job_url(self, job_id: str, route: str | None = None) -> str:
+        path = (route or self.route_template).replace("{job_id}", quote(job_id, safe=""))
+        return self.base_url + (path if path.startswith("/") else "/" + path)
+
+    async def get_job(self, job_id: str) -> JobSnapshot:
+        """Fetch one job. Raises an ``ApiError`` subclass for every error answer and fault."""
+        try:
+            normalized = normalize_job_id(job_id)
+        except InvalidJobId as exc:
+            exc.job_id = job_id
+            raise
+        last_route_miss: BadResponse | None = None
+        for index, route in enumerate(list(self._routes)):
+            try:
+                snapshot = await self._get(normalized, self.job_url(normalized, route))
+            except _RouteMissing as miss:
+                last_route_miss = miss.error
+                if self._route_fixed:
+                    raise miss.error from None
+                continue
+            if index > 0:
+                self._learn_route(route)
+            return snapshot
+        assert last_route_miss is not None
+        raise last_route_miss
+
+    def _learn_route(self, route: str) -> None:
+        self._routes.remove(route)
+        self._routes.insert(0, route)
+        if self._on_route_learned is not None:
+            self._on_route_learned(route)
+
+    async def _get(self, job_id: str, url: str) -> JobSnapshot:
+        for _ in range(MAX_REDIRECTS + 1):
+            headers = {"accept": "application/json"}
+            if self._api_key and origin_of(url) == self.origin:
+                headers["x-api-key"] = self._api_key
+            try:
+                status, resp_headers, body = await self._fetch(url, headers)
+            except httpx.TimeoutException as exc:
+                raise Unreachable(f"timed out ({type(exc).__name__})", job_id=job_id) from None
+            except httpx.RemoteProtocolError as exc:
+                raise BadResponse(f"broken or truncated response: {exc}", job_id=job_id) from None
+            except httpx.TransportError as exc:
+                raise Unreachable(_describe_transport_error(exc), job_id=job_id) from None
+            except _BodyTooLarge:
+                raise BadResponse(
+                    f"response body larger than {MAX_BODY_BYTES} bytes; not parsed", job_id=job_id
+                ) from None
+            if status in (301, 302, 303, 307, 308):
+                location = resp_headers.get("location")
+                if not location:
+                    raise BadResponse(f"redirect {status} without a Location", http_status=status)
+                target = urljoin(url, location)
+                if origin_of(target) != self.origin:
+                    raise UnsafeRedirect(
+                        f"redirected to another origin ({origin_of(target)}); not followed, "
+                        "so the key stays with the API",
+                        http_status=status,
+                        job_id=job_id,
+                    )
+                url = target
+                continue
+            return self._interpret(job_id, status, resp_headers, body)
+        raise BadResponse("too many redirects", job_id=job_id)
+
+    async def _fetch(self, url: str, headers: dict[str, str]) -> tuple[int, httpx.Headers, bytes]:
+        request = self._http.build_request("GET", url, headers=headers)
+        response = await self._http.send(request, stream=True, follow_redirects=False)
+        try:
+            declared = response.headers.get("content-length")
+            if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+                raise _BodyTooLarge
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise _BodyTooLarge
+                chunks.append(chunk)
+            return response.status_code, response.headers, b"".join(chunks)
+        finally:
+            await response.aclose()
+
+    def _interpret(
+        self, job_id: str, status: int, headers: httpx.Headers, body: bytes
+    ) -> JobSnapshot:
+        data = _parse_json_object(body)
+        rate = RateLimitInfo.from_headers(headers, now=self._wall_clock(), body=data)
+        if status == 200:
+            if data is None:
+                raise BadResponse(
+                    _describe_garbage(headers, body), http_status=status, job_id=job_id
+                )
+            if "status" not in data:
+                raise BadResponse(
+                    "answer has no status field", http_status=status, job_id=job_id, body=data
+                )
+            return JobSnapshot.from_wire(
+                data, requested_id=job_id, http_status=status, rate_limit=rate
+            )
+        is_api_error = data is not None and "error" in data
+        if status == 404 and not is_api_error:
+            raise _RouteMissing(
+                BadResponse(
+                    f"the server has no route {urlsplit(self.job_url(job_id)).path!r} (404 that is "
+                    "not a Status API answer); check the base URL and route template",
+                    http_status=404,
+                    job_id=job_id,
+                    code="ROUTE_NOT_FOUND",
+                )
+            )
+        code, message = _error_fields(data)
+        kwargs: dict[str, Any] = {
+            "http_status": status,
+            "code": code,
+            "body": data if is_api_error else None,
+            "job_id": job_id,
+            "rate_limit": rate,
+        }
+        if status == 400:
+            raise InvalidJobId(message or "the server refused the job id", **kwargs)
+        if status == 401:
+            raise AuthError(message or "the API key was rejected", **kwargs)
+        if status == 403:
+            raise ForbiddenError(message or "this job belongs to another account", **kwargs)
+        if status == 404:
+            raise JobNotFound(message or "job not found or deleted", **kwargs)
+        if status == 429:
+            retry = rate.retry_after if rate is not None else None
+            raise RateLimited(message or "too many requests", retry_after=retry, **kwargs)
+        if 500 <= status <= 599:
+            if not is_api_error:
+                kwargs["code"] = f"HTTP_{status}"
+                message = _describe_garbage(headers, body, prefix=f"server error {status}")
+            raise ServerError(message or f"server error {status}", **kwargs)
+        if not is_api_error:
+            kwargs["code"] = f"HTTP_{status}"
+        raise BadResponse(message or f"unexpected HTTP status {status}", **kwargs)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class _RouteMissing(Exception):
+    def __init__(self, error: BadResponse) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _parse_json_object(body: bytes) -> dict[str, Any] | None:
+    if not body:
+        return None
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _error_fields(data: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
+    if data is None:
+        return None, None
+    error = data.get("error")
+    code: str | None = None
+    message: str | None = None
+    if isinstance(error, str):
+        code = error
+    elif isinstance(error, Mapping):  # tolerate {"error": {"code": ..., "message": ...}}
+        code = str(error.get("code")) if error.get("code") is not None else None
+        message = str(error.get("message")) if error.get("message") is not None else None
+    details = data.get("details")
+    if isinstance(details, Mapping) and details.get("message") is not None:
+        message = str(details["message"])
+    elif message is None and isinstance(data.get("message"), str):
+        message = data["message"]
+    return code, message
+
+
+def _describe_garbage(
+    headers: httpx.Headers, body: bytes, *, prefix: str = "not a JSON answer"
+) -> str:
+    ctype = headers.get("content-type", "no content type").split(";")[0]
+    if not body:
+        return f"{prefix} (empty body)"
+    snippet = body[:80].decode("utf-8", "replace").replace("\n", " ").strip()
+    return f"{prefix} ({ctype}, {len(body)} bytes: {snippet!r})"
+
+
+def _describe_transport_error(exc: httpx.TransportError) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        return f"cannot connect: {exc}" if str(exc) else "cannot connect"
+    if isinstance(exc, httpx.ReadError | httpx.WriteError):
+        return "connection dropped"
+    return f"network error: {type(exc).__name__}"
+
+
+__all__ = [
+    "DEFAULT_ROUTE",
+    "FALLBACK_ROUTE",
+    "MAX_BODY_BYTES",
+    "ApiError",
+    "StatusClient",
+    "check_url_security",
+    "is_loopback_host",
+    "normalize_base_url",
+    "origin_of",
+]

@@ -1,0 +1,80 @@
+"""Strict job-id validation and normalisation, and splitting pasted text into ids."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from jobmonitor.api.errors import InvalidJobId
+
+# ASCII only on purpose: \d and [0-9a-f] with re.ASCII never match other scripts' digits.
+_JOB_ID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII)
+# Separators people paste between ids: whitespace, commas, semicolons, pipes, quotes.
+_SPLIT_RE = re.compile(r"[\s,;|\"'`]+")
+
+
+def normalize_job_id(raw: str) -> str:
+    """Return the canonical (trimmed, brace-free, lower-case) form of a job id.
+
+    Raises InvalidJobId with a reason a person can act on; nothing is sent for a bad id.
+    """
+    text = raw.strip()
+    if text.startswith("{") and text.endswith("}"):
+        text = text[1:-1].strip()
+    if not text:
+        raise InvalidJobId("job id is empty", job_id=raw)
+    lowered = text.lower()
+    if not lowered.isascii():
+        raise InvalidJobId("job id contains non-ASCII characters", job_id=raw)
+    if _JOB_ID_RE.fullmatch(lowered) is None:
+        if len(lowered.replace("-", "")) != 32:
+            reason = "job id must be 32 hex digits in 8-4-4-4-12 groups"
+        elif any(c not in "0123456789abcdef-" for c in lowered):
+            reason = "job id may contain only hex digits 0-9, a-f and hyphens"
+        else:
+            reason = "hyphens must separate groups of 8-4-4-4-12 hex digits"
+        raise InvalidJobId(f"{reason} (got {text[:60]!r})", job_id=raw)
+    return lowered
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedId:
+    """A token from pasted text that is not a job id, and why."""
+
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedIds:
+    """The outcome of splitting pasted text: valid ids in order, duplicates dropped."""
+
+    ids: tuple[str, ...]
+    rejected: tuple[RejectedId, ...]
+    duplicates: int
+
+
+def parse_job_ids(text: str, *, known: frozenset[str] | set[str] = frozenset()) -> ParsedIds:
+    """Split text pasted from a spreadsheet, a log or a list into normalised job ids.
+
+    Tokens are separated by whitespace, commas, semicolons, pipes or quotes; braces around an id
+    are accepted. Ids already in ``known`` or repeated in the text count as duplicates.
+    """
+    ids: list[str] = []
+    seen: set[str] = set()
+    rejected: list[RejectedId] = []
+    duplicates = 0
+    for token in _SPLIT_RE.split(text):
+        if not token:
+            continue
+        try:
+            job_id = normalize_job_id(token)
+        except InvalidJobId as exc:
+            rejected.append(RejectedId(token, exc.reason))
+            continue
+        if job_id in seen or job_id in known:
+            duplicates += 1
+            continue
+        seen.add(job_id)
+        ids.append(job_id)
+    return ParsedIds(tuple(ids), tuple(rejected), duplicates)
