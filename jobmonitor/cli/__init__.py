@@ -1,0 +1,55 @@
+"""Command line: ``status``, ``watch``, ``download``, ``auth``, ``sim`` over the same core, no widgets.
+
+Each subcommand lives in its own module with ``register(subparsers)`` setting ``func`` (returning
+the exit code). Exit codes: 0 ok, 1 an API error or a job that did not succeed, 2 usage, key or
+configuration errors, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from jobmonitor import __version__
+from jobmonitor.cli.common import EXIT_INTERRUPTED, EXIT_USAGE, CliError
+
+SUBCOMMANDS = ("status", "watch", "download", "auth", "sim")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jobmonitor",
+        description="Watch asynchronous jobs of the apidatatools Status API. "
+        "Without a subcommand, opens the desktop app (jobmonitor [--demo] [JOB_ID...]).",
+    )
+    parser.add_argument("--version", action="version", version=f"jobmonitor {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(f"jobmonitor.cli.{name}_cmd")
+        except ModuleNotFoundError as exc:  # a subcommand not built into this tree
+            if exc.name != f"jobmonitor.cli.{name}_cmd":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def run_cli(argv: list[str]) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+    if getattr(args, "func", None) is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except CliError as exc:
+        print(f"jobmonitor: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("jobmonitor: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

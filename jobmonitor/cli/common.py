@@ -1,0 +1,90 @@
+"""Helpers shared by the subcommands: exit codes, base URL and key resolution, the HTTP client."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+import httpx
+
+from jobmonitor import DEFAULT_BASE_URL
+from jobmonitor.api.client import normalize_base_url, origin_of
+from jobmonitor.api.errors import InsecureUrl
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+ENV_KEY = "JOBMONITOR_API_KEY"
+ENV_BASE_URL = "JOBMONITOR_BASE_URL"
+
+
+class CliError(Exception):
+    """A problem to tell the user in one line, with the exit code to leave with."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def add_base_url_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help=f"API base URL (default: ${ENV_BASE_URL}, else the saved setting, else {DEFAULT_BASE_URL})",
+    )
+
+
+def resolve_base_url(args: argparse.Namespace) -> str:
+    """``--base-url``, else ``$JOBMONITOR_BASE_URL``, else the saved setting, else the default."""
+    url = getattr(args, "base_url", None) or os.environ.get(ENV_BASE_URL)
+    if not url:
+        from jobmonitor.core.settings import Settings
+
+        url = Settings().base_url
+    try:
+        return normalize_base_url(url or DEFAULT_BASE_URL)
+    except InsecureUrl as exc:
+        raise CliError(exc.message) from None
+
+
+def saved_route_template(base_url: str) -> str | None:
+    from jobmonitor.core.settings import Settings
+
+    return Settings().route_template(base_url)
+
+
+def remember_route_template(base_url: str, template: str) -> None:
+    from jobmonitor.core.settings import Settings
+
+    settings = Settings()
+    settings.set_route_template(base_url, template)
+    settings.sync()
+
+
+def resolve_api_key(base_url: str, *, required: bool = True) -> str | None:
+    """``$JOBMONITOR_API_KEY``, else the OS keyring entry for the API origin."""
+    from jobmonitor.core.credentials import CredentialStore
+
+    lookup = CredentialStore().get_sync(origin_of(base_url))
+    if lookup.key:
+        return lookup.key
+    if required:
+        raise CliError(lookup.message)
+    return None
+
+
+def make_http_client(*, timeout: float = 20.0) -> httpx.AsyncClient:
+    """One client per command run; redirects are followed by the API client itself, same-origin only."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout, connect=10.0),
+        follow_redirects=False,
+        headers={"user-agent": f"jobmonitor/{_version()}"},
+    )
+
+
+def _version() -> str:
+    from jobmonitor import __version__
+
+    return __version__

@@ -1,0 +1,132 @@
+"""``jobmonitor status JOB_ID``: one request, a readable summary or the API's JSON."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from jobmonitor.api.client import StatusClient
+from jobmonitor.api.errors import ApiError, InvalidJobId
+from jobmonitor.api.ids import normalize_job_id
+from jobmonitor.api.models import JobSnapshot
+from jobmonitor.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    CliError,
+    add_base_url_argument,
+    make_http_client,
+    remember_route_template,
+    resolve_api_key,
+    resolve_base_url,
+    saved_route_template,
+)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "status",
+        help="ask the API once about one job",
+        description="Ask the Status API once about one job. Exit 0 when the API answered about the "
+        "job (any state), 1 on an API error, 2 on a malformed id or a usage/key error.",
+    )
+    parser.add_argument("job_id", metavar="JOB_ID")
+    add_base_url_argument(parser)
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the API's answer (or error body) as one JSON object",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        job_id = normalize_job_id(args.job_id)
+    except InvalidJobId as exc:
+        raise CliError(f"invalid job id: {exc.reason}", EXIT_USAGE) from None
+    base_url = resolve_base_url(args)
+    key = resolve_api_key(base_url)
+    return asyncio.run(_status(job_id, base_url, key, as_json=args.json))
+
+
+async def _status(job_id: str, base_url: str, key: str | None, *, as_json: bool) -> int:
+    async with make_http_client() as http:
+        client = StatusClient(
+            http,
+            base_url,
+            api_key=key,
+            route_template=saved_route_template(base_url),
+            on_route_learned=lambda route: remember_route_template(base_url, route),
+        )
+        try:
+            snapshot = await client.get_job(job_id)
+        except ApiError as exc:
+            if as_json:
+                print(json.dumps(exc.error_body(), ensure_ascii=False))
+            else:
+                print(f"error: {describe_error(exc)}", file=sys.stderr)
+            return EXIT_FAILED
+    if as_json:
+        print(json.dumps(snapshot.raw_dict(), ensure_ascii=False))
+    else:
+        print(format_snapshot(snapshot))
+    return EXIT_OK
+
+
+def describe_error(exc: ApiError) -> str:
+    """One line for people; never includes the key (the client never puts it in messages)."""
+    hints = {
+        "UNAUTHORIZED": " (check the key: jobmonitor auth status)",
+        "FORBIDDEN": " (the job belongs to another account)",
+        "RATE_LIMITED": " (wait a minute and try again)",
+    }
+    return f"{exc}{hints.get(exc.code, '')}"
+
+
+def _when(epoch: float | None) -> str:
+    if epoch is None:
+        return "-"
+    moment = datetime.fromtimestamp(epoch, UTC)
+    local = moment.astimezone()
+    return f"{local:%Y-%m-%d %H:%M:%S %Z} ({moment:%H:%M:%S} UTC)"
+
+
+def format_snapshot(snapshot: JobSnapshot) -> str:
+    rows: list[tuple[str, Any]] = [
+        ("job", snapshot.job_id),
+        ("status", snapshot.raw_status or snapshot.status.value),
+        ("created", _when(snapshot.created_at)),
+        ("updated", _when(snapshot.updated_at)),
+    ]
+    if snapshot.message:
+        rows.append(("message", snapshot.message))
+    if not snapshot.terminal and snapshot.retry_after is not None:
+        rows.append(("retry after", f"{snapshot.retry_after:g} s"))
+    if snapshot.error is not None:
+        err = snapshot.error
+        rows.append(("error", f"{err.code}: {err.message}"))
+        if err.line is not None:
+            rows.append(("line", err.line))
+        if err.column is not None:
+            rows.append(("column", err.column))
+        for key, value in err.extra_details.items():
+            rows.append((str(key), json.dumps(value, ensure_ascii=False)))
+    if snapshot.result is not None:
+        res = snapshot.result
+        if res.file:
+            rows.append(("file", res.file))
+        if res.request_id:
+            rows.append(("request", res.request_id))
+        for key, value in res.extra.items():
+            rows.append((str(key), json.dumps(value, ensure_ascii=False)))
+    width = max(len(label) for label, _ in rows)
+    lines = [f"{label + ':':<{width + 1}} {value}" for label, value in rows]
+    if snapshot.result is not None and snapshot.result.preview:
+        lines.append("preview:")
+        lines.extend("  " + line for line in snapshot.result.preview.splitlines()[:20])
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Orchestration: watch-list store, poll scheduler, downloads, credentials, settings (QtCore at most)."""

@@ -1,0 +1,114 @@
+"""User settings through QSettings (no secrets ever: the key lives in the keyring only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+from jobmonitor import APP_ID, DEFAULT_BASE_URL
+from jobmonitor.core.paths import default_download_dir
+
+DEFAULT_RATE_LIMIT = (
+    60  # requests per minute when the user has set nothing and the server says nothing
+)
+
+
+def _as_bool(value: object, default: bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(value, int):
+        return value != 0
+    return default
+
+
+def _as_int(value: object, default: int) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return default
+
+
+class Settings:
+    """Typed access to the app's QSettings. Demo mode uses a file of its own."""
+
+    def __init__(self, *, demo: bool = False, qsettings: QSettings | None = None) -> None:
+        if qsettings is None:
+            # Native format, user scope: ~/.config/<org>/<app>.conf on Linux (honours
+            # XDG_CONFIG_HOME), the registry on Windows, a plist on macOS.
+            qsettings = QSettings(
+                QSettings.Format.NativeFormat,
+                QSettings.Scope.UserScope,
+                "apidatatools",
+                APP_ID + (".demo" if demo else ""),
+            )
+        self._q = qsettings
+
+    @property
+    def qsettings(self) -> QSettings:
+        return self._q
+
+    def sync(self) -> None:
+        self._q.sync()
+
+    @property
+    def base_url(self) -> str:
+        value = self._q.value("api/base_url", DEFAULT_BASE_URL)
+        return str(value) if value else DEFAULT_BASE_URL
+
+    @base_url.setter
+    def base_url(self, url: str) -> None:
+        self._q.setValue("api/base_url", url.strip().rstrip("/"))
+
+    def route_template(self, base_url: str) -> str | None:
+        """The route learned (or set) for this base URL, if any."""
+        value = self._q.value(f"routes/{_key(base_url)}")
+        return str(value) if value else None
+
+    def set_route_template(self, base_url: str, template: str | None) -> None:
+        if template:
+            self._q.setValue(f"routes/{_key(base_url)}", template)
+        else:
+            self._q.remove(f"routes/{_key(base_url)}")
+
+    @property
+    def rate_limit(self) -> int | None:
+        """Requests per minute the user set; None means unknown (learned from the server)."""
+        value = _as_int(self._q.value("api/rate_limit", 0), 0)
+        return value if value > 0 else None
+
+    @rate_limit.setter
+    def rate_limit(self, value: int | None) -> None:
+        self._q.setValue("api/rate_limit", int(value or 0))
+
+    @property
+    def download_dir(self) -> Path:
+        value = self._q.value("downloads/folder")
+        return Path(str(value)) if value else default_download_dir()
+
+    @download_dir.setter
+    def download_dir(self, path: Path) -> None:
+        self._q.setValue("downloads/folder", str(path))
+
+    @property
+    def notify_success(self) -> bool:
+        return _as_bool(self._q.value("notifications/success", True), True)
+
+    @notify_success.setter
+    def notify_success(self, on: bool) -> None:
+        self._q.setValue("notifications/success", on)
+
+    @property
+    def notify_failure(self) -> bool:
+        return _as_bool(self._q.value("notifications/failure", True), True)
+
+    @notify_failure.setter
+    def notify_failure(self, on: bool) -> None:
+        self._q.setValue("notifications/failure", on)
+
+
+def _key(base_url: str) -> str:
+    # QSettings treats '/' as a group separator; keep the URL as one key.
+    return base_url.strip().rstrip("/").replace("/", "|")
