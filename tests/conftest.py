@@ -1,0 +1,33 @@
+"""Test isolation: headless Qt, and every user directory pointed at a temporary folder."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Never read or write the user's real config, data, cache or keyring-adjacent settings: a session-wide
+# sandbox is installed before any app module is imported; each test gets fresh folders below.
+_SANDBOX = Path(tempfile.mkdtemp(prefix="jobmonitor-tests-"))
+for _name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+    os.environ[_name] = str(_SANDBOX / _name.lower())
+os.environ.pop("JOBMONITOR_API_KEY", None)
+os.environ.pop("JOBMONITOR_BASE_URL", None)
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Fresh XDG homes per test, so no test sees another's settings or database."""
+    home = tmp_path / "home"
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        path = home / name.lower()
+        path.mkdir(parents=True)
+        monkeypatch.setenv(name, str(path))
+    monkeypatch.setenv("XDG_DOWNLOAD_DIR", str(home / "downloads"))
+    monkeypatch.delenv("JOBMONITOR_API_KEY", raising=False)
+    monkeypatch.delenv("JOBMONITOR_BASE_URL", raising=False)
+    yield home
