@@ -1,0 +1,300 @@
+"""The watch list on disk: one SQLite file (WAL) holding watched jobs and their status history."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jobmonitor.core.state import JobState
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id        TEXT PRIMARY KEY,
+    position      INTEGER NOT NULL,
+    label         TEXT NOT NULL DEFAULT '',
+    added_at      REAL NOT NULL,
+    state         TEXT NOT NULL,
+    snapshot      TEXT,
+    error_body    TEXT,
+    error_code    TEXT,
+    http_status   INTEGER,
+    last_checked  REAL,
+    created_at    REAL,
+    updated_at    REAL
+);
+CREATE TABLE IF NOT EXISTS history (
+    job_id  TEXT NOT NULL,
+    state   TEXT NOT NULL,
+    at      REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS history_job ON history(job_id, at);
+"""
+
+_JOB_COLUMNS = (
+    "job_id, position, label, added_at, state, snapshot, error_body, error_code, "
+    "http_status, last_checked, created_at, updated_at"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One status transition of a watched job (``at`` is wall-clock epoch seconds)."""
+
+    state: JobState
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class WatchedJob:
+    """A job on the watch list, as the store keeps it and the UI shows it.
+
+    ``snapshot`` is the last 200 answer exactly as the API sent it; ``error_body`` the last error
+    answer (or the error body of a fault). ``created_at``/``updated_at`` come from the API.
+    """
+
+    job_id: str
+    position: int
+    added_at: float
+    state: JobState = JobState.PENDING
+    label: str = ""
+    snapshot: dict[str, Any] | None = field(default=None, compare=False)
+    error_body: dict[str, Any] | None = field(default=None, compare=False)
+    error_code: str | None = None
+    http_status: int | None = None
+    last_checked: float | None = None
+    created_at: float | None = None
+    updated_at: float | None = None
+
+
+class StoreError(Exception):
+    """The database could not be opened or written, even after setting a bad file aside."""
+
+
+def _state(value: str) -> JobState:
+    try:
+        return JobState(value)
+    except ValueError:  # a state written by a newer version: show it as unknown, keep it
+        return JobState.UNKNOWN
+
+
+def _loads(text: str | None) -> dict[str, Any] | None:
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _dumps(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _row(job: WatchedJob) -> tuple[Any, ...]:
+    return (
+        job.job_id,
+        job.position,
+        job.label,
+        job.added_at,
+        job.state.value,
+        _dumps(job.snapshot),
+        _dumps(job.error_body),
+        job.error_code,
+        job.http_status,
+        job.last_checked,
+        job.created_at,
+        job.updated_at,
+    )
+
+
+class JobStore:
+    """The watch list in SQLite: one connection, WAL, ``synchronous=NORMAL``.
+
+    Callers may use it from one thread at a time (the GUI hands writes to a single worker
+    thread so a checkpoint's fsync never stalls the event loop). A corrupt file is renamed to
+    ``<name>.corrupt-<timestamp>`` and a fresh database is created; ``notice`` then says so.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.notice: str | None = None
+        self.set_aside: Path | None = None
+        self._lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._conn = self._open()
+        except sqlite3.DatabaseError as exc:
+            self._conn = self._recover(exc)
+
+    # -- opening ---------------------------------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        # check_same_thread=False: the connection is used by one thread at a time, guarded by
+        # self._lock, but that thread is a worker, not the one that opened it.
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("integrity check failed")
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise sqlite3.DatabaseError(
+                    f"written by a newer version of the app (schema {version})"
+                )
+            conn.executescript("BEGIN;" + _SCHEMA + f"PRAGMA user_version={SCHEMA_VERSION};COMMIT;")
+            conn.execute("SELECT count(*) FROM jobs").fetchone()
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _recover(self, error: sqlite3.DatabaseError) -> sqlite3.Connection:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        n = 1
+        while aside.exists():
+            n += 1
+            aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
+        try:
+            self.path.rename(aside)
+            for suffix in ("-wal", "-shm"):
+                side = self.path.with_name(self.path.name + suffix)
+                if side.exists():
+                    side.rename(aside.with_name(aside.name + suffix))
+        except OSError as exc:
+            raise StoreError(
+                f"cannot set aside the unreadable watch list {self.path}: {exc}"
+            ) from exc
+        log.warning("watch list database unreadable (%s); moved to %s", error, aside)
+        self.set_aside = aside
+        self.notice = (
+            f"The saved watch list could not be read ({error}). It was moved to {aside} "
+            "and a new, empty list was started."
+        )
+        try:
+            return self._open()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot create a new watch list at {self.path}: {exc}") from exc
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def load_jobs(self) -> list[WatchedJob]:
+        """Every watched job, in list order."""
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {_JOB_COLUMNS} FROM jobs ORDER BY position"
+            ).fetchall()
+        return [
+            WatchedJob(
+                job_id=r[0],
+                position=r[1],
+                label=r[2],
+                added_at=r[3],
+                state=_state(r[4]),
+                snapshot=_loads(r[5]),
+                error_body=_loads(r[6]),
+                error_code=r[7],
+                http_status=r[8],
+                last_checked=r[9],
+                created_at=r[10],
+                updated_at=r[11],
+            )
+            for r in rows
+        ]
+
+    def load_history(self) -> dict[str, list[HistoryEntry]]:
+        """Every job's status history, oldest first."""
+        out: dict[str, list[HistoryEntry]] = {}
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT job_id, state, at FROM history ORDER BY job_id, at, rowid"
+            ).fetchall()
+        for job_id, state, at in rows:
+            out.setdefault(job_id, []).append(HistoryEntry(_state(state), at))
+        return out
+
+    def history(self, job_id: str) -> list[HistoryEntry]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT state, at FROM history WHERE job_id = ? ORDER BY at, rowid", (job_id,)
+            ).fetchall()
+        return [HistoryEntry(_state(s), at) for s, at in rows]
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT count(*) FROM jobs").fetchone()[0])
+
+    def next_position(self) -> int:
+        with self._lock:
+            value = self._conn.execute("SELECT max(position) FROM jobs").fetchone()[0]
+        return 0 if value is None else int(value) + 1
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def write(
+        self,
+        *,
+        upsert: Sequence[WatchedJob] = (),
+        history: Iterable[tuple[str, HistoryEntry]] = (),
+        remove: Sequence[str] = (),
+    ) -> None:
+        """Apply a batch of changes in one transaction (10,000 new jobs are one commit)."""
+        with self._lock:
+            conn = self._conn
+            conn.execute("BEGIN")
+            try:
+                if remove:
+                    conn.executemany("DELETE FROM jobs WHERE job_id = ?", ((j,) for j in remove))
+                    conn.executemany("DELETE FROM history WHERE job_id = ?", ((j,) for j in remove))
+                if upsert:
+                    conn.executemany(
+                        f"INSERT OR REPLACE INTO jobs ({_JOB_COLUMNS}) "
+                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (_row(job) for job in upsert),
+                    )
+                conn.executemany(
+                    "INSERT INTO history (job_id, state, at) VALUES (?, ?, ?)",
+                    ((job_id, e.state.value, e.at) for job_id, e in history),
+                )
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def add_jobs(self, jobs: Sequence[WatchedJob]) -> None:
+        """Add new jobs, each with a first history entry at its ``added_at``."""
+        self.write(
+            upsert=jobs, history=[(j.job_id, HistoryEntry(j.state, j.added_at)) for j in jobs]
+        )
+
+    def save(self, job: WatchedJob, *, transition: HistoryEntry | None = None) -> None:
+        self.write(upsert=[job], history=[(job.job_id, transition)] if transition else [])
+
+    def remove(self, job_ids: Sequence[str]) -> None:
+        self.write(remove=job_ids)
+
+    def checkpoint(self) -> None:
+        with self._lock:
+            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def close(self) -> None:
+        with self._lock:
+            try:
+                self._conn.execute("PRAGMA optimize")
+            except sqlite3.Error:
+                log.debug("PRAGMA optimize failed on close", exc_info=True)
+            self._conn.close()
