@@ -12,6 +12,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStyle, QWidget
 
 from jobmonitor.core.state import ApiCondition, ApiStatus
+from jobmonitor.ui.icons import connection_icon
 
 _KEY_PROBLEMS = (ApiCondition.KEY_MISSING, ApiCondition.KEY_REJECTED)
 _SETTINGS_LINK = "settings"
@@ -63,28 +64,12 @@ def budget_text(used: int, limit: int | None) -> str:
     return f"Requests used {used} / {limit} per minute"
 
 
-def fallback_connection_icon(condition: ApiCondition) -> QIcon:
-    """A standard style icon per condition (until the app's own icon set is available)."""
-    from PySide6.QtWidgets import QApplication
-
-    pixmap = {
-        ApiCondition.IDLE: QStyle.StandardPixmap.SP_MessageBoxInformation,
-        ApiCondition.ONLINE: QStyle.StandardPixmap.SP_DialogApplyButton,
-        ApiCondition.UNREACHABLE: QStyle.StandardPixmap.SP_MessageBoxWarning,
-        ApiCondition.KEY_MISSING: QStyle.StandardPixmap.SP_MessageBoxCritical,
-        ApiCondition.KEY_REJECTED: QStyle.StandardPixmap.SP_MessageBoxCritical,
-        ApiCondition.RATE_LIMITED: QStyle.StandardPixmap.SP_BrowserStop,
-        ApiCondition.PAUSED: QStyle.StandardPixmap.SP_MediaPause,
-    }[condition]
-    return QApplication.style().standardIcon(pixmap)
-
-
 class ConnectionStatusWidget(QWidget):
     """Shows one API's connection state and the request budget; ticks while rate limited.
 
     ``settings_requested`` is emitted when the user activates the key-problem text (mouse or
     keyboard), so the window can open the settings dialog. ``icon_for`` picks the icon per
-    condition (the app passes its own icon set).
+    condition (default: the app's icon set, following the palette).
     """
 
     settings_requested = Signal()
@@ -94,7 +79,7 @@ class ConnectionStatusWidget(QWidget):
         parent: QWidget | None = None,
         *,
         clock: Callable[[], float] = time.time,
-        icon_for: Callable[[ApiCondition], QIcon] = fallback_connection_icon,
+        icon_for: Callable[[ApiCondition], QIcon] = connection_icon,
     ) -> None:
         super().__init__(parent)
         self._clock = clock
