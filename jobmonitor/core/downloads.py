@@ -1,0 +1,263 @@
+"""Result-file downloads: streamed to ``NAME.part``, fsynced, renamed; resumed, retried, refreshed.
+
+::
+
+    start(job_id, url, folder)
+      QUEUED --(a slot is free)--> SAVING --> DONE       fsynced and renamed: the file is complete
+                                     |  |--> FAILED     the message says why; the .part is kept
+                                     |  '--> CANCELLED  cancel() removes the .part; aclose() keeps it
+                                     '-- transient fault: wait (capped backoff), resume with Range
+
+Memory stays flat: the body is streamed and handed to a writer thread in ``write_size`` pieces,
+one piece in flight at a time, so the event loop never waits on the disk. The API key travels
+only to the API's own origin (checked at every redirect), and only over HTTPS or to loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import httpx
+
+from jobmonitor.api.errors import ApiError
+from jobmonitor.core import partfile
+from jobmonitor.core.download_types import (
+    Download,
+    DownloadError,
+    DownloadProgress,
+    DownloadState,
+    human_size,
+)
+from jobmonitor.core.partfile import PartOpener, open_part_file
+from jobmonitor.core.transfer import Refused, StartOver, Transfer, Transient
+
+log = logging.getLogger(__name__)
+
+WRITE_SIZE = 4 * 1024 * 1024  # bytes per hand-over to the writer thread (see bench_download.py)
+
+Listener = Callable[[DownloadProgress], None]
+
+
+class DownloadManager:
+    """Runs downloads as asyncio tasks it owns; tells listeners about every change of progress.
+
+    ``http_for(url)`` gives the client for a URL's origin (one per origin, owned by the caller).
+    ``refresh_url(job_id)`` fetches the job again and returns its current file URL (or None).
+    """
+
+    def __init__(
+        self,
+        http_for: Callable[[str], httpx.AsyncClient],
+        api_origin: str,
+        api_key: Callable[[], str | None],
+        refresh_url: Callable[[str], Awaitable[str | None]],
+        *,
+        max_parallel: int = 3,
+        max_retries: int = 6,
+        backoff: float = 1.0,
+        backoff_cap: float = 30.0,
+        write_size: int = WRITE_SIZE,
+        progress_interval: float = 0.1,
+        open_part: PartOpener = open_part_file,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._refresh_url = refresh_url
+        self._slots = asyncio.Semaphore(max_parallel)
+        self._max_retries = max_retries
+        self._backoff = backoff
+        self._backoff_cap = backoff_cap
+        self._interval = progress_interval
+        self._transfer = Transfer(
+            http_for=http_for,
+            api_origin=api_origin,
+            api_key=api_key,
+            open_part=open_part,
+            write_size=write_size,
+            report=self._set,
+            tick=self._tick,
+        )
+        self._clock = clock
+        self._random = random.Random()
+        self._listeners: list[Listener] = []
+        self._downloads: dict[str, Download] = {}
+
+    # -- public interface ------------------------------------------------------------------
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
+
+    @property
+    def downloads(self) -> list[Download]:
+        return list(self._downloads.values())
+
+    def get(self, job_id: str) -> Download | None:
+        return self._downloads.get(job_id)
+
+    def start(self, job_id: str, url: str, folder: Path | str) -> Download:
+        """Start (or resume, if a ``.part`` of this job is in ``folder``) a download.
+
+        Returns the running download when this job already has one. Needs a running loop.
+        """
+        current = self._downloads.get(job_id)
+        if current is not None and not current.state.terminal:
+            return current
+        download = Download(job_id, url, Path(folder))
+        self._downloads[job_id] = download
+        download.task = asyncio.get_running_loop().create_task(
+            self._run(download), name=f"download {job_id}"
+        )
+        self._emit(download)
+        return download
+
+    def retry(self, job_id: str) -> Download | None:
+        """Start a failed or cancelled download again (it resumes from its ``.part``)."""
+        old = self._downloads.get(job_id)
+        if old is None or old.state not in (DownloadState.FAILED, DownloadState.CANCELLED):
+            return None
+        return self.start(job_id, old.url, old.folder)
+
+    def cancel(self, job_id: str) -> bool:
+        """Stop a download and remove its ``.part``. False when there is nothing to cancel."""
+        download = self._downloads.get(job_id)
+        if download is None or download.task is None or download.state.terminal:
+            return False
+        download.discard = True
+        download.task.cancel()
+        return True
+
+    async def aclose(self) -> None:
+        """Stop every download, keeping each ``.part`` so a later run resumes it."""
+        tasks = [d.task for d in self._downloads.values() if d.task is not None]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+
+    # -- one download ----------------------------------------------------------------------
+
+    async def _run(self, dl: Download) -> None:
+        try:
+            async with self._slots:
+                self._set(dl, DownloadState.SAVING, "Connecting…")
+                await self._download(dl)
+        except asyncio.CancelledError:
+            # The task is ours and cancel()/aclose() are the only ways it is cancelled: record
+            # the outcome and end quietly instead of propagating.
+            if dl.discard and dl.name is not None:
+                with contextlib.suppress(OSError):
+                    await asyncio.to_thread(partfile.discard, dl.folder, dl.name)
+                self._set(dl, DownloadState.CANCELLED, "Cancelled")
+            elif dl.discard or dl.name is None:
+                self._set(dl, DownloadState.CANCELLED, "Cancelled")
+            else:
+                self._set(
+                    dl,
+                    DownloadState.CANCELLED,
+                    f"Stopped; the {human_size(dl.received)} saved so far resume next time",
+                )
+        except DownloadError as exc:
+            self._set(dl, DownloadState.FAILED, exc.message)
+        except Exception as exc:
+            log.exception("download of job %s failed unexpectedly", dl.job_id)
+            self._set(dl, DownloadState.FAILED, f"Unexpected error: {type(exc).__name__}: {exc}")
+
+    async def _download(self, dl: Download) -> None:
+        meta = await asyncio.to_thread(partfile.find_meta, dl.folder, dl.job_id)
+        if meta is not None:
+            dl.meta, dl.name, dl.total = meta, meta.name, meta.total
+        refreshed = False
+        failures = start_overs = 0
+        while True:
+            before = dl.received
+            try:
+                await self._transfer.attempt(dl)
+                return
+            except Refused as exc:
+                if refreshed:
+                    raise DownloadError(_refused_message(exc.status, after_refresh=True)) from None
+                refreshed = True
+                self._set(
+                    dl,
+                    DownloadState.SAVING,
+                    f"The download link was refused (HTTP {exc.status}); getting a fresh one…",
+                )
+                fresh = await self._fresh_url(dl.job_id)
+                if not fresh:
+                    raise DownloadError(_refused_message(exc.status, after_refresh=False)) from None
+                dl.url = fresh
+            except StartOver as exc:
+                start_overs += 1
+                if start_overs > 2:
+                    raise DownloadError(f"The file keeps changing on the server ({exc}).") from None
+                dl.restart = True
+                self._set(dl, DownloadState.SAVING, f"Starting over: {exc}")
+            except Transient as exc:
+                failures = 1 if dl.received > before else failures + 1
+                if failures > self._max_retries:
+                    kept = (
+                        f" The {human_size(dl.received)} saved so far are kept; download again "
+                        "to continue."
+                        if dl.received
+                        else ""
+                    )
+                    raise DownloadError(f"{exc} (gave up after {failures} tries).{kept}") from None
+                delay = self._delay(failures, exc.retry_after)
+                self._set(dl, DownloadState.SAVING, f"{exc}; retrying in {delay:.0f} s")
+                await asyncio.sleep(delay)
+
+    async def _fresh_url(self, job_id: str) -> str | None:
+        try:
+            return await self._refresh_url(job_id)
+        except ApiError as exc:
+            log.info("could not refresh the file URL of job %s: %s", job_id, exc)
+            return None
+
+    def _delay(self, failures: int, retry_after: float | None) -> float:
+        delay = min(self._backoff_cap, self._backoff * 2.0 ** (failures - 1))
+        delay *= self._random.uniform(0.5, 1.0)  # jitter: many downloads do not retry in step
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, self._backoff_cap * 4))
+        return delay
+
+    # -- progress --------------------------------------------------------------------------
+
+    def _tick(self, dl: Download) -> None:
+        now = self._clock()
+        dl.speed.add(now, dl.received)
+        if now - dl.last_emit >= self._interval:
+            self._emit(dl)
+
+    def _set(self, dl: Download, state: DownloadState, message: str) -> None:
+        dl.state, dl.message = state, message
+        self._emit(dl)
+
+    def _emit(self, dl: Download) -> None:
+        dl.last_emit = self._clock()
+        dl.progress = progress = dl.snapshot()
+        for listener in list(self._listeners):
+            try:
+                listener(progress)
+            except Exception:
+                log.exception("a download listener failed")
+
+
+def _refused_message(status: int, *, after_refresh: bool) -> str:
+    what = "expired or was refused" if status in (403, 410) else "points to no file"
+    tail = (
+        "The job was fetched again for a fresh link and it failed the same way."
+        if after_refresh
+        else "A fresh link could not be obtained from the API."
+    )
+    return (
+        f"The download link {what} (HTTP {status}). {tail} The result may no longer be available."
+    )

@@ -1,0 +1,282 @@
+"""The files a download keeps on disk: ``NAME.part`` (the bytes so far), ``NAME.part.json``
+(what is needed to resume it later), the final no-overwrite rename, and the writer thread.
+
+The functions are blocking file I/O: the download manager calls them through an executor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import json
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Protocol
+
+from jobmonitor.core.filenames import PART_SUFFIX, candidates, inside, taken
+
+META_SUFFIX = ".json"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # never write through a symlink planted in the folder
+_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
+
+
+class PartFile(Protocol):
+    """An open ``.part`` file. Implementations raise OSError (ENOSPC, EACCES...) as the OS does."""
+
+    def write(self, data: bytes) -> None: ...
+    def sync(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class OsPartFile:
+    """A ``.part`` file written with plain ``os.write`` (no Python-level buffer to lose)."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+
+    def sync(self) -> None:
+        os.fsync(self._fd)
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            fd, self._fd = self._fd, -1
+            os.close(fd)
+
+
+def open_part_file(path: Path, *, create: bool, offset: int) -> PartFile:
+    """Open ``path`` for writing at ``offset``.
+
+    ``create``: make a new file, failing if the name exists (this is what reserves the name).
+    Otherwise open the existing file and cut it to ``offset`` bytes (0 = start over).
+    """
+    flags = os.O_WRONLY | _NOFOLLOW | _BINARY
+    if create:
+        fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o644)
+    else:
+        fd = os.open(path, flags)
+        try:
+            os.ftruncate(fd, offset)
+            os.lseek(fd, offset, os.SEEK_SET)
+        except OSError:
+            os.close(fd)
+            raise
+    return OsPartFile(fd)
+
+
+class PartOpener(Protocol):
+    """``open_part_file``'s signature; tests pass one that fails like a full disk."""
+
+    def __call__(self, path: Path, *, create: bool, offset: int) -> PartFile: ...
+
+
+@dataclass(slots=True)
+class PartMeta:
+    """What a later run needs to resume ``name + ".part"``: whose it is and the server's validators."""
+
+    job_id: str
+    name: str
+    etag: str | None = None
+    last_modified: str | None = None
+    total: int | None = None
+
+    @classmethod
+    def from_json(cls, text: str) -> PartMeta | None:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        job_id, name = data.get("job_id"), data.get("name")
+        if not isinstance(job_id, str) or not isinstance(name, str):
+            return None
+        total = data.get("total")
+        etag, modified = data.get("etag"), data.get("last_modified")
+        return cls(
+            job_id=job_id,
+            name=name,
+            etag=etag if isinstance(etag, str) else None,
+            last_modified=modified if isinstance(modified, str) else None,
+            total=total if isinstance(total, int) and total >= 0 else None,
+        )
+
+
+def part_path(folder: Path, name: str) -> Path:
+    return inside(folder, name + PART_SUFFIX)
+
+
+def meta_path(folder: Path, name: str) -> Path:
+    return inside(folder, name + PART_SUFFIX + META_SUFFIX)
+
+
+def save_meta(folder: Path, meta: PartMeta) -> None:
+    meta_path(folder, meta.name).write_text(json.dumps(asdict(meta)), encoding="utf-8")
+
+
+def find_meta(folder: Path, job_id: str) -> PartMeta | None:
+    """The resume record of ``job_id``'s unfinished download in ``folder``, if its .part is there."""
+    try:
+        entries = list(folder.glob("*" + PART_SUFFIX + META_SUFFIX))
+    except OSError:
+        return None
+    for entry in sorted(entries):
+        try:
+            meta = PartMeta.from_json(entry.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            continue
+        if meta is None or meta.job_id != job_id:
+            continue
+        try:
+            if meta_path(folder, meta.name) == entry and part_path(folder, meta.name).is_file():
+                return meta
+        except ValueError:  # a hand-edited record pointing outside the folder
+            continue
+    return None
+
+
+def part_size(folder: Path, name: str) -> int:
+    try:
+        return part_path(folder, name).stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def discard(folder: Path, name: str) -> None:
+    """Remove a download's .part and its resume record (after a cancel)."""
+    for path in (part_path(folder, name), meta_path(folder, name)):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def reserve_part(folder: Path, name: str, opener: PartOpener) -> tuple[str, PartFile]:
+    """Create ``NAME.part`` for the first free ``NAME``, ``NAME (1)``... (exclusive create)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for candidate in candidates(name):
+        if taken(folder, candidate):
+            continue
+        try:
+            return candidate, opener(part_path(folder, candidate), create=True, offset=0)
+        except FileExistsError:  # another download took it between the check and the create
+            continue
+    raise FileExistsError(errno.EEXIST, f"no free name like {name!r}", str(folder))
+
+
+def publish(folder: Path, name: str) -> Path:
+    """Rename ``NAME.part`` to ``NAME`` (or ``NAME (1)``... if taken meanwhile); never overwrite.
+
+    POSIX ``rename`` replaces an existing target, so a hard link (which fails on an existing
+    name) plus an unlink is used; Windows ``rename`` already refuses an existing target.
+    """
+    source = part_path(folder, name)
+    for candidate in candidates(name):
+        target = inside(folder, candidate)
+        if os.path.lexists(target):
+            continue
+        try:
+            if os.name == "nt":
+                os.rename(source, target)
+            else:
+                _link_then_unlink(source, target)
+        except FileExistsError:
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            meta_path(folder, name).unlink()
+        fsync_dir(folder)
+        return target
+    raise FileExistsError(errno.EEXIST, f"no free name like {name!r}", str(folder))
+
+
+def _link_then_unlink(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        # Filesystems without hard links (FAT, some network shares): check, then rename.
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+            raise
+        if os.path.lexists(target):
+            raise FileExistsError(errno.EEXIST, "exists", str(target)) from None
+        os.rename(source, target)
+        return
+    os.unlink(source)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename durable (POSIX); a no-op where directories cannot be opened."""
+    if os.name == "nt":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class PartWriter:
+    """Hands the body to one writer thread in ``size`` pieces, one piece in flight at a time.
+
+    The event loop never waits on the disk while the network has data; memory stays at about
+    two pieces. Every operation on the file (write, fsync, close) runs in order on the same
+    thread, so a cancelled download never closes the file under a write still running.
+    """
+
+    def __init__(self, part: PartFile, size: int) -> None:
+        self._part = part
+        self._size = size
+        self._buffer: list[bytes] = []
+        self._buffered = 0
+        self._pending: asyncio.Future[None] | None = None
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="download-writer")
+
+    async def feed(self, chunk: bytes) -> None:
+        self._buffer.append(chunk)
+        self._buffered += len(chunk)
+        if self._buffered >= self._size:
+            await self._dispatch()
+
+    async def _dispatch(self) -> None:
+        data = self._buffer[0] if len(self._buffer) == 1 else b"".join(self._buffer)
+        self._buffer.clear()
+        self._buffered = 0
+        await self._wait_pending()
+        self._pending = self._submit(self._part.write, data)
+
+    async def _wait_pending(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            await pending
+
+    def _submit(self, fn: Callable[..., None], *args: bytes) -> asyncio.Future[None]:
+        return asyncio.wrap_future(self._thread.submit(fn, *args))
+
+    async def flush(self) -> None:
+        """Write everything received so far (raises the OSError of a failed write)."""
+        if self._buffer:
+            await self._dispatch()
+        await self._wait_pending()
+
+    async def sync(self) -> None:
+        await self._submit(self._part.sync)
+
+    async def close(self) -> None:
+        """Close the file after any write still running; safe to call when cancelled."""
+        self._buffer.clear()
+        closing = self._thread.submit(self._part.close)
+        self._thread.shutdown(wait=False)
+        # shield: even a second cancel waits for the close, so the .part is not in use after.
+        await asyncio.shield(asyncio.wrap_future(closing))

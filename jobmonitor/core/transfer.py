@@ -1,0 +1,255 @@
+"""One request of a download: redirects by hand, the key only to the API origin, the body into
+the ``.part`` (resumed with Range/If-Range when it has bytes), then the no-overwrite rename.
+
+The download manager decides what happens after a ``Transient``, ``Refused`` or ``StartOver``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from jobmonitor.api.client import check_url_security, origin_of
+from jobmonitor.api.errors import InsecureUrl
+from jobmonitor.api.models import RateLimitInfo
+from jobmonitor.core import partfile
+from jobmonitor.core.download_types import (
+    Download,
+    DownloadError,
+    DownloadState,
+    describe_disk_error,
+    describe_transport_error,
+)
+from jobmonitor.core.filenames import choose_filename
+from jobmonitor.core.partfile import PartFile, PartMeta, PartOpener, PartWriter
+
+MAX_REDIRECTS = 5
+REFUSED_STATUSES = frozenset({401, 403, 404, 410})  # an expired or refused link: get a fresh one
+_CONTENT_RANGE = re.compile(r"bytes\s+(?:(\d+)-(\d+)|\*)/(\d+|\*)", re.ASCII | re.IGNORECASE)
+
+
+class Transient(Exception):
+    """Worth another try later (network fault, 5xx, 429, a body cut short)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Refused(Exception):
+    """The file host refused the link (expired, forbidden, gone): a fresh URL may work."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+
+
+class StartOver(Exception):
+    """The saved part cannot be continued (the file changed): download it again from byte 0."""
+
+
+class Transfer:
+    """Performs attempts for the manager; ``report`` and ``tick`` tell it about progress."""
+
+    def __init__(
+        self,
+        *,
+        http_for: Callable[[str], httpx.AsyncClient],
+        api_origin: str,
+        api_key: Callable[[], str | None],
+        open_part: PartOpener,
+        write_size: int,
+        report: Callable[[Download, DownloadState, str], None],
+        tick: Callable[[Download], None],
+    ) -> None:
+        self._http_for = http_for
+        self._api_origin = origin_of(api_origin)
+        self._api_key = api_key
+        self._open_part = open_part
+        self._write_size = write_size
+        self._report = report
+        self._tick = tick
+
+    async def attempt(self, dl: Download) -> None:
+        """One request (following same-scheme redirects by hand), streamed into the .part."""
+        url = dl.url
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                check_url_security(url)
+            except InsecureUrl:
+                host = urlsplit(url).hostname or url
+                raise DownloadError(
+                    f"Refusing to download from {host} over plain http://: only HTTPS is "
+                    "allowed (plain http only for this computer)."
+                ) from None
+            offset = 0
+            if dl.name is not None and not dl.restart:
+                offset = await asyncio.to_thread(partfile.part_size, dl.folder, dl.name)
+            http = self._http_for(url)
+            request = http.build_request("GET", url, headers=self._headers(url, dl, offset))
+            try:
+                response = await http.send(request, stream=True, follow_redirects=False)
+            except httpx.TransportError as exc:
+                raise Transient(describe_transport_error(exc)) from None
+            try:
+                if response.is_redirect:
+                    location = response.headers.get("location")
+                    if not location:
+                        raise DownloadError("The file server sent a redirect with no target.")
+                    url = urljoin(url, location)
+                    continue
+                try:
+                    await self._receive(dl, response, offset)
+                except OSError as exc:
+                    raise DownloadError(describe_disk_error(exc, dl)) from None
+                return
+            finally:
+                await response.aclose()
+        raise DownloadError("The file server redirected too many times.")
+
+    def _headers(self, url: str, dl: Download, offset: int) -> dict[str, str]:
+        # identity: Range and Content-Length then count the bytes that land on disk.
+        headers = {"accept-encoding": "identity"}
+        if origin_of(url) == self._api_origin:
+            key = self._api_key()
+            if key:
+                headers["x-api-key"] = key
+        if offset > 0:
+            headers["range"] = f"bytes={offset}-"
+            meta = dl.meta
+            if meta is not None and meta.etag and not meta.etag.startswith("W/"):
+                headers["if-range"] = meta.etag  # If-Range needs a strong validator
+            elif meta is not None and meta.last_modified:
+                headers["if-range"] = meta.last_modified
+        return headers
+
+    async def _receive(self, dl: Download, response: httpx.Response, offset: int) -> None:
+        status = response.status_code
+        if status in REFUSED_STATUSES:
+            raise Refused(status)
+        if status == 416 and offset > 0:
+            _start, total = content_range(response.headers.get("content-range"))
+            if total is not None and total == offset:  # the .part already holds every byte
+                dl.received = dl.total = total
+                await self._publish(dl)
+                return
+            raise StartOver("the part saved earlier no longer fits the file")
+        if status in (408, 425, 429) or status >= 500:
+            retry_after = None
+            info = RateLimitInfo.from_headers(response.headers, now=time.time())
+            if info is not None:
+                retry_after = info.retry_after
+            raise Transient(f"The file server answered HTTP {status}", retry_after)
+        if status not in (200, 206):
+            raise DownloadError(f"The file server answered HTTP {status}; nothing was saved.")
+
+        encoded = response.headers.get("content-encoding", "identity").lower() != "identity"
+        length = int_header(response.headers.get("content-length"))
+        if status == 206 and offset > 0:
+            start, total = content_range(response.headers.get("content-range"))
+            if start != offset:
+                raise StartOver("the server sent a different part of the file")
+            if dl.total is not None and total is not None and total != dl.total:
+                raise StartOver("the file on the server changed size")
+            total = total if total is not None else dl.total
+        else:  # the whole file: a 200, also the answer to a Range request whose If-Range failed
+            total = None if encoded else length
+            if status == 206:
+                start, total = content_range(response.headers.get("content-range"))
+                if start != 0:
+                    raise DownloadError("The file server sent part of the file unasked.")
+            offset = 0
+            if dl.name is None:
+                dl.name = choose_filename(
+                    str(response.url),
+                    response.headers.get("content-disposition"),
+                    fallback=f"result-{dl.job_id}",
+                )
+            dl.meta = PartMeta(
+                dl.job_id,
+                dl.name,
+                response.headers.get("etag"),
+                response.headers.get("last-modified"),
+                total,
+            )
+        part = await self._open(dl, create=offset == 0, offset=offset)
+        dl.restart = False
+        dl.total = total
+        dl.received = offset
+        dl.speed.reset()
+        self._report(dl, DownloadState.SAVING, f"Saving to {dl.name}.part")
+        expected = None if encoded or length is None else length
+        await self._stream(dl, response, part, expected, encoded)
+        await self._publish(dl)
+
+    async def _open(self, dl: Download, *, create: bool, offset: int) -> PartFile:
+        """Open the .part: a fresh one reserves a free name (never an existing file's)."""
+        assert dl.name is not None and dl.meta is not None
+        path = partfile.part_path(dl.folder, dl.name)
+        if create and not await asyncio.to_thread(path.exists):
+            name, part = await asyncio.to_thread(
+                partfile.reserve_part, dl.folder, dl.name, self._open_part
+            )
+            dl.name = dl.meta.name = name
+        else:
+            part = await asyncio.to_thread(self._open_part, path, create=False, offset=offset)
+        await asyncio.to_thread(partfile.save_meta, dl.folder, dl.meta)
+        return part
+
+    async def _stream(
+        self,
+        dl: Download,
+        response: httpx.Response,
+        part: PartFile,
+        expected: int | None,
+        encoded: bool,
+    ) -> None:
+        writer = PartWriter(part, self._write_size)
+        got = 0
+        try:
+            chunks = response.aiter_bytes() if encoded else response.aiter_raw()
+            try:
+                async for chunk in chunks:
+                    await writer.feed(chunk)
+                    got += len(chunk)
+                    dl.received += len(chunk)
+                    self._tick(dl)
+            except httpx.TransportError as exc:
+                await writer.flush()  # keep every byte that arrived: the resume starts after it
+                raise Transient(describe_transport_error(exc)) from None
+            await writer.flush()
+            if expected is not None and got != expected:
+                raise Transient(f"The transfer ended after {got} of {expected} bytes")
+            if dl.total is not None and dl.received != dl.total:
+                raise Transient(f"Got {dl.received} of {dl.total} bytes")
+            self._report(dl, DownloadState.SAVING, "Writing to disk…")
+            await writer.sync()
+        finally:
+            await writer.close()
+
+    async def _publish(self, dl: Download) -> None:
+        assert dl.name is not None
+        path = await asyncio.to_thread(partfile.publish, dl.folder, dl.name)
+        dl.path = path
+        self._report(dl, DownloadState.DONE, f"Saved as {path.name}")
+
+
+def int_header(value: str | None) -> int | None:
+    if value is None or not value.strip().isdigit():
+        return None
+    return int(value.strip())
+
+
+def content_range(value: str | None) -> tuple[int | None, int | None]:
+    """``bytes 100-199/1000`` -> (100, 1000); ``bytes */1000`` -> (None, 1000)."""
+    match = _CONTENT_RANGE.fullmatch((value or "").strip())
+    if match is None:
+        return None, None
+    start = int(match.group(1)) if match.group(1) is not None else None
+    total = int(match.group(3)) if match.group(3) != "*" else None
+    return start, total
