@@ -1,0 +1,272 @@
+"""The simulated Status API's state: keys, jobs and their lifecycles, ownership, rate limits.
+
+Everything is decided here, under one lock, from an injectable wall clock and a seeded random
+generator; ``app.py`` and ``files.py`` only render the answers. Thread-safe, because the servers
+run in a background thread while tests change the world from theirs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from email.utils import formatdate
+from typing import Any
+from urllib.parse import quote
+
+from jobmonitor.sim.faults import (
+    Answer,
+    Faults,
+    FileFaults,
+    FileRequestRecord,
+    RequestLog,
+    SimStats,
+)
+from jobmonitor.sim.jobs import (
+    JOB_ID_RE,
+    FileLookup,
+    SimJob,
+    SlidingWindow,
+    error_body,
+    rate_limit_headers,
+)
+
+
+@dataclass(kw_only=True, eq=False)
+class SimWorld:
+    """Keys, jobs and limits of one simulated API. See the module docstring."""
+
+    clock: Callable[[], float] = time.time
+    seed: int = 0
+    rate_limit: int | None = None  # requests per key per sliding minute; None = unlimited
+    faults: Faults = field(default_factory=Faults)
+    file_faults: FileFaults = field(default_factory=FileFaults)
+    files_base_url: str = "http://127.0.0.2"
+    file_log: RequestLog = field(default_factory=RequestLog)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.RLock()
+        self._rng = random.Random(self.seed)
+        self._keys: set[str] = set()
+        self._jobs: dict[str, SimJob] = {}
+        self._window = SlidingWindow()
+        self._tokens: dict[str, tuple[str, float | None]] = {}
+        self._stats = SimStats()
+
+    # -- set-up ---------------------------------------------------------------------------
+    def add_key(self, key: str) -> None:
+        with self._lock:
+            self._keys.add(key)
+
+    def remove_key(self, key: str) -> None:
+        with self._lock:
+            self._keys.discard(key)
+
+    def add_job(
+        self,
+        owner_key: str,
+        *,
+        job_id: str | None = None,
+        queued_for: float = 1.0,
+        processing_for: float = 2.0,
+        outcome: str = "success",
+        retry_after: float | None = 2.0,
+        error_code: str = "INVALID_JSON",
+        error_message: str = "JSON validation failed.",
+        error_details: Mapping[str, Any] | None = None,
+        preview: str | None = None,
+        file_name: str | None = None,
+        file_size: int | None = None,
+        unknown_status: str | None = None,
+        content_disposition: str | None = None,
+        extra_result: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Add a job owned by ``owner_key`` whose life starts now; return its lower-case id."""
+        if outcome not in ("success", "failed"):
+            raise ValueError(f"outcome must be 'success' or 'failed', not {outcome!r}")
+        with self._lock:
+            self._keys.add(owner_key)
+            if job_id is None:
+                job_id = str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+            job_id = job_id.lower()
+            short = job_id[:8]
+            if preview is None:
+                preview = f'{{\n  "name": "John",\n  "age": 30,\n  "job": "{short}"\n}}'
+            default_name = f"apidatatools_convert_{short}.json"
+            if file_size is not None:
+                default_name = f"apidatatools_result_{short}.bin"
+            self._jobs[job_id] = SimJob(
+                job_id=job_id,
+                owner=owner_key,
+                created=self.clock(),
+                queued_for=queued_for,
+                processing_for=processing_for,
+                outcome=outcome,
+                retry_after=retry_after,
+                error_code=error_code,
+                error_message=error_message,
+                error_details=dict(
+                    {"line": 2, "column": 5} if error_details is None else error_details
+                ),
+                preview=preview,
+                file_name=file_name or default_name,
+                file_size=file_size,
+                unknown_status=unknown_status,
+                content_disposition=content_disposition,
+                extra_result=dict(extra_result or {}),
+            )
+            return job_id
+
+    def finish_time(self, job_id: str) -> float:
+        with self._lock:
+            return self._jobs[job_id.lower()].finish_time
+
+    def delete_job(self, job_id: str) -> None:
+        with self._lock:
+            self._jobs[job_id.lower()].deleted = True
+
+    def status_of(self, job_id: str) -> str:
+        """The job's status now, as the API would report it (for tests and the demo)."""
+        with self._lock:
+            return self._jobs[job_id.lower()].phase(self.clock())[0]
+
+    def job_ids(self, owner_key: str | None = None) -> list[str]:
+        with self._lock:
+            return [j.job_id for j in self._jobs.values() if owner_key in (None, j.owner)]
+
+    @property
+    def stats(self) -> SimStats:
+        """A copy of the counters."""
+        with self._lock:
+            return self._stats.copy()
+
+    def reset_stats(self) -> None:
+        with self._lock:
+            self._stats = SimStats()
+
+    # -- the API --------------------------------------------------------------------------
+    def handle(self, route: str, key: str | None, raw_id: str | None) -> Answer:
+        """Decide the answer to ``GET /{route}/{raw_id}`` with header ``x-api-key: key``."""
+        with self._lock:
+            now = self.clock()
+            self._stats.requests += 1
+            self._stats.by_route[route] += 1
+            answer = self._decide(route, key, raw_id, now)
+            self._stats.by_status[answer.status] += 1
+            return answer
+
+    def _decide(self, route: str, key: str | None, raw_id: str | None, now: float) -> Answer:
+        f = self.faults
+        if f.routes not in ("both", route):
+            return Answer(404, router_404=True)
+        if f.redirect_to:
+            return Answer(307, redirect=f.redirect_to)
+        if not key or key not in self._keys:
+            return Answer(401, error_body(401))
+        headers: dict[str, str] = {}
+        if self.rate_limit is not None:
+            limit = self.rate_limit
+            allowed, remaining, reset = self._window.take(key, now, limit)
+            if f.rate_headers:
+                style = f.rate_header_style
+                headers = rate_limit_headers(style, limit, remaining, reset, now)
+            if not allowed:
+                self._stats.rate_limited += 1
+                return self._too_many(reset, headers, now)
+        answer = self._job_answer(key, raw_id, now)
+        answer.headers.update(headers)
+        if f.error_rate > 0 and self._rng.random() < f.error_rate:
+            self._stats.server_errors += 1
+            return Answer(500, error_body(500), headers)
+        if f.garbage_rate > 0 and f.garbage_kinds and self._rng.random() < f.garbage_rate:
+            self._stats.garbage += 1
+            kind = self._rng.choice(f.garbage_kinds)
+            return replace(answer, status=502 if kind == "html" else 200, garbage=kind)
+        return answer
+
+    def _job_answer(self, key: str, raw_id: str | None, now: float) -> Answer:
+        job_id = (raw_id or "").strip().lower()
+        if not job_id:
+            return Answer(400, error_body(400))
+        if JOB_ID_RE.fullmatch(job_id) is None:
+            return Answer(400, error_body(400, "Invalid job_id format"))
+        job = self._jobs.get(job_id)
+        if job is None or job.deleted:
+            return Answer(404, error_body(404))
+        if job.owner != key:
+            return Answer(403, error_body(403))
+        return Answer(200, job.view(now, lambda: self._file_url(job, now)))
+
+    def _too_many(self, reset: float, headers: dict[str, str], now: float) -> Answer:
+        secs = max(math.ceil(reset), 1)
+        body = error_body(429)
+        if self.faults.retry_after_body:
+            body["retry_after"] = secs
+        if self.faults.retry_after_header:
+            headers = dict(headers)
+            if self.faults.retry_after_format == "date":
+                headers["Retry-After"] = formatdate(now + secs, usegmt=True)
+            else:
+                headers["Retry-After"] = str(secs)
+        return Answer(429, body, headers)
+
+    # -- result files ---------------------------------------------------------------------
+    def _file_url(self, job: SimJob, now: float) -> str:
+        ttl = self.file_faults.url_ttl
+        current = self._tokens.get(job.token) if job.token else None
+        expired = current is not None and current[1] is not None and now >= current[1]
+        if current is None or expired or (ttl is not None and current[1] is None):
+            job.tokens_issued += 1
+            raw = f"{self.seed}:{job.job_id}:{job.tokens_issued}".encode()
+            job.token = hashlib.sha256(raw).hexdigest()[:32]
+            self._tokens[job.token] = (job.job_id, None if ttl is None else now + ttl)
+        return (
+            f"{self.files_base_url.rstrip('/')}/files/{job.token}/{quote(job.file_name, safe='')}"
+        )
+
+    def file_url(self, job_id: str) -> str:
+        """The current (or a fresh, when expired) result-file URL of a job."""
+        with self._lock:
+            return self._file_url(self._jobs[job_id.lower()], self.clock())
+
+    def expire_file_urls(self) -> None:
+        """Expire every URL issued so far (the next poll of a job gets a fresh one)."""
+        with self._lock:
+            now = self.clock()
+            self._tokens = {t: (j, now) for t, (j, _) in self._tokens.items()}
+
+    def touch_file(self, job_id: str) -> None:
+        """Replace a job's result file by a new version (new ETag, new generated content)."""
+        with self._lock:
+            self._jobs[job_id.lower()].file_version += 1
+
+    def resolve_file(self, token: str, name: str) -> FileLookup:
+        with self._lock:
+            entry = self._tokens.get(token)
+            job = self._jobs.get(entry[0]) if entry else None
+            if entry is None or job is None or job.deleted or name != job.file_name:
+                return FileLookup(404)
+            if entry[1] is not None and self.clock() >= entry[1]:
+                return FileLookup(self.file_faults.expired_status)
+            return FileLookup(200, job.file_spec())
+
+    def take_cut(self) -> int | None:
+        """Bytes after which to cut this file response, if a cut is due (once, or always)."""
+        with self._lock:
+            cut = self.file_faults.cut_after
+            if cut is not None and not self.file_faults.cut_always:
+                self.file_faults.cut_after = None
+            return cut
+
+    def record_file_request(self, record: FileRequestRecord, sent: int, cut: bool) -> None:
+        with self._lock:
+            self.file_log.append(record)
+            self._stats.file_requests += 1
+            self._stats.file_bytes += sent
+            self._stats.file_cuts += int(cut)
+            self._stats.file_requests_with_key += int(record.had_key)
