@@ -9,6 +9,7 @@ accept a key and keep nothing. The key never appears in a message, a repr or an 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Mapping
@@ -280,6 +281,9 @@ class CredentialStore:
         backend = self._resolved_backend()
         backend.set_password(self._service, origin, key)
         kept = backend.get_password(self._service, origin) == key
+        if not kept:  # never leave a mangled key behind to be used later
+            with contextlib.suppress(keyring.errors.KeyringError):
+                backend.delete_password(self._service, origin)
         return kept, keyring_backends.display_name(backend)
 
     def _remove(self, origin: str) -> tuple[bool, str]:
