@@ -1,0 +1,165 @@
+"""RequestBudget rules on a hand-moved clock: sliding window, pacing, headers, learning from 429s."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+
+from jobmonitor.api.models import RateLimitInfo
+from jobmonitor.core.ratelimit import ASSUMED_LIMIT, FIRST_PAUSE, RequestBudget
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def send_greedily(budget: RequestBudget, clock: Clock, until: float) -> list[float]:
+    """Send whenever the budget allows, until ``until``; return the send times."""
+    sent: list[float] = []
+    while True:
+        wait = budget.delay()
+        if clock.now + wait > until:
+            return sent
+        clock.now += wait
+        budget.record()
+        sent.append(clock.now)
+
+
+def max_in_window(times: list[float], window: float = 60.0) -> int:
+    best, start = 0, 0
+    for end, t in enumerate(times):
+        while times[start] <= t - window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def test_sliding_window_never_exceeded_and_requests_are_spread() -> None:
+    clock = Clock()
+    budget = RequestBudget(30, clock=clock)
+    times = send_greedily(budget, clock, clock.now + 300)
+    assert max_in_window(times) <= 30
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= 60 / 30 - 1e-9  # no burst: at most one request per window/limit
+    # ...and the budget is used: about 30 per minute over five minutes
+    assert len(times) >= 5 * 30 - 2
+
+
+def test_window_holds_even_after_an_idle_spell_and_uneven_sends() -> None:
+    clock = Clock()
+    budget = RequestBudget(10, clock=clock)
+    rng = random.Random(3)
+    times: list[float] = []
+    for _ in range(400):
+        clock.now += rng.choice([0.0, 0.1, 3.0, 20.0])
+        wait = budget.delay()
+        clock.now += wait
+        budget.record()
+        times.append(clock.now)
+    assert max_in_window(times) <= 10
+
+
+def test_guard_keeps_a_margin_for_jitter() -> None:
+    clock = Clock()
+    start = clock.now
+    budget = RequestBudget(2, clock=clock, guard=0.5)
+    times = send_greedily(budget, clock, start + 100)
+    assert times[0] == start
+    assert times[2] == pytest.approx(start + 60.5)  # the first left the window, plus the guard
+
+
+def test_unknown_limit_paces_at_the_assumption_and_grows_after_a_saturated_window() -> None:
+    clock = Clock()
+    budget = RequestBudget(None, clock=clock)
+    assert budget.limit is None
+    assert budget.pacing_limit == ASSUMED_LIMIT
+    send_greedily(budget, clock, clock.now + 59)
+    assert budget.pacing_limit == ASSUMED_LIMIT
+    send_greedily(budget, clock, clock.now + 70)
+    assert budget.pacing_limit > ASSUMED_LIMIT
+    assert budget.limit is None
+
+
+def test_configured_and_server_limits_take_the_lowest() -> None:
+    clock = Clock()
+    budget = RequestBudget(100, clock=clock)
+    budget.observe(RateLimitInfo(limit=40, remaining=39, reset_after=60))
+    assert budget.limit == 40
+    budget.set_configured(20)
+    assert budget.limit == 20
+    budget.set_configured(None)
+    assert budget.limit == 40
+    # A limit per other window is converted to requests per minute.
+    budget.observe(RateLimitInfo(limit=10, window=10.0))
+    assert budget.server_limit == 60
+    assert budget.limit == 60
+
+
+def test_remaining_zero_blocks_until_reset() -> None:
+    clock = Clock()
+    budget = RequestBudget(None, clock=clock)
+    budget.observe(RateLimitInfo(limit=100, remaining=0, reset_after=12.0))
+    assert budget.delay() == pytest.approx(12.0 + budget.guard)
+    clock.now += 13
+    assert budget.delay() == 0
+
+
+def test_429_teaches_the_limit_from_what_was_sent_in_the_last_minute() -> None:
+    clock = Clock()
+    budget = RequestBudget(None, clock=clock)
+    for _ in range(50):
+        budget.record()
+        clock.now += 0.2
+    rejected_at = clock.now
+    budget.record()
+    clock.now += 0.1  # the answer arrives
+    until = budget.on_rate_limited(rejected_at, retry_after=7.0)
+    assert budget.learned == 50
+    assert budget.limit == 50
+    assert until == pytest.approx(clock.now + 7.0 + budget.guard)
+    assert budget.delay() >= 7.0
+    # A later 429 of the same episode (sent before the first 429 came back) refines, no more.
+    budget.on_rate_limited(rejected_at - 0.2, retry_after=7.0)
+    assert budget.learned == 49
+
+
+def test_a_429_under_a_known_limit_lowers_it_further() -> None:
+    clock = Clock()
+    budget = RequestBudget(20, clock=clock)
+    times = send_greedily(budget, clock, clock.now + 120)
+    assert max_in_window(times) <= 20
+    budget.record()
+    sent_at = clock.now
+    budget.on_rate_limited(sent_at, retry_after=None)
+    assert budget.limit is not None and budget.limit < 20
+
+
+def test_429_without_retry_after_backs_off_about_a_minute_then_doubles() -> None:
+    clock = Clock()
+    budget = RequestBudget(None, clock=clock)
+    budget.record()
+    first = budget.on_rate_limited(clock.now, None) - clock.now
+    assert first == pytest.approx(FIRST_PAUSE)
+    clock.now += first + 1
+    budget.record()
+    second = budget.on_rate_limited(clock.now, None) - clock.now
+    assert second == pytest.approx(2 * FIRST_PAUSE)
+    budget.on_success()
+    clock.now += second + 1
+    budget.record()
+    assert budget.on_rate_limited(clock.now, None) - clock.now == pytest.approx(FIRST_PAUSE)
+
+
+def test_used_counts_the_last_minute_only() -> None:
+    clock = Clock()
+    budget = RequestBudget(None, clock=clock)
+    for _ in range(5):
+        budget.record()
+        clock.now += 19  # sends at 0, 19, 38, 57, 76; now 95
+    assert budget.used() == 3
