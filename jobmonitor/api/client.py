@@ -147,6 +147,11 @@ class StatusClient:
                 if self._route_fixed:
                     raise miss.error from None
                 continue
+            except ApiError as exc:
+                # The API's own JSON error (404 JOB_NOT_FOUND, 401, ...) proves the route too.
+                if index > 0 and exc.body is not None:
+                    self._learn_route(route)
+                raise
             if index > 0:
                 self._learn_route(route)
             return snapshot
