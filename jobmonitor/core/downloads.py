@@ -233,8 +233,8 @@ class DownloadManager:
 
     def _tick(self, dl: Download) -> None:
         now = self._clock()
-        dl.speed.add(now, dl.received)
         if now - dl.last_emit >= self._interval:
+            dl.speed.add(now, dl.received)  # sampled at emissions only: a handful per second
             self._emit(dl)
 
     def _set(self, dl: Download, state: DownloadState, message: str) -> None:

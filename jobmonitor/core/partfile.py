@@ -11,7 +11,6 @@ import contextlib
 import errno
 import json
 import os
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -232,7 +231,8 @@ class PartWriter:
 
     The event loop never waits on the disk while the network has data; memory stays at about
     two pieces. Every operation on the file (write, fsync, close) runs in order on the same
-    thread, so a cancelled download never closes the file under a write still running.
+    thread, so a cancelled download never closes the file under a write still running. After a
+    failed write nothing more is written: a later piece would land at the wrong offset.
     """
 
     def __init__(self, part: PartFile, size: int) -> None:
@@ -241,6 +241,7 @@ class PartWriter:
         self._buffer: list[bytes] = []
         self._buffered = 0
         self._pending: asyncio.Future[None] | None = None
+        self._failed = False  # read and written on the writer thread only
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="download-writer")
 
     async def feed(self, chunk: bytes) -> None:
@@ -249,20 +250,32 @@ class PartWriter:
         if self._buffered >= self._size:
             await self._dispatch()
 
-    async def _dispatch(self) -> None:
+    def _take(self) -> bytes:
         data = self._buffer[0] if len(self._buffer) == 1 else b"".join(self._buffer)
         self._buffer.clear()
         self._buffered = 0
+        return data
+
+    async def _dispatch(self) -> None:
+        data = self._take()
         await self._wait_pending()
-        self._pending = self._submit(self._part.write, data)
+        self._pending = asyncio.wrap_future(self._thread.submit(self._write, data))
+
+    def _write(self, data: bytes) -> None:
+        if self._failed:
+            return
+        try:
+            self._part.write(data)
+        except BaseException:
+            self._failed = True
+            raise
 
     async def _wait_pending(self) -> None:
         if self._pending is not None:
             pending, self._pending = self._pending, None
-            await pending
-
-    def _submit(self, fn: Callable[..., None], *args: bytes) -> asyncio.Future[None]:
-        return asyncio.wrap_future(self._thread.submit(fn, *args))
+            # shield: a cancel must not cancel a write not yet started, or the next piece
+            # (written on close) would leave a hole in the .part.
+            await asyncio.shield(pending)
 
     async def flush(self) -> None:
         """Write everything received so far (raises the OSError of a failed write)."""
@@ -271,12 +284,24 @@ class PartWriter:
         await self._wait_pending()
 
     async def sync(self) -> None:
-        await self._submit(self._part.sync)
+        await asyncio.wrap_future(self._thread.submit(self._part.sync))
 
     async def close(self) -> None:
-        """Close the file after any write still running; safe to call when cancelled."""
-        self._buffer.clear()
+        """Write what is still buffered (unless a write failed), then close the file.
+
+        Safe to call when cancelled: the bytes already received are kept for the resume.
+        """
+        if self._pending is not None:  # cancelled while it ran: its outcome no longer matters
+            self._pending.add_done_callback(_consume)
+            self._pending = None
+        if self._buffer:
+            self._thread.submit(self._write, self._take())
         closing = self._thread.submit(self._part.close)
         self._thread.shutdown(wait=False)
         # shield: even a second cancel waits for the close, so the .part is not in use after.
         await asyncio.shield(asyncio.wrap_future(closing))
+
+
+def _consume(future: asyncio.Future[None]) -> None:
+    if not future.cancelled():
+        future.exception()
