@@ -82,15 +82,19 @@ def app_icon() -> QIcon:
 
 
 @cache
-def tray_icon(worst: JobState | None = None) -> QIcon:
-    """The app icon with the worst state of the watch list as a badge in its lower right corner.
+def tray_icon(worst: JobState | ApiCondition | None = None) -> QIcon:
+    """The app icon with a badge in its lower right corner: the watch list's worst state, or a
+    connection problem; None gives the plain app icon.
 
     The badge always uses the light set on a white disc: it sits on the icon's blue tile, not on
     the panel, so the panel's colour does not matter.
     """
     if worst is None:
         return app_icon()
-    badge = status_icon(worst, dark=False)
+    if isinstance(worst, ApiCondition):
+        badge = connection_icon(worst, dark=False)
+    else:
+        badge = status_icon(worst, dark=False)
     icon = QIcon()
     for size in TRAY_ICON_SIZES:
         pixmap = app_icon().pixmap(QSize(size, size), 1.0)  # device pixels, not scaled

@@ -141,6 +141,9 @@ def test_tray_icon_badges_the_worst_state(qapp: QApplication) -> None:
     badged = failed.pixmap(QSize(32, 32), 1.0).toImage()
     assert badged.pixelColor(4, 4) == plain.pixelColor(4, 4)  # the tile shows through
     assert badged.pixelColor(24, 24) != plain.pixelColor(24, 24)  # the badge sits bottom right
+    offline = icons.tray_icon(ApiCondition.UNREACHABLE).pixmap(QSize(32, 32), 1.0).toImage()
+    assert offline.pixelColor(4, 4) == plain.pixelColor(4, 4)
+    assert offline != badged
 
 
 def test_a_missing_icon_is_an_error_not_a_blank() -> None:
