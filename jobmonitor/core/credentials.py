@@ -70,7 +70,8 @@ class KeyLookup:
 
     @property
     def can_keep_for_session(self) -> bool:
-        """True when the keyring cannot keep a key, so a session-only key is the way out."""
+        """True when the keyring cannot keep a key: the GUI offers to keep it in memory for this
+        session only (with a visible notice); the CLI points to $JOBMONITOR_API_KEY instead."""
         return self.problem in (KeyProblem.NO_BACKEND, KeyProblem.NOT_SAVED)
 
 
@@ -343,9 +344,8 @@ def _classify(exc: BaseException, timeout: float) -> tuple[KeyProblem, str]:
 
 _MSG_NO_BACKEND = (
     "No OS keyring is available (no Secret Service, Keychain or Windows Credential Locker was "
-    "found), so the key cannot be saved. You can keep it for this session only, in memory."
+    "found), so the key cannot be saved."
 )
 _MSG_NOT_SAVED = (
-    "The OS keyring accepted the key but did not keep it (reading it back gave something else). "
-    "Keep the key for this session only, or set up a working keyring."
+    "The OS keyring accepted the key but did not keep it (reading it back gave something else)."
 )

@@ -132,7 +132,7 @@ async def test_no_backend_offers_a_session_only_key(backend: KeyringBackend) -> 
     lookup = await store.get(ORIGIN)
     assert lookup.problem is KeyProblem.NO_BACKEND
     assert lookup.can_keep_for_session
-    assert "session" in lookup.message
+    assert "No OS keyring is available" in lookup.message
     assert store.get_sync(ORIGIN).problem is KeyProblem.NO_BACKEND
 
     saved = await store.set(ORIGIN, KEY)
