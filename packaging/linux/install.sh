@@ -24,6 +24,14 @@ root="${DESTDIR:-}$prefix"
 install -Dm644 "$here/$app_id.desktop" "$root/share/applications/$app_id.desktop"
 install -Dm644 "$here/$app_id.metainfo.xml" "$root/share/metainfo/$app_id.metainfo.xml"
 install -Dm644 "$repo/resources/$app_id.svg" "$root/share/icons/hicolor/scalable/apps/$app_id.svg"
+# PNG sizes for panels that do not draw SVG, when build-bundle.sh (render_icons.py) made them.
+rendered="$repo/packaging/build/icons/hicolor"
+if [[ -d "$rendered" ]]; then
+  for png in "$rendered"/*/apps/"$app_id.png"; do
+    size="$(basename "$(dirname "$(dirname "$png")")")"
+    install -Dm644 "$png" "$root/share/icons/hicolor/$size/apps/$app_id.png"
+  done
+fi
 if [[ -n "$bundle" ]]; then
   [[ -x "$bundle/jobmonitor" ]] || { echo "no executable $bundle/jobmonitor" >&2; exit 1; }
   mkdir -p "$root/bin"
