@@ -1,0 +1,299 @@
+"""The watch list in memory: applies scheduler events and user edits, persists them, then tells the UI.
+
+Every change goes into a batch written in one transaction on a single worker thread (so an fsync
+never stalls the event loop), and the UI hears about it only once it is on disk: a killed app
+loses nothing it had shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from jobmonitor.core.state import JobEvent, JobState
+from jobmonitor.core.store import HistoryEntry, JobStore, WatchedJob
+
+log = logging.getLogger(__name__)
+
+
+class Poller(Protocol):
+    """What the watch list needs of the poll scheduler (``core.scheduler.PollScheduler``)."""
+
+    def watch(self, job_id: str, *, state: JobState = JobState.PENDING) -> None: ...
+    def watch_many(self, job_ids: Iterable[str]) -> None: ...
+    def unwatch(self, job_id: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RemovedJobs:
+    """What a removal took away, so that undo can put it back exactly."""
+
+    jobs: tuple[WatchedJob, ...]
+    history: dict[str, list[HistoryEntry]]
+
+
+def apply_event(job: WatchedJob, event: JobEvent) -> WatchedJob:
+    """The record after one observation by the scheduler."""
+    changes: dict[str, object] = {"state": event.new, "last_checked": event.observed_at}
+    if event.snapshot is not None:
+        snap = event.snapshot
+        changes.update(
+            snapshot=snap.raw_dict(),
+            http_status=snap.http_status,
+            created_at=snap.created_at if snap.created_at is not None else job.created_at,
+            updated_at=snap.updated_at if snap.updated_at is not None else job.updated_at,
+            error_code=snap.error.code if snap.error is not None else None,
+        )
+    if event.error is not None:
+        err = event.error
+        changes.update(
+            error_body=err.error_body(), http_status=err.http_status, error_code=err.code
+        )
+    return replace(job, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """A finished write and what to tell the UI about it."""
+
+    future: Future[None]
+    notices: list[tuple[str, list[str]]]
+    records: dict[str, WatchedJob]
+
+
+class WatchList(QObject):
+    """The watched jobs, their history, and the pipeline that saves changes before showing them."""
+
+    jobs_added = Signal(object)  # list[WatchedJob], saved
+    jobs_changed = Signal(object)  # list[WatchedJob], saved
+    jobs_removed = Signal(object)  # list[str], saved
+    write_failed = Signal(str)
+    _write_done = Signal(object)  # from the worker thread: (Future, pending UI notices)
+
+    def __init__(
+        self,
+        store: JobStore,
+        *,
+        executor: Executor | None = None,
+        clock: Callable[[], float] = time.time,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._executor = executor
+        self._clock = clock
+        self._poller: Poller | None = None
+        self._jobs: dict[str, WatchedJob] = {}
+        self._history: dict[str, list[HistoryEntry]] = {}
+        self._next_position = 0
+        # the batch being gathered this event-loop turn
+        self._dirty: dict[str, None] = {}
+        self._new_history: list[tuple[str, HistoryEntry]] = []
+        self._removed: list[str] = []
+        self._notices: list[tuple[str, list[str]]] = []
+        self._flush_timer = QTimer(self, singleShot=True, interval=0)
+        self._flush_timer.timeout.connect(self._flush)
+        self._in_flight: Future[None] | None = None
+        self._write_done.connect(self._on_write_done)
+
+    # -- set-up ----------------------------------------------------------------------------
+
+    def load(self) -> list[WatchedJob]:
+        """Read the saved list (at start-up, before the window shows) and tell the UI."""
+        jobs = self._store.load_jobs()
+        self._history = self._store.load_history()
+        self._jobs = {j.job_id: j for j in jobs}
+        self._next_position = (jobs[-1].position + 1) if jobs else 0
+        if self._poller is not None:
+            self._watch(jobs)
+        if jobs:
+            self.jobs_added.emit(jobs)
+        return jobs
+
+    def attach_poller(self, poller: Poller) -> None:
+        """Hand every job to the scheduler; terminal jobs are remembered but not polled again."""
+        self._poller = poller
+        self._watch(list(self._jobs.values()))
+
+    def _watch(self, jobs: Sequence[WatchedJob]) -> None:
+        assert self._poller is not None
+        fresh = [j.job_id for j in jobs if j.state is JobState.PENDING]
+        if fresh:
+            self._poller.watch_many(fresh)
+        for job in jobs:
+            if job.state is not JobState.PENDING:
+                self._poller.watch(job.job_id, state=job.state)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+    def __contains__(self, job_id: object) -> bool:
+        return job_id in self._jobs
+
+    def get(self, job_id: str) -> WatchedJob | None:
+        return self._jobs.get(job_id)
+
+    def jobs(self) -> list[WatchedJob]:
+        return sorted(self._jobs.values(), key=lambda j: j.position)
+
+    def known_ids(self) -> frozenset[str]:
+        return frozenset(self._jobs)
+
+    def history(self, job_id: str) -> list[HistoryEntry]:
+        return list(self._history.get(job_id, ()))
+
+    # -- edits -----------------------------------------------------------------------------
+
+    def add(self, job_ids: Iterable[str]) -> list[str]:
+        """Watch new (already validated) ids; ids already on the list are skipped."""
+        now = self._clock()
+        added: list[WatchedJob] = []
+        for job_id in job_ids:
+            if job_id in self._jobs:
+                continue
+            job = WatchedJob(job_id=job_id, position=self._next_position, added_at=now)
+            self._next_position += 1
+            self._jobs[job_id] = job
+            self._history[job_id] = [HistoryEntry(JobState.PENDING, now)]
+            self._new_history.append((job_id, HistoryEntry(JobState.PENDING, now)))
+            added.append(job)
+        if not added:
+            return []
+        ids = [j.job_id for j in added]
+        self._mark(ids, "added")
+        if self._poller is not None:
+            self._poller.watch_many(ids)
+        return ids
+
+    def remove(self, job_ids: Iterable[str]) -> RemovedJobs:
+        jobs: list[WatchedJob] = []
+        history: dict[str, list[HistoryEntry]] = {}
+        for job_id in dict.fromkeys(job_ids):
+            job = self._jobs.pop(job_id, None)
+            if job is None:
+                continue
+            jobs.append(job)
+            history[job_id] = self._history.pop(job_id, [])
+            self._dirty.pop(job_id, None)
+            self._removed.append(job_id)
+            if self._poller is not None:
+                self._poller.unwatch(job_id)
+        gone = set(history)
+        self._new_history = [(j, e) for j, e in self._new_history if j not in gone]
+        if jobs:
+            self._notices.append(("removed", [j.job_id for j in jobs]))
+            self._schedule()
+        return RemovedJobs(tuple(jobs), history)
+
+    def put_back(self, removed: RemovedJobs) -> None:
+        """Undo a removal: the same records, positions and history."""
+        jobs = [j for j in removed.jobs if j.job_id not in self._jobs]
+        for job in jobs:
+            self._jobs[job.job_id] = job
+            self._history[job.job_id] = list(removed.history.get(job.job_id, []))
+            self._new_history.extend((job.job_id, e) for e in self._history[job.job_id])
+        if not jobs:
+            return
+        self._mark([j.job_id for j in jobs], "added")
+        if self._poller is not None:
+            self._watch(jobs)
+
+    def set_label(self, job_id: str, label: str) -> None:
+        job = self._jobs.get(job_id)
+        if job is None or job.label == label.strip():
+            return
+        self._jobs[job_id] = replace(job, label=label.strip())
+        self._mark([job_id], "changed")
+
+    def on_event(self, event: JobEvent) -> None:
+        """Scheduler listener: record the observation (and a transition, if the state moved)."""
+        job = self._jobs.get(event.job_id)
+        if job is None:  # removed while the request was in flight
+            return
+        updated = apply_event(job, event)
+        self._jobs[job.job_id] = updated
+        if updated.state is not job.state:
+            entry = HistoryEntry(updated.state, event.observed_at)
+            self._history.setdefault(job.job_id, []).append(entry)
+            self._new_history.append((job.job_id, entry))
+        self._mark([job.job_id], "changed")
+
+    # -- the write pipeline ----------------------------------------------------------------
+
+    def _mark(self, ids: list[str], notice: str) -> None:
+        for job_id in ids:
+            self._dirty[job_id] = None
+        if self._notices and self._notices[-1][0] == notice:
+            self._notices[-1][1].extend(ids)
+        else:
+            self._notices.append((notice, list(ids)))
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if self._in_flight is None and not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def _flush(self, *, wait: bool = False) -> None:
+        if not (self._dirty or self._removed or self._notices):
+            return
+        if self._in_flight is not None and not wait:
+            return
+        upsert = [self._jobs[j] for j in self._dirty if j in self._jobs]
+        history, removed, notices = self._new_history, self._removed, self._notices
+        records = {j.job_id: j for j in upsert}
+        self._dirty, self._new_history, self._removed, self._notices = {}, [], [], []
+
+        def write() -> None:
+            self._store.write(upsert=upsert, history=history, remove=removed)
+
+        if self._executor is None or wait:
+            future: Future[None] = Future()
+            try:
+                write()
+                future.set_result(None)
+            except (sqlite3.Error, OSError) as exc:  # reported through write_failed below
+                future.set_exception(exc)
+            self._in_flight = future
+            self._on_write_done(_Written(future, notices, records))
+            return
+        future = self._executor.submit(write)
+        self._in_flight = future
+        future.add_done_callback(lambda f: self._write_done.emit(_Written(f, notices, records)))
+
+    def _on_write_done(self, written: _Written) -> None:
+        notices, records = written.notices, written.records
+        self._in_flight = None
+        error = written.future.exception()
+        if error is not None:
+            log.error("could not save the watch list: %s", error)
+            self.write_failed.emit(f"Could not save the watch list: {error}")
+        for kind, ids in notices:
+            if kind == "removed":
+                self.jobs_removed.emit(ids)
+                continue
+            jobs = [records[j] for j in dict.fromkeys(ids) if j in records]
+            if jobs:
+                (self.jobs_added if kind == "added" else self.jobs_changed).emit(jobs)
+        if self._dirty or self._removed or self._notices:
+            self._flush_timer.start()
+
+    @property
+    def idle(self) -> bool:
+        """True when every change has been written."""
+        return self._in_flight is None and not (self._dirty or self._removed or self._notices)
+
+    def flush_now(self) -> None:
+        """Write whatever is pending and wait for it (at quit)."""
+        self._flush_timer.stop()
+        if self._in_flight is not None:
+            self._in_flight.exception()  # wait; its notices still arrive through the event loop
+        self._flush(wait=True)

@@ -1,0 +1,177 @@
+"""Adding job ids: a field that takes one or many (pasted lists, logs, CSV), files, and drops."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from jobmonitor.api.ids import ParsedIds, RejectedId, parse_job_ids
+from jobmonitor.core.watchlist import WatchList
+
+MAX_IMPORT_BYTES = 32 * 1024 * 1024  # far beyond any real list of ids
+_SHOWN_REJECTIONS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class AddReport:
+    """What one add did, in words for the person who pasted the text."""
+
+    added: tuple[str, ...]
+    parsed: ParsedIds
+    source: str
+
+    @property
+    def ok(self) -> bool:
+        return not self.parsed.rejected
+
+    def summary(self) -> str:
+        parts: list[str] = []
+        n = len(self.added)
+        parts.append(f"Added {n} job{'s' if n != 1 else ''}" if n else "No new jobs added")
+        if self.parsed.duplicates:
+            d = self.parsed.duplicates
+            parts.append(f"{d} duplicate{'s' if d != 1 else ''} skipped")
+        rejected = self.parsed.rejected
+        if rejected:
+            parts.append(f"{len(rejected)} rejected")
+        text = ", ".join(parts) + (f" from {self.source}." if self.source else ".")
+        for item in rejected[:_SHOWN_REJECTIONS]:
+            text += f"\nRejected {item.text[:60]!r}: {item.reason}"
+        if len(rejected) > _SHOWN_REJECTIONS:
+            text += f"\n… and {len(rejected) - _SHOWN_REJECTIONS} more rejected"
+        return text
+
+
+class JobAdder(QObject):
+    """Validates text, files and drops, adds the good ids, and reports what it did."""
+
+    reported = Signal(object)  # AddReport
+
+    def __init__(self, watchlist: WatchList, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._watchlist = watchlist
+
+    def add_text(
+        self, text: str, *, source: str = "", problems: tuple[RejectedId, ...] = ()
+    ) -> AddReport:
+        parsed = parse_job_ids(text, known=self._watchlist.known_ids())
+        if problems:
+            parsed = ParsedIds(parsed.ids, problems + parsed.rejected, parsed.duplicates)
+        added = tuple(self._watchlist.add(parsed.ids))
+        report = AddReport(added, parsed, source)
+        self.reported.emit(report)
+        return report
+
+    def add_files(self, paths: Iterable[Path]) -> AddReport:
+        texts: list[str] = []
+        names: list[str] = []
+        problems: list[RejectedId] = []  # an unreadable file is rejected with its reason
+        for path in paths:
+            try:
+                if path.stat().st_size > MAX_IMPORT_BYTES:
+                    reason = f"file larger than {MAX_IMPORT_BYTES >> 20} MB"
+                    problems.append(RejectedId(path.name, reason))
+                    continue
+                texts.append(path.read_text(encoding="utf-8-sig", errors="replace"))
+                names.append(path.name)
+            except OSError as exc:
+                problems.append(RejectedId(path.name, f"cannot read: {exc.strerror or exc}"))
+        source = ", ".join(names) or "no readable file"
+        return self.add_text("\n".join(texts), source=source, problems=tuple(problems))
+
+    def add_mime(self, mime: QMimeData) -> AddReport | None:
+        """A drop or a paste of files (their contents) or of text."""
+        if mime.hasUrls():
+            files = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+            if files:
+                return self.add_files(files)
+        if mime.hasText():
+            return self.add_text(mime.text(), source="dropped text")
+        return None
+
+
+class IdsEdit(QPlainTextEdit):
+    """A short multi-line field: Enter adds, Shift+Enter starts a new line."""
+
+    submitted = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
+            event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        ):
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class AddJobsBar(QWidget):
+    """The add field, its button, and a line saying what was added or rejected, and why."""
+
+    def __init__(self, adder: JobAdder, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._adder = adder
+        self.edit = IdsEdit(self)
+        self.edit.setPlaceholderText(
+            "Paste or type job ids: one or many, separated by spaces, commas or new lines "
+            "(Enter to add)"
+        )
+        self.edit.setAccessibleName("Job ids to add")
+        self.edit.setTabChangesFocus(True)
+        line = self.edit.fontMetrics().lineSpacing()
+        self.edit.setFixedHeight(int(line * 2.6))
+        self.edit.submitted.connect(self.submit)
+        self.button = QPushButton("&Add", self)
+        self.button.setAccessibleName("Add job ids")
+        self.button.setToolTip("Add the job ids in the field to the watch list (Enter)")
+        self.button.clicked.connect(self.submit)
+        self.feedback = QLabel(self)
+        self.feedback.setWordWrap(True)
+        self.feedback.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.feedback.setAccessibleName("Result of the last add")
+        self.feedback.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.feedback.hide()
+
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.edit, 1)
+        row.addWidget(self.button, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(row)
+        layout.addWidget(self.feedback)
+        adder.reported.connect(self.show_report)
+
+    def submit(self) -> None:
+        text = self.edit.toPlainText()
+        if not text.strip():
+            self.edit.setFocus()
+            return
+        report = self._adder.add_text(text)
+        if report.ok:
+            self.edit.clear()
+        else:  # keep only what was rejected, so it can be fixed in place
+            self.edit.setPlainText("\n".join(r.text for r in report.parsed.rejected))
+
+    def show_report(self, report: AddReport) -> None:
+        text = report.summary()
+        icon = "✔" if report.ok else "⚠"  # a symbol, not colour alone
+        self.feedback.setText(f"{icon} {text}")
+        self.feedback.setToolTip(
+            "\n".join(f"{r.text[:80]!r}: {r.reason}" for r in report.parsed.rejected[:50])
+        )
+        self.feedback.setProperty("problem", not report.ok)
+        self.feedback.show()

@@ -1,0 +1,385 @@
+"""The watch list as a Qt table model, updated row by row as saved changes arrive (never reset)."""
+
+from __future__ import annotations
+
+import bisect
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QFont, QFontDatabase, QIcon
+
+from jobmonitor.core.state import JobState
+from jobmonitor.core.store import WatchedJob
+from jobmonitor.core.watchlist import WatchList
+from jobmonitor.ui.timefmt import absolute, countdown, relative
+
+Index = QModelIndex | QPersistentModelIndex
+
+ID, LABEL, STATUS, CREATED, UPDATED, LAST_CHECKED, NEXT_CHECK, ERROR, RESULT = range(9)
+HEADERS = (
+    "Job ID",
+    "Label",
+    "Status",
+    "Created",
+    "Updated",
+    "Last checked",
+    "Next check",
+    "Error code",
+    "Result",
+)
+
+JobIdRole = Qt.ItemDataRole.UserRole + 1
+StateRole = Qt.ItemDataRole.UserRole + 2
+SortRole = Qt.ItemDataRole.UserRole + 3
+JobRole = Qt.ItemDataRole.UserRole + 4
+
+_NEVER = float("inf")
+_SEVERITY = {  # status sort order: what needs attention first
+    JobState.FAILED: 0,
+    JobState.FORBIDDEN: 1,
+    JobState.NOT_FOUND: 2,
+    JobState.INVALID: 3,
+    JobState.UNKNOWN: 4,
+    JobState.PROCESSING: 5,
+    JobState.QUEUED: 6,
+    JobState.PENDING: 7,
+    JobState.SUCCESS: 8,
+}
+
+
+class Category(StrEnum):
+    """The filter chips: how the list groups the client's states."""
+
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    SUCCESS = "success"
+    FAILED = "failed"
+    PROBLEM = "problem"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+def category_of(state: JobState) -> Category:
+    if state in (JobState.PENDING, JobState.QUEUED):
+        return Category.QUEUED
+    if state is JobState.PROCESSING:
+        return Category.PROCESSING
+    if state is JobState.SUCCESS:
+        return Category.SUCCESS
+    if state is JobState.FAILED:
+        return Category.FAILED
+    return Category.PROBLEM  # invalid, forbidden, not found, or a status the API never documented
+
+
+def status_text(job: WatchedJob) -> str:
+    if job.state is JobState.UNKNOWN and job.snapshot is not None:
+        return f"Unknown status: {str(job.snapshot.get('status'))[:40]!r}"
+    return job.state.label
+
+
+def result_text(job: WatchedJob) -> str:
+    snap = job.snapshot or {}
+    if job.state is JobState.SUCCESS:
+        result = snap.get("result")
+        if isinstance(result, dict):
+            file_url = result.get("file")
+            if isinstance(file_url, str) and file_url:
+                name = unquote(urlsplit(file_url).path.rsplit("/", 1)[-1]) or "result file"
+                return f"File ready: {name}"
+            preview = result.get("preview")
+            if isinstance(preview, str) and preview.strip():
+                return preview.strip().splitlines()[0][:80]
+        return "Done"
+    if job.state is JobState.FAILED:
+        error = snap.get("error")
+        if isinstance(error, dict) and error.get("message"):
+            return str(error["message"]).splitlines()[0][:120]
+        return "Failed"
+    if job.state.is_problem and job.error_body is not None:
+        details = job.error_body.get("details")
+        if isinstance(details, dict) and details.get("message"):
+            return str(details["message"])[:120]
+    message = snap.get("message")
+    return str(message)[:120] if isinstance(message, str) else ""
+
+
+class JobsTableModel(QAbstractTableModel):
+    """Rows are watched jobs in list order; columns are the named constants above."""
+
+    counts_changed = Signal()
+
+    def __init__(
+        self,
+        watchlist: WatchList,
+        *,
+        next_due: Callable[[str], float | None] = lambda _job_id: None,
+        icon_for: Callable[[JobState], QIcon] | None = None,
+        clock: Callable[[], float] = time.time,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._watchlist = watchlist
+        self._next_due = next_due
+        self._icon_for = icon_for
+        self._clock = clock
+        self._rows: list[WatchedJob] = []
+        self._positions: list[int] = []
+        self._row_of: dict[str, int] = {}
+        self.counts: Counter[Category] = Counter()
+        self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self._mono.setStyleHint(QFont.StyleHint.TypeWriter)
+        watchlist.jobs_added.connect(self._on_added)
+        watchlist.jobs_changed.connect(self._on_changed)
+        watchlist.jobs_removed.connect(self._on_removed)
+        self._ticks = 0
+        self._timer = QTimer(self, interval=1000)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+
+    # -- Qt model API ----------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(HEADERS):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return HEADERS[section]
+            if role == Qt.ItemDataRole.ToolTipRole and section == NEXT_CHECK:
+                return "When the job will be asked about next (counts down live)"
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() == LABEL:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        job = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(job, column)
+        if role == Qt.ItemDataRole.EditRole:
+            return job.label if column == LABEL else self._display(job, column)
+        if role == SortRole:
+            return self._sort_value(job, column)
+        if role == JobIdRole:
+            return job.job_id
+        if role == StateRole:
+            return job.state
+        if role == JobRole:
+            return job
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(job, column)
+        if role == Qt.ItemDataRole.DecorationRole and column == STATUS and self._icon_for:
+            return self._icon_for(job.state)
+        if role == Qt.ItemDataRole.FontRole and column == ID:
+            return self._mono
+        if role == Qt.ItemDataRole.AccessibleTextRole and column == STATUS:
+            return f"Status: {status_text(job)}"
+        return None
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or index.column() != LABEL or role != Qt.ItemDataRole.EditRole:
+            return False
+        self._watchlist.set_label(self._rows[index.row()].job_id, str(value or ""))
+        return True  # the row repaints when the saved change comes back
+
+    # -- cells -----------------------------------------------------------------------------
+
+    def _display(self, job: WatchedJob, column: int) -> str:
+        now = self._clock()
+        if column == ID:
+            return job.job_id
+        if column == LABEL:
+            return job.label
+        if column == STATUS:
+            return status_text(job)
+        if column == CREATED:
+            return relative(job.created_at, now)
+        if column == UPDATED:
+            return relative(job.updated_at, now)
+        if column == LAST_CHECKED:
+            return relative(job.last_checked, now) if job.last_checked else "never"
+        if column == NEXT_CHECK:
+            if job.state.terminal:
+                return "done" if job.state is JobState.SUCCESS else "stopped"
+            return countdown(self._next_due(job.job_id), now)
+        if column == ERROR:
+            return job.error_code or ""
+        if column == RESULT:
+            return result_text(job)
+        return ""
+
+    def _tooltip(self, job: WatchedJob, column: int) -> str | None:
+        if column == CREATED:
+            return f"Created {absolute(job.created_at)}"
+        if column == UPDATED:
+            return f"Updated {absolute(job.updated_at)}"
+        if column == LAST_CHECKED:
+            return f"Last checked {absolute(job.last_checked)}"
+        if column == NEXT_CHECK and not job.state.terminal:
+            return f"Next check {absolute(self._next_due(job.job_id))}"
+        if column == STATUS:
+            text = status_text(job)
+            if job.error_code and not job.state.terminal:
+                text += f"\nLast check failed: {job.error_code} (will retry)"
+            return text
+        if column in (RESULT, ERROR, LABEL, ID):
+            return self._display(job, column) or None
+        return None
+
+    def _sort_value(self, job: WatchedJob, column: int) -> Any:
+        if column == ID:
+            return job.job_id
+        if column == LABEL:
+            return job.label.casefold()
+        if column == STATUS:
+            return _SEVERITY.get(job.state, 9)
+        if column == CREATED:
+            return job.created_at if job.created_at is not None else _NEVER
+        if column == UPDATED:
+            return job.updated_at if job.updated_at is not None else _NEVER
+        if column == LAST_CHECKED:
+            return job.last_checked if job.last_checked is not None else _NEVER
+        if column == NEXT_CHECK:
+            due = None if job.state.terminal else self._next_due(job.job_id)
+            return due if due is not None else _NEVER
+        if column == ERROR:
+            return job.error_code or ""
+        if column == RESULT:
+            return result_text(job).casefold()
+        return None
+
+    # -- access for views and the proxy ----------------------------------------------------
+
+    def job_at(self, row: int) -> WatchedJob:
+        return self._rows[row]
+
+    def row_of(self, job_id: str) -> int | None:
+        return self._row_of.get(job_id)
+
+    def job_ids(self) -> list[str]:
+        return [j.job_id for j in self._rows]
+
+    # -- incremental updates ---------------------------------------------------------------
+
+    def _reindex(self, start: int = 0) -> None:
+        for row in range(start, len(self._rows)):
+            self._row_of[self._rows[row].job_id] = row
+
+    def _on_added(self, jobs: Sequence[WatchedJob]) -> None:
+        fresh = sorted((j for j in jobs if j.job_id not in self._row_of), key=lambda j: j.position)
+        if not fresh:
+            return
+        first_changed = len(self._rows)
+        i = 0
+        while i < len(fresh):
+            at = bisect.bisect_left(self._positions, fresh[i].position)
+            j = i + 1  # a run of new jobs that all land at the same row
+            while j < len(fresh) and bisect.bisect_left(self._positions, fresh[j].position) == at:
+                j += 1
+            block = fresh[i:j]
+            self.beginInsertRows(QModelIndex(), at, at + len(block) - 1)
+            self._rows[at:at] = block
+            self._positions[at:at] = [b.position for b in block]
+            self.endInsertRows()
+            first_changed = min(first_changed, at)
+            i = j
+        self._reindex(first_changed)
+        self.counts.update(category_of(j.state) for j in fresh)
+        self.counts_changed.emit()
+
+    def _on_removed(self, job_ids: Sequence[str]) -> None:
+        rows = sorted({self._row_of[j] for j in job_ids if j in self._row_of}, reverse=True)
+        if not rows:
+            return
+        i = 0
+        while i < len(rows):  # remove runs of adjacent rows, bottom first
+            last = rows[i]
+            first = last
+            while i + 1 < len(rows) and rows[i + 1] == first - 1:
+                i += 1
+                first = rows[i]
+            self.beginRemoveRows(QModelIndex(), first, last)
+            for row in range(first, last + 1):
+                job = self._rows[row]
+                del self._row_of[job.job_id]
+                self.counts[category_of(job.state)] -= 1
+            del self._rows[first : last + 1]
+            del self._positions[first : last + 1]
+            self.endRemoveRows()
+            i += 1
+        self._reindex(rows[-1])
+        self.counts_changed.emit()
+
+    def _on_changed(self, jobs: Sequence[WatchedJob]) -> None:
+        rows: list[int] = []
+        counts_moved = False
+        for job in jobs:
+            row = self._row_of.get(job.job_id)
+            if row is None:
+                continue
+            old = self._rows[row]
+            if category_of(old.state) is not category_of(job.state):
+                self.counts[category_of(old.state)] -= 1
+                self.counts[category_of(job.state)] += 1
+                counts_moved = True
+            self._rows[row] = job
+            rows.append(row)
+        if not rows:
+            return
+        rows.sort()
+        last_column = len(HEADERS) - 1
+        if len(rows) > 64:  # one signal for a big batch rather than hundreds
+            self.dataChanged.emit(self.index(rows[0], 0), self.index(rows[-1], last_column))
+        else:
+            start = prev = rows[0]
+            for row in [*rows[1:], None]:
+                if row is not None and row == prev + 1:
+                    prev = row
+                    continue
+                self.dataChanged.emit(self.index(start, 0), self.index(prev, last_column))
+                if row is not None:
+                    start = prev = row
+        if counts_moved:
+            self.counts_changed.emit()
+
+    def _tick(self) -> None:
+        """Repaint the live columns: the countdown every second, relative times every 10 s."""
+        if not self._rows:
+            return
+        last = len(self._rows) - 1
+        roles = [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole]
+        self.dataChanged.emit(self.index(0, NEXT_CHECK), self.index(last, NEXT_CHECK), roles)
+        self._ticks += 1
+        if self._ticks % 10 == 0:
+            self.dataChanged.emit(self.index(0, CREATED), self.index(last, LAST_CHECKED), roles)
+
+    def stop_timers(self) -> None:
+        self._timer.stop()

@@ -1,0 +1,54 @@
+"""Times as the window shows them: relative ("3 min ago", "in 12 s") with absolute local/UTC text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def relative(at: float | None, now: float) -> str:
+    """'just now', '42 s ago', '5 min ago', '3 h ago', '2 d ago' (or '-' when unknown)."""
+    if at is None:
+        return "-"
+    delta = now - at
+    if delta < 0:
+        return countdown(at, now)
+    if delta < 2:
+        return "just now"
+    if delta < 60:
+        return f"{int(delta)} s ago"
+    if delta < 3600:
+        return f"{int(delta // 60)} min ago"
+    if delta < 86400:
+        return f"{int(delta // 3600)} h ago"
+    return f"{int(delta // 86400)} d ago"
+
+
+def countdown(at: float | None, now: float) -> str:
+    """'in 12 s', 'in 3 min', 'now' (or '-' when unknown)."""
+    if at is None:
+        return "-"
+    delta = at - now
+    if delta < 1:
+        return "now"
+    if delta < 60:
+        return f"in {int(delta + 0.999)} s"
+    if delta < 3600:
+        minutes, seconds = divmod(int(delta), 60)
+        return f"in {minutes} min {seconds:02d} s" if minutes < 10 else f"in {minutes} min"
+    return f"in {int(delta // 3600)} h {int(delta % 3600) // 60} min"
+
+
+def absolute(at: float | None) -> str:
+    """Local time with zone, and UTC: for tooltips and the details panel."""
+    if at is None:
+        return "unknown"
+    moment = datetime.fromtimestamp(at, UTC)
+    local = moment.astimezone()
+    return f"{local:%Y-%m-%d %H:%M:%S %Z} ({moment:%Y-%m-%d %H:%M:%S} UTC)"
+
+
+def short_local(at: float) -> str:
+    """'14:03:27' today, '2026-11-27 14:03' on other days."""
+    local = datetime.fromtimestamp(at).astimezone()
+    today = datetime.now().astimezone().date()
+    return f"{local:%H:%M:%S}" if local.date() == today else f"{local:%Y-%m-%d %H:%M}"

@@ -1,0 +1,123 @@
+"""The watch list controller: saved before shown, history of transitions, undo of a removal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+from uihelpers import IDS, failed_event, forbidden_event, snapshot_event
+
+from jobmonitor.core.state import JobState
+from jobmonitor.core.store import JobStore
+from jobmonitor.core.watchlist import WatchList
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[JobStore]:
+    store = JobStore(tmp_path / "jobs.db")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def executor() -> Iterator[ThreadPoolExecutor]:
+    pool = ThreadPoolExecutor(max_workers=1)
+    yield pool
+    pool.shutdown(wait=True)
+
+
+def test_added_jobs_are_on_disk_before_the_ui_hears(
+    qtbot: QtBot, store: JobStore, executor: ThreadPoolExecutor
+) -> None:
+    watchlist = WatchList(store, executor=executor)
+    seen_on_disk: list[int] = []
+    watchlist.jobs_added.connect(lambda jobs: seen_on_disk.append(store.count()))
+    with qtbot.waitSignal(watchlist.jobs_added) as blocker:
+        assert watchlist.add(IDS[:3] + IDS[:1]) == IDS[:3]
+    assert [j.job_id for j in blocker.args[0]] == IDS[:3]
+    assert seen_on_disk == [3]
+    assert watchlist.add(IDS[:2]) == []
+
+
+def test_events_record_transitions_once(qtbot: QtBot, store: JobStore) -> None:
+    watchlist = WatchList(store)
+    watchlist.add(IDS[:1])
+    qtbot.waitUntil(lambda: watchlist.idle)
+    body = {"status": "processing", "retry_after": 2, "created_at": 1_700_000_000}
+    with qtbot.waitSignal(watchlist.jobs_changed):
+        watchlist.on_event(snapshot_event(IDS[0], JobState.PENDING, body))
+        watchlist.on_event(snapshot_event(IDS[0], JobState.PROCESSING, body))
+    with qtbot.waitSignal(watchlist.jobs_changed) as blocker:
+        watchlist.on_event(failed_event(IDS[0]))
+    job = blocker.args[0][0]
+    assert job.state is JobState.FAILED and job.error_code == "INVALID_JSON"
+    states = [e.state for e in watchlist.history(IDS[0])]
+    assert states == [JobState.PENDING, JobState.PROCESSING, JobState.FAILED]
+    assert [e.state for e in store.history(IDS[0])] == states
+    assert store.load_jobs()[0].snapshot is not None
+
+
+def test_error_answers_keep_the_body(qtbot: QtBot, store: JobStore) -> None:
+    watchlist = WatchList(store)
+    watchlist.add(IDS[:1])
+    with qtbot.waitSignal(watchlist.jobs_changed) as blocker:
+        watchlist.on_event(forbidden_event(IDS[0]))
+    job = blocker.args[0][0]
+    assert job.state is JobState.FORBIDDEN
+    assert job.http_status == 403 and job.error_code == "FORBIDDEN"
+    assert job.error_body == {
+        "status": "error",
+        "error": "FORBIDDEN",
+        "details": {"message": "not your job"},
+    }
+
+
+def test_remove_and_put_back(qtbot: QtBot, store: JobStore, executor: ThreadPoolExecutor) -> None:
+    watchlist = WatchList(store, executor=executor)
+    watchlist.add(IDS[:4])
+    watchlist.set_label(IDS[1], "  invoices  ")
+    qtbot.waitUntil(lambda: watchlist.idle)
+    with qtbot.waitSignal(watchlist.jobs_removed) as blocker:
+        removed = watchlist.remove([IDS[1], IDS[2], "not-watched"])
+    assert blocker.args[0] == IDS[1:3]
+    assert [j.job_id for j in store.load_jobs()] == [IDS[0], IDS[3]]
+    watchlist.on_event(failed_event(IDS[1]))  # an answer that arrives after the removal
+    with qtbot.waitSignal(watchlist.jobs_added) as blocker:
+        watchlist.put_back(removed)
+    assert [j.label for j in blocker.args[0]] == ["invoices", ""]
+    assert [j.job_id for j in store.load_jobs()] == IDS[:4]
+    assert store.history(IDS[1]) == watchlist.history(IDS[1])
+    assert store.load_jobs()[1].state is JobState.PENDING
+
+
+def test_add_then_remove_in_one_turn_leaves_nothing(qtbot: QtBot, store: JobStore) -> None:
+    watchlist = WatchList(store)
+    watchlist.add(IDS[:2])
+    watchlist.remove(IDS[:1])
+    qtbot.waitUntil(lambda: watchlist.idle)
+    assert [j.job_id for j in store.load_jobs()] == IDS[1:2]
+    assert store.history(IDS[0]) == []
+
+
+def test_reload_restores_everything(qtbot: QtBot, tmp_path: Path) -> None:
+    store = JobStore(tmp_path / "jobs.db")
+    watchlist = WatchList(store)
+    watchlist.add(IDS[:2])
+    watchlist.on_event(failed_event(IDS[0], JobState.PENDING))
+    qtbot.waitUntil(lambda: watchlist.idle)
+    watchlist.flush_now()
+    store.close()
+
+    store = JobStore(tmp_path / "jobs.db")
+    again = WatchList(store)
+    with qtbot.waitSignal(again.jobs_added, timeout=1000) as blocker:
+        again.load()
+    assert [j.state for j in blocker.args[0]] == [JobState.FAILED, JobState.PENDING]
+    assert [e.state for e in again.history(IDS[0])] == [JobState.PENDING, JobState.FAILED]
+    ids = again.add([IDS[2]])
+    qtbot.waitUntil(lambda: again.idle)
+    assert again.get(ids[0]) is not None and again.get(ids[0]).position == 2  # type: ignore[union-attr]
+    store.close()
