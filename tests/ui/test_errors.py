@@ -146,14 +146,15 @@ class _Worker(QObject):
 def test_exception_in_an_async_slot_reaches_the_dialog(
     qtbot: QtBot, reporter: errors.ErrorReporter
 ) -> None:
-    loop = qasync.QEventLoop(QApplication.instance(), already_running=True)
+    # Marked as running by hand: already_running=True's stop() would call QApplication.exit().
+    loop = qasync.QEventLoop(QApplication.instance())
+    asyncio.events._set_running_loop(loop)
     try:
         worker = _Worker()
         with qtbot.waitSignal(reporter.shown, timeout=3000) as shown:
             worker.do_work()
         assert "LookupError: async slot failed" in shown.args[0].text()
     finally:
-        loop.stop()
         asyncio.events._set_running_loop(None)
         loop.close()
 
