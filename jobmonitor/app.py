@@ -1,13 +1,190 @@
-"""Composition root for the GUI (being built: see the desktop-app issue)."""
+"""The GUI entry: arguments, the QApplication and its qasync loop, demo mode, and an orderly quit.
+
+``jobmonitor [--demo] [--base-url URL] [--dark] [JOB_ID...]``. Ids given here are added to the
+watch list; bad ones are reported in the window, not on a crash. With
+``JOBMONITOR_EXIT_AFTER_SHOWN=1`` the app quits (exit 0) right after its window is first shown,
+printing ``jobmonitor: window shown`` to stderr (the packaging smoke test).
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import os
+import signal
 import sys
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QStyleFactory
+
+from jobmonitor import APP_ID, APP_NAME, ORG_DOMAIN, ORG_NAME
+from jobmonitor.core.paths import data_dir
+from jobmonitor.core.settings import Settings
+
+EXIT_AFTER_SHOWN_ENV = "JOBMONITOR_EXIT_AFTER_SHOWN"
+DARK_ENV = "JOBMONITOR_DARK"
+
+
+@dataclass(frozen=True, slots=True)
+class GuiOptions:
+    demo: bool
+    base_url: str | None
+    dark: bool
+    job_ids: tuple[str, ...]
+
+
+def parse_gui_args(argv: list[str]) -> GuiOptions:
+    """Options for the window; raises SystemExit (argparse) on unknown options only."""
+    parser = argparse.ArgumentParser(
+        prog="jobmonitor", description=f"{APP_NAME}: watch asynchronous jobs of the Status API."
+    )
+    parser.add_argument("--demo", action="store_true", help="run against a built-in simulator")
+    parser.add_argument("--base-url", metavar="URL", help="API base URL for this run")
+    parser.add_argument("--dark", action="store_true", help=f"dark palette (or {DARK_ENV}=1)")
+    parser.add_argument("job_ids", nargs="*", metavar="JOB_ID", help="job ids to add")
+    args, extra = parser.parse_known_args(argv)
+    # Anything else that is not an option is an id to check; the window says what is wrong.
+    unknown_options = [a for a in extra if a.startswith("--")]
+    if unknown_options:
+        parser.error(f"unrecognized arguments: {' '.join(unknown_options)}")
+    dark = args.dark or os.environ.get(DARK_ENV, "").strip().lower() in ("1", "true", "yes")
+    return GuiOptions(args.demo, args.base_url, dark, tuple(args.job_ids) + tuple(extra))
+
+
+def dark_palette() -> QPalette:
+    """A dark Fusion palette, for desktops that do not pass their own dark theme to Qt."""
+    p = QPalette()
+    window, base, text = QColor(37, 37, 40), QColor(28, 28, 30), QColor(230, 230, 230)
+    roles = {
+        QPalette.ColorRole.Window: window,
+        QPalette.ColorRole.WindowText: text,
+        QPalette.ColorRole.Base: base,
+        QPalette.ColorRole.AlternateBase: QColor(44, 44, 48),
+        QPalette.ColorRole.ToolTipBase: QColor(50, 50, 54),
+        QPalette.ColorRole.ToolTipText: text,
+        QPalette.ColorRole.PlaceholderText: QColor(150, 150, 150),
+        QPalette.ColorRole.Text: text,
+        QPalette.ColorRole.Button: QColor(48, 48, 52),
+        QPalette.ColorRole.ButtonText: text,
+        QPalette.ColorRole.BrightText: QColor(255, 90, 90),
+        QPalette.ColorRole.Link: QColor(110, 170, 255),
+        QPalette.ColorRole.Highlight: QColor(45, 110, 200),
+        QPalette.ColorRole.HighlightedText: QColor(255, 255, 255),
+    }
+    for role, color in roles.items():
+        p.setColor(role, color)
+    for role in (
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+        QPalette.ColorRole.WindowText,
+    ):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor(120, 120, 120))
+    return p
+
+
+def make_qapplication(*, dark: bool = False) -> QApplication:
+    existing = QApplication.instance()
+    app = (
+        existing
+        if isinstance(existing, QApplication)
+        else QApplication([sys.argv[0] or "jobmonitor"])
+    )
+    app.setApplicationName("jobmonitor")
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName(ORG_NAME)
+    app.setOrganizationDomain(ORG_DOMAIN)
+    app.setDesktopFileName(APP_ID)
+    app.setQuitOnLastWindowClosed(False)  # quitting goes through DesktopApp.aclose, in order
+    if dark:
+        app.setStyle(QStyleFactory.create("Fusion"))
+        app.setPalette(dark_palette())
+    from jobmonitor.ui.icons import app_icon
+
+    app.setWindowIcon(app_icon())
+    return app
 
 
 def run_gui(argv: list[str]) -> int:
-    print(
-        "jobmonitor: the desktop app is not built yet; use a subcommand (see --help)",
-        file=sys.stderr,
+    try:
+        options = parse_gui_args(argv)
+    except SystemExit as exc:
+        return int(exc.code) if isinstance(exc.code, int) else 2
+    import qasync
+
+    from jobmonitor.ui.errors import install_excepthook, setup_logging
+
+    setup_logging()
+    app = make_qapplication(dark=options.dark)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    holder: dict[str, Any] = {}
+    install_excepthook(lambda: holder["desktop"].window if "desktop" in holder else None)
+    with loop:
+        return int(loop.run_until_complete(_main(options, holder)))
+
+
+async def _main(options: GuiOptions, holder: dict[str, Any]) -> int:
+    from jobmonitor.desktop import DemoSetup, DesktopApp
+
+    loop = asyncio.get_running_loop()
+    quit_now = asyncio.Event()
+    server = None
+    demo: DemoSetup | None = None
+    if options.demo:
+        server, demo = await loop.run_in_executor(None, _start_demo)
+    settings = Settings(demo=options.demo)
+    desktop = DesktopApp(
+        settings=settings,
+        data_dir=data_dir(demo=options.demo),
+        base_url=options.base_url,
+        demo=demo,
     )
-    return 2
+    holder["desktop"] = desktop
+    desktop.quit_requested.connect(quit_now.set)
+    desktop.window.closed.connect(quit_now.set)
+    if os.environ.get(EXIT_AFTER_SHOWN_ENV) == "1":
+
+        def shown() -> None:
+            print("jobmonitor: window shown", file=sys.stderr, flush=True)
+            quit_now.set()
+
+        desktop.window.shown_first_time.connect(shown)
+    previous = signal.signal(signal.SIGINT, lambda *_: loop.call_soon_threadsafe(quit_now.set))
+    wake = QTimer(interval=300)  # lets Python see Ctrl+C while Qt waits
+    wake.timeout.connect(lambda: None)
+    wake.start()
+    try:
+        desktop.start(add_text=" ".join(options.job_ids))
+        await quit_now.wait()
+    finally:
+        wake.stop()
+        signal.signal(signal.SIGINT, previous)
+        await desktop.aclose()
+        if server is not None:
+            await loop.run_in_executor(None, server.stop)
+    return 0
+
+
+def _start_demo() -> tuple[Any, Any]:
+    """Start the simulator on loopback with the demo world (in a worker: binding takes a moment)."""
+    from jobmonitor.desktop import DemoSetup
+    from jobmonitor.sim.demo import build_demo_world
+    from jobmonitor.sim.server import SimServer
+
+    world = build_demo_world()
+    server = SimServer(world.world).start()
+    order = ("processing", "queued", "unknown", "success", "failed", "forbidden", "not_found")
+    labels = {
+        "processing": "Demo: processing",
+        "queued": "Demo: queued",
+        "unknown": "Demo: undocumented status",
+        "success": "Demo: finished",
+        "failed": "Demo: failed",
+        "forbidden": "Demo: another account's job",
+        "not_found": "Demo: deleted job",
+    }
+    ids = tuple((job_id, labels[kind]) for kind in order for job_id in world.jobs.get(kind, []))
+    return server, DemoSetup(base_url=server.api_url, key=world.key, job_ids=ids)

@@ -121,7 +121,7 @@ def result_text(job: WatchedJob) -> str:
 class JobsTableModel(QAbstractTableModel):
     """Rows are watched jobs in list order; columns are the named constants above."""
 
-    counts_changed = Signal()
+    counts_changed = Signal()  # counts (per category) and state_counts (per state) moved
 
     def __init__(
         self,
@@ -141,6 +141,7 @@ class JobsTableModel(QAbstractTableModel):
         self._positions: list[int] = []
         self._row_of: dict[str, int] = {}
         self.counts: Counter[Category] = Counter()
+        self.state_counts: Counter[JobState] = Counter()
         self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self._mono.setStyleHint(QFont.StyleHint.TypeWriter)
         watchlist.jobs_added.connect(self._on_added)
@@ -313,6 +314,7 @@ class JobsTableModel(QAbstractTableModel):
             i = j
         self._reindex(first_changed)
         self.counts.update(category_of(j.state) for j in fresh)
+        self.state_counts.update(j.state for j in fresh)
         self.counts_changed.emit()
 
     def _on_removed(self, job_ids: Sequence[str]) -> None:
@@ -331,6 +333,7 @@ class JobsTableModel(QAbstractTableModel):
                 job = self._rows[row]
                 del self._row_of[job.job_id]
                 self.counts[category_of(job.state)] -= 1
+                self.state_counts[job.state] -= 1
             del self._rows[first : last + 1]
             del self._positions[first : last + 1]
             self.endRemoveRows()
@@ -346,7 +349,9 @@ class JobsTableModel(QAbstractTableModel):
             if row is None:
                 continue
             old = self._rows[row]
-            if category_of(old.state) is not category_of(job.state):
+            if old.state is not job.state:
+                self.state_counts[old.state] -= 1
+                self.state_counts[job.state] += 1
                 self.counts[category_of(old.state)] -= 1
                 self.counts[category_of(job.state)] += 1
                 counts_moved = True

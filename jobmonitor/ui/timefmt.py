@@ -44,6 +44,8 @@ def absolute(at: float | None) -> str:
         return "unknown"
     moment = datetime.fromtimestamp(at, UTC)
     local = moment.astimezone()
+    if local.utcoffset() == moment.utcoffset():  # local time is UTC: say it once
+        return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
     return f"{local:%Y-%m-%d %H:%M:%S %Z} ({moment:%Y-%m-%d %H:%M:%S} UTC)"
 
 

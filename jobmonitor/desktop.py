@@ -1,0 +1,274 @@
+"""Composition root of the desktop app: builds the store, network, scheduler and window, and wires them.
+
+``app.run_gui`` owns the QApplication and the qasync loop; this class owns everything else and
+takes it down in order in ``aclose`` (scheduler, downloads, HTTP clients, pending writes, store).
+Tests build it directly on a temporary data folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from jobmonitor.api.errors import InsecureUrl
+from jobmonitor.core.api_session import HttpPool, PollingSession
+from jobmonitor.core.credentials import CredentialStore
+from jobmonitor.core.downloads import DownloadManager
+from jobmonitor.core.polling import PollingController
+from jobmonitor.core.settings import Settings
+from jobmonitor.core.state import JobEvent
+from jobmonitor.core.store import JobStore
+from jobmonitor.core.watchlist import WatchList
+from jobmonitor.ui.icons import status_icon
+from jobmonitor.ui.main_window import MainWindow
+from jobmonitor.ui.settings_dialog import SettingsDialog
+from jobmonitor.ui.status_bar import ConnectionStatusWidget
+from jobmonitor.ui.tray import TrayController
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "jobs.db"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSetup:
+    """What demo mode hands over: the simulator's URL, its key (memory only), and ids to watch."""
+
+    base_url: str
+    key: str
+    job_ids: tuple[tuple[str, str], ...]  # (job id, label)
+
+
+class DesktopApp(QObject):
+    """Everything the window needs, built and wired; ``quit_requested`` when the user leaves."""
+
+    quit_requested = Signal()
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        data_dir: Path,
+        credentials: CredentialStore | None = None,
+        base_url: str | None = None,
+        demo: DemoSetup | None = None,
+        tray_available: bool | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.demo = demo
+        self.credentials = credentials or CredentialStore()
+        self._base_url_override = demo.base_url if demo else base_url
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._closed = False
+
+        self.store = JobStore(data_dir / DB_NAME)
+        self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobmonitor-db")
+        self.watchlist = WatchList(self.store, executor=self._db_thread)
+        self.polling = PollingController(self)
+        self.http = HttpPool()
+        self.session: PollingSession | None = None
+
+        self.window = MainWindow(
+            self.watchlist,
+            self.polling,
+            base_url=lambda: self.base_url,
+            icon_for=status_icon,
+            demo=demo is not None,
+        )
+        self.status = ConnectionStatusWidget(self.window)
+        self.window.add_status_widget(self.status)
+        self.tray = TrayController(settings, self, tray_available=tray_available)
+        self.downloads: DownloadManager | None = None
+        self._budget_timer = QTimer(self, interval=1000)
+        self._budget_timer.timeout.connect(self._show_budget)
+        self._wire()
+        if self.store.notice:
+            self.window.notice.show_message(self.store.notice)
+
+    @property
+    def base_url(self) -> str:
+        return self.session.base_url if self.session else (self._base_url_override or "")
+
+    def _wire(self) -> None:
+        w, a = self.window, self.window.job_actions
+        self.polling.api_status_changed.connect(self.status.set_api_status)
+        self.polling.api_status_changed.connect(self.tray.set_api_status)
+        self.polling.paused_changed.connect(self.tray.set_paused)
+        w.model.counts_changed.connect(lambda: self.tray.set_states(w.model.state_counts))
+        self.status.settings_requested.connect(self.open_settings)
+        a.settings_requested.connect(self.open_settings)
+        a.quit_requested.connect(self.quit_requested)
+        self.tray.quit_requested.connect(self.quit_requested)
+        self.tray.pause_toggled.connect(self.polling.set_paused)
+        self.tray.show_window_requested.connect(self.show_window)
+        self.tray.job_activated.connect(self._show_job)
+        w.details.download_requested.connect(self.start_download)
+
+    # -- start-up --------------------------------------------------------------------------
+
+    def start(self, *, add_text: str = "") -> None:
+        """Restore the list, start polling, show the window (needs the running asyncio loop)."""
+        if self.demo is not None:
+            self._reset_demo_list()
+        self.watchlist.load()
+        self._start_session()
+        if self.demo is not None:
+            self._add_demo_jobs(self.demo)
+        if add_text.strip():
+            self.window.adder.add_text(add_text, source="the command line")
+        self._budget_timer.start()
+        self.window.show()
+
+    def _reset_demo_list(self) -> None:
+        # Demo data is throw-away: each start watches the freshly built demo world.
+        stale = [j.job_id for j in self.store.load_jobs()]
+        if stale:
+            self.store.remove(stale)
+
+    def _add_demo_jobs(self, demo: DemoSetup) -> None:
+        ids = self.watchlist.add(job_id for job_id, _ in demo.job_ids)
+        labels = dict(demo.job_ids)
+        for job_id in ids:
+            self.watchlist.set_label(job_id, labels[job_id])
+
+    def _start_session(self) -> None:
+        url = self._base_url_override or self.settings.base_url
+        try:
+            session = PollingSession(
+                self.http,
+                url,
+                api_key=self.demo.key if self.demo else None,
+                rate_limit=self.settings.rate_limit,
+                route_template=self.settings.route_template(url),
+                on_route_learned=lambda route: self.settings.set_route_template(url, route),
+            )
+        except InsecureUrl as exc:
+            self.window.notice.show_message(
+                f"Polling is off: {exc.message}. Fix the base URL in Settings."
+            )
+            return
+        self.session = session
+        session.scheduler.add_listener(self._on_job_event)
+        self.watchlist.attach_poller(session.scheduler)
+        self.polling.attach(session.scheduler)
+        session.start()
+        if self.downloads is None:
+            self.downloads = DownloadManager(
+                self.http.for_url,
+                session.origin,
+                lambda: self.session.api_key if self.session else None,
+                self._result_url,
+            )
+        if self.demo is not None:
+            self.credentials.keep_for_session(session.origin, self.demo.key)
+        else:
+            self._own(self._load_key(session))
+
+    def _on_job_event(self, event: JobEvent) -> None:
+        self.watchlist.on_event(event)
+        job = self.watchlist.get(event.job_id)
+        self.tray.on_job_event(event, job.label if job else None)
+
+    async def _load_key(self, session: PollingSession) -> None:
+        lookup = await self.credentials.get(session.origin)
+        if session is self.session:
+            session.scheduler.set_api_key(lookup.key if lookup.usable else None)
+            if not lookup.usable:
+                log.info("no usable API key for %s: %s", session.origin, lookup.message)
+
+    async def _result_url(self, job_id: str) -> str | None:
+        return await self.session.result_url(job_id) if self.session else None
+
+    # -- actions the window and tray ask for -----------------------------------------------
+
+    def show_window(self) -> None:
+        self.window.showNormal()
+        self.window.raise_()
+        self.window.activateWindow()
+
+    def _show_job(self, job_id: str) -> None:
+        self.show_window()
+        self.window.select_job(job_id)
+
+    def start_download(self, job_id: str, url: str) -> None:
+        if self.downloads is None:
+            return
+        self.downloads.start(job_id, url, self.settings.download_dir)
+        self.window.statusBar().showMessage(
+            f"Downloading the result of {job_id} to {self.settings.download_dir}…", 6000
+        )
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self.credentials, self.http.for_url, self.window)
+        dialog.key_changed.connect(lambda _origin: self._reload_key())
+        dialog.rate_limit_changed.connect(self._set_rate_limit)
+        dialog.base_url_changed.connect(lambda _url: self._own(self._switch_api()))
+        dialog.open()
+
+    def _reload_key(self) -> None:
+        if self.session is not None and self.demo is None:
+            self._own(self._load_key(self.session))
+
+    def _set_rate_limit(self, limit: int | None) -> None:
+        if self.session is not None:
+            self.session.scheduler.set_rate_limit(limit)
+
+    async def _switch_api(self) -> None:
+        """A new base URL: a new client and scheduler; every job is watched again there."""
+        old, self.session = self.session, None
+        self._base_url_override = None
+        if old is not None:
+            await old.aclose()
+        self._start_session()
+
+    def _show_budget(self) -> None:
+        self.status.set_budget(*self.polling.budget_usage)
+
+    # -- tasks and shutdown ----------------------------------------------------------------
+
+    def _own(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            assert exc is not None
+            log.error("background task failed", exc_info=exc)
+
+    async def aclose(self) -> None:
+        """Stop polling and downloads, close the HTTP clients, write what is pending, close."""
+        if self._closed:
+            return
+        self._closed = True
+        self._budget_timer.stop()
+        self.window.model.stop_timers()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.session is not None:
+            await self.session.aclose()
+        if self.downloads is not None:
+            for download in self.downloads.downloads:
+                if download.task is not None and not download.task.done():
+                    download.task.cancel()
+                    await asyncio.gather(download.task, return_exceptions=True)
+        await self.http.aclose()
+        self.tray.flush()
+        self.tray.hide()
+        self.watchlist.flush_now()
+        self._db_thread.shutdown(wait=True)
+        self.store.close()
+        self.window.hide()
+        self.window.deleteLater()

@@ -1,0 +1,185 @@
+"""The window's actions (each with a shortcut and an accessible name) and what they do."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from jobmonitor.core.polling import PollingController
+from jobmonitor.core.watchlist import RemovedJobs, WatchList
+from jobmonitor.ui.add_jobs import JobAdder
+
+
+class RemoveJobsCommand(QUndoCommand):
+    """Removing jobs, undoable: undo puts back the same records with their history."""
+
+    def __init__(self, watchlist: WatchList, job_ids: list[str]) -> None:
+        n = len(job_ids)
+        super().__init__(f"Remove {n} job{'s' if n != 1 else ''}")
+        self._watchlist = watchlist
+        self._ids = job_ids
+        self._removed: RemovedJobs | None = None
+
+    def redo(self) -> None:
+        self._removed = self._watchlist.remove(self._ids)
+
+    def undo(self) -> None:
+        if self._removed is not None:
+            self._watchlist.put_back(self._removed)
+
+
+class JobActions(QObject):
+    """Owns the QActions; ``selected_ids`` says which jobs the user has selected."""
+
+    message = Signal(str)  # a short note for the status bar
+    find_requested = Signal()
+    add_requested = Signal()
+    settings_requested = Signal()
+    quit_requested = Signal()
+    report_requested = Signal()
+    download_requested = Signal()
+
+    def __init__(
+        self,
+        watchlist: WatchList,
+        polling: PollingController,
+        adder: JobAdder,
+        selected_ids: Callable[[], list[str]],
+        parent: QWidget,
+    ) -> None:
+        super().__init__(parent)
+        self._watchlist = watchlist
+        self._polling = polling
+        self._adder = adder
+        self._selected = selected_ids
+        self._parent = parent
+        self.undo_stack = QUndoStack(self)
+
+        def make(
+            text: str,
+            shortcut: QKeySequence | QKeySequence.StandardKey | str,
+            tip: str,
+            slot: Callable[[], None],
+        ) -> QAction:
+            action = QAction(text, parent)
+            action.setShortcut(QKeySequence(shortcut))
+            plain = text.replace("&", "").rstrip(".…")
+            keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            action.setToolTip(f"{tip} ({keys})" if keys else tip)
+            action.setStatusTip(tip)
+            action.setObjectName(plain.lower().replace(" ", "_"))
+            # Qt reads the text of an action as its accessible name; keep the text plain words.
+            action.setWhatsThis(tip)
+            action.triggered.connect(slot)
+            parent.addAction(action)
+            return action
+
+        self.add = make("&Add job ids", "Ctrl+N", "Type or paste job ids", self.add_requested.emit)
+        self.import_file = make(
+            "&Import from file…",
+            QKeySequence.StandardKey.Open,
+            "Add the ids in a text or CSV file",
+            self.import_from_file,
+        )
+        self.remove = make(
+            "&Remove",
+            QKeySequence.StandardKey.Delete,
+            "Stop watching the selected jobs",
+            self.remove_selected,
+        )
+        self.undo = self.undo_stack.createUndoAction(parent, "&Undo")
+        self.undo.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo.setToolTip("Undo the last removal (Ctrl+Z)")
+        self.undo.setObjectName("undo")
+        parent.addAction(self.undo)
+        self.redo = self.undo_stack.createRedoAction(parent, "&Redo")
+        self.redo.setShortcut(QKeySequence.StandardKey.Redo)
+        self.redo.setObjectName("redo")
+        parent.addAction(self.redo)
+        self.check_now = make(
+            "Check &now",
+            "F5",
+            "Ask the API about the selected jobs now (all, if none is selected)",
+            self.check_selected,
+        )
+        self.pause = make(
+            "&Pause polling",
+            "Ctrl+Shift+P",
+            "Stop or restart asking the API",
+            polling.toggle_paused,
+        )
+        self.pause.setCheckable(True)
+        polling.paused_changed.connect(self._show_paused)
+        self.copy_ids = make(
+            "&Copy job ids",
+            QKeySequence.StandardKey.Copy,
+            "Copy the selected job ids",
+            self.copy_selected_ids,
+        )
+        self.copy_report = make(
+            "Copy support &report",
+            "Ctrl+Shift+C",
+            "Copy a support report for the selected job",
+            self.report_requested.emit,
+        )
+        self.download = make(
+            "&Download result",
+            "Ctrl+D",
+            "Save the selected job's result file",
+            self.download_requested.emit,
+        )
+        self.find = make(
+            "&Find",
+            QKeySequence.StandardKey.Find,
+            "Search by id, label or error code",
+            self.find_requested.emit,
+        )
+        self.settings = make(
+            "&Settings…",
+            "Ctrl+,",
+            "API key, base URL, request budget, downloads, notifications",
+            self.settings_requested.emit,
+        )
+        self.quit = make(
+            "&Quit", QKeySequence.StandardKey.Quit, "Quit the app", self.quit_requested.emit
+        )
+
+    # -- slots -----------------------------------------------------------------------------
+
+    def remove_selected(self) -> None:
+        ids = self._selected()
+        if not ids:
+            return
+        self.undo_stack.push(RemoveJobsCommand(self._watchlist, ids))
+        n = len(ids)
+        self.message.emit(f"Removed {n} job{'s' if n != 1 else ''}. Undo with Ctrl+Z.")
+
+    def check_selected(self) -> None:
+        ids = self._selected() or [j.job_id for j in self._watchlist.jobs()]
+        self._polling.check_now(ids)
+        n = len(ids)
+        self.message.emit(f"Checking {n} job{'s' if n != 1 else ''} now…")
+
+    def copy_selected_ids(self) -> None:
+        ids = self._selected()
+        if ids:
+            QGuiApplication.clipboard().setText("\n".join(ids))
+            self.message.emit(f"Copied {len(ids)} job id{'s' if len(ids) != 1 else ''}.")
+
+    def import_from_file(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self._parent,
+            "Import job ids",
+            "",
+            "Text or CSV files (*.txt *.csv *.tsv *.log);;All files (*)",
+        )
+        if name:
+            self._adder.add_files([Path(name)])
+
+    def _show_paused(self, paused: bool) -> None:
+        self.pause.setChecked(paused)
+        self.pause.setText("&Resume polling" if paused else "&Pause polling")

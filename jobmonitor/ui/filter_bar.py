@@ -1,0 +1,90 @@
+"""Status chips with counts (All, Queued, Processing, Success, Failed, Problem) and the search field."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLineEdit, QToolButton, QWidget
+
+from jobmonitor.core.state import JobState
+from jobmonitor.ui.jobs_model import Category, JobsTableModel
+from jobmonitor.ui.jobs_proxy import JobsFilterProxy
+
+# The state whose icon stands for each chip.
+_CHIP_ICON_STATE = {
+    Category.QUEUED: JobState.QUEUED,
+    Category.PROCESSING: JobState.PROCESSING,
+    Category.SUCCESS: JobState.SUCCESS,
+    Category.FAILED: JobState.FAILED,
+    Category.PROBLEM: JobState.FORBIDDEN,
+}
+_HINTS = {
+    Category.QUEUED: "Waiting for a first answer, or queued on the server",
+    Category.PROCESSING: "Being processed on the server",
+    Category.SUCCESS: "Finished with a result",
+    Category.FAILED: "Finished with an error",
+    Category.PROBLEM: "Forbidden, not found, invalid, or a status the API never documented",
+}
+
+
+class FilterBar(QWidget):
+    """Drives the proxy's category and search text; chip labels follow the model's counts."""
+
+    def __init__(
+        self,
+        model: JobsTableModel,
+        proxy: JobsFilterProxy,
+        *,
+        icon_for: Callable[[JobState], QIcon] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._model = model
+        self._proxy = proxy
+        self._group = QButtonGroup(self)
+        self._group.setExclusive(True)
+        self.chips: dict[Category | None, QToolButton] = {}
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        for category in (None, *Category):
+            chip = QToolButton(self)
+            chip.setCheckable(True)
+            chip.setAutoRaise(True)
+            chip.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            if category is not None and icon_for is not None:
+                chip.setIcon(icon_for(_CHIP_ICON_STATE[category]))
+            chip.setToolTip("Every job" if category is None else _HINTS[category])
+            chip.toggled.connect(lambda on, c=category: self._chip_toggled(on, c))
+            self._group.addButton(chip)
+            self.chips[category] = chip
+            layout.addWidget(chip)
+        self.chips[None].setChecked(True)
+        layout.addStretch(1)
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search id, label or error code (Ctrl+F)")
+        self.search.setAccessibleName("Search jobs")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(260)
+        self.search.textChanged.connect(proxy.set_search_text)
+        layout.addWidget(self.search)
+        model.counts_changed.connect(self.update_counts)
+        self.update_counts()
+
+    def _chip_toggled(self, on: bool, category: Category | None) -> None:
+        if on:
+            self._proxy.set_category(category)
+
+    def select(self, category: Category | None) -> None:
+        self.chips[category].setChecked(True)
+
+    def update_counts(self) -> None:
+        counts = self._model.counts
+        total = self._model.rowCount()
+        for category, chip in self.chips.items():
+            name = "All" if category is None else category.label
+            n = total if category is None else counts.get(category, 0)
+            chip.setText(f"{name} ({n})")
+            chip.setAccessibleName(f"Show {name.lower()} jobs: {n}")

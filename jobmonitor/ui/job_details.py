@@ -1,0 +1,307 @@
+"""The details panel for one job: history timeline, failure, result preview, raw answer, support report."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QIcon
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from jobmonitor import __version__
+from jobmonitor.core.report import build_support_report
+from jobmonitor.core.state import JobState
+from jobmonitor.core.store import HistoryEntry, WatchedJob
+from jobmonitor.ui.jobs_model import status_text
+from jobmonitor.ui.timefmt import absolute, short_local
+
+
+def pretty(text: str) -> str:
+    """JSON indented when the text parses as JSON; anything else as it is."""
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
+
+
+def _value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _selectable(text: str = "", *, mono: bool = False) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if mono:
+        label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+    return label
+
+
+def _code_view(name: str) -> QPlainTextEdit:
+    view = QPlainTextEdit()
+    view.setReadOnly(True)
+    view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+    view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+    view.setAccessibleName(name)
+    view.setMinimumHeight(90)
+    return view
+
+
+class JobDetails(QScrollArea):
+    """Shows the job given to ``show_job``; ``download_requested(job_id, url)`` for the window."""
+
+    download_requested = Signal(str, str)
+    report_copied = Signal(str)
+
+    def __init__(
+        self,
+        *,
+        base_url: Callable[[], str],
+        icon_for: Callable[[JobState], QIcon] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._base_url = base_url
+        self._icon_for = icon_for
+        self._job: WatchedJob | None = None
+        self._history: list[HistoryEntry] = []
+        self.setWidgetResizable(True)
+        self.setAccessibleName("Job details")
+        body = QWidget()
+        self.setWidget(body)
+        layout = QVBoxLayout(body)
+
+        self.placeholder = QLabel("Select a job to see its details.")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        layout.addWidget(self.placeholder)
+
+        self.header = QWidget()
+        head = QFormLayout(self.header)
+        head.setContentsMargins(0, 0, 0, 0)
+        self.job_id = _selectable(mono=True)
+        self.job_id.setAccessibleName("Job id")
+        self.label = _selectable()
+        status_row = QHBoxLayout()
+        self.status_icon = QLabel()
+        self.status = _selectable()
+        self.status.setAccessibleName("Status")
+        status_row.addWidget(self.status_icon)
+        status_row.addWidget(self.status, 1)
+        self.times = _selectable()
+        head.addRow("Job id:", self.job_id)
+        head.addRow("Label:", self.label)
+        head.addRow("Status:", status_row)
+        head.addRow("Times:", self.times)
+        layout.addWidget(self.header)
+
+        self.report_button = QPushButton("&Copy support report")
+        self.report_button.setAccessibleName("Copy support report")
+        self.report_button.setToolTip(
+            "Copy everything support needs about this job (never the API key) (Ctrl+Shift+C)"
+        )
+        self.report_button.clicked.connect(self.copy_report)
+        layout.addWidget(self.report_button, 0, Qt.AlignmentFlag.AlignLeft)
+
+        self.failure = QGroupBox("Failure")
+        self.failure_form = QFormLayout(self.failure)
+        layout.addWidget(self.failure)
+
+        self.result = QGroupBox("Result")
+        result_layout = QVBoxLayout(self.result)
+        self.result_form = QFormLayout()
+        result_layout.addLayout(self.result_form)
+        self.preview = _code_view("Result preview")
+        result_layout.addWidget(self.preview)
+        self.download_button = QPushButton("&Download result file")
+        self.download_button.setAccessibleName("Download result file")
+        self.download_button.setToolTip("Save the result file to the download folder (Ctrl+D)")
+        self.download_button.clicked.connect(self.request_download)
+        result_layout.addWidget(self.download_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.result)
+
+        self.history_box = QGroupBox("Status history")
+        history_layout = QVBoxLayout(self.history_box)
+        self.timeline = _selectable()
+        self.timeline.setTextFormat(Qt.TextFormat.RichText)
+        self.timeline.setAccessibleName("Status history")
+        history_layout.addWidget(self.timeline)
+        layout.addWidget(self.history_box)
+
+        self.raw_toggle = QToolButton()
+        self.raw_toggle.setText("Raw last response")
+        self.raw_toggle.setCheckable(True)
+        self.raw_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.raw_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.raw_toggle.setAutoRaise(True)
+        self.raw_toggle.setAccessibleName("Show the raw last response")
+        self.raw_toggle.toggled.connect(self._toggle_raw)
+        self.raw = _code_view("Raw last response")
+        self.raw.hide()
+        layout.addWidget(self.raw_toggle, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.raw)
+        layout.addStretch(1)
+        self.show_job(None, [])
+
+    @property
+    def job(self) -> WatchedJob | None:
+        return self._job
+
+    def show_job(self, job: WatchedJob | None, history: Sequence[HistoryEntry]) -> None:
+        self._job, self._history = job, list(history)
+        empty = job is None
+        self.placeholder.setVisible(empty)
+        for part in (self.header, self.report_button, self.history_box, self.raw_toggle):
+            part.setVisible(not empty)
+        if job is None:
+            self.failure.hide()
+            self.result.hide()
+            self.raw.hide()
+            return
+        self.raw.setVisible(self.raw_toggle.isChecked())
+        if self.job_id.text() != job.job_id:
+            self.report_button.setText("&Copy support report")
+        self.job_id.setText(job.job_id)
+        self.label.setText(job.label or "(none; double-click the label cell to set one)")
+        self.status.setText(status_text(job))
+        if self._icon_for is not None:
+            self.status_icon.setPixmap(self._icon_for(job.state).pixmap(16, 16))
+        self.times.setText(
+            f"Created {absolute(job.created_at)}\nUpdated {absolute(job.updated_at)}\n"
+            f"Last checked {absolute(job.last_checked)}"
+        )
+        self._show_timeline()
+        self._show_failure(job)
+        self._show_result(job)
+        self._show_raw(job)
+
+    def _show_timeline(self) -> None:
+        rows = "".join(
+            f"<tr><td title='{html.escape(absolute(e.at))}'>{short_local(e.at)}</td>"
+            f"<td>&nbsp;→&nbsp;</td><td>{html.escape(e.state.label)}</td></tr>"
+            for e in self._history
+        )
+        self.timeline.setText(f"<table>{rows}</table>" if rows else "No changes recorded yet.")
+
+    def _clear_form(self, form: QFormLayout) -> None:
+        while form.rowCount():
+            form.removeRow(0)
+
+    def _show_failure(self, job: WatchedJob) -> None:
+        self._clear_form(self.failure_form)
+        error = (job.snapshot or {}).get("error") if job.state is JobState.FAILED else None
+        if isinstance(error, dict):
+            raw_details = error.get("details")
+            details: dict[str, Any] = raw_details if isinstance(raw_details, dict) else {}
+            rows: list[tuple[str, str]] = [
+                ("Code", _value(error.get("code", "UNKNOWN_ERROR"))),
+                ("Message", _value(error.get("message", ""))),
+            ]
+            for key in ("line", "column"):
+                if key in details:
+                    rows.append((key.capitalize(), _value(details[key])))
+            rows += [(str(k), _value(v)) for k, v in details.items() if k not in ("line", "column")]
+            if raw_details is not None and not isinstance(raw_details, dict):
+                rows.append(("Details", _value(raw_details)))
+        elif job.error_body is not None and (job.state.is_problem or job.error_code):
+            body_details = job.error_body.get("details")
+            message = (
+                body_details.get("message", "") if isinstance(body_details, dict) else body_details
+            )
+            rows = [
+                ("Code", job.error_code or _value(job.error_body.get("error", ""))),
+                ("Message", _value(message or "")),
+            ]
+            if job.http_status is not None:
+                rows.append(("HTTP status", str(job.http_status)))
+            if not job.state.terminal:
+                rows.append(("Note", "The last check failed; it will be retried."))
+        else:
+            self.failure.hide()
+            return
+        for name, text in rows:
+            self.failure_form.addRow(f"{name}:", _selectable(text, mono=name == "Code"))
+        self.failure.show()
+
+    def _show_result(self, job: WatchedJob) -> None:
+        self._clear_form(self.result_form)
+        result = (job.snapshot or {}).get("result") if job.state is JobState.SUCCESS else None
+        if not isinstance(result, dict):
+            self.result.hide()
+            return
+        for key, value in result.items():
+            if key not in ("preview", "file"):
+                self.result_form.addRow(f"{key}:", _selectable(_value(value)))
+        file_url = result.get("file")
+        if isinstance(file_url, str) and file_url:
+            self.result_form.addRow("File:", _selectable(file_url, mono=True))
+        preview = result.get("preview")
+        text = preview if isinstance(preview, str) else _value(preview) if preview else ""
+        self.preview.setPlainText(pretty(text) if text else "(no preview)")
+        self.download_button.setEnabled(isinstance(file_url, str) and bool(file_url))
+        self.result.show()
+
+    def _show_raw(self, job: WatchedJob) -> None:
+        parts: list[str] = []
+        if job.http_status is not None:
+            parts.append(f"HTTP {job.http_status}")
+        if job.snapshot is not None:
+            parts.append(json.dumps(job.snapshot, indent=2, ensure_ascii=False))
+        if job.error_body is not None:
+            parts.append("Last error answer:\n" + json.dumps(job.error_body, indent=2))
+        self.raw.setPlainText("\n\n".join(parts) or "No answer yet.")
+
+    def _toggle_raw(self, on: bool) -> None:
+        self.raw_toggle.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+        self.raw.setVisible(on and self._job is not None)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def support_report(self) -> str | None:
+        job = self._job
+        if job is None:
+            return None
+        return build_support_report(
+            job_id=job.job_id,
+            state=job.state,
+            label=job.label,
+            snapshot_raw=job.snapshot,
+            last_error_body=job.error_body,
+            last_http_status=job.http_status,
+            history=[(e.state.value, e.at) for e in self._history],
+            app_version=__version__,
+            base_url=self._base_url(),
+            last_checked=job.last_checked,
+            created_at=job.created_at,
+            updated_at=job.updated_at,
+        )
+
+    def copy_report(self) -> None:
+        report = self.support_report()
+        if report is None:
+            return
+        QGuiApplication.clipboard().setText(report)
+        job_id = self._job.job_id if self._job is not None else ""
+        self.report_copied.emit(job_id)
+        self.report_button.setText("Copied ✔")
+        self.report_button.setAccessibleDescription(f"Support report for {job_id} copied")
+
+    def request_download(self) -> None:
+        job = self._job
+        result = (job.snapshot or {}).get("result") if job is not None else None
+        if job is not None and isinstance(result, dict) and isinstance(result.get("file"), str):
+            self.download_requested.emit(job.job_id, result["file"])

@@ -1,0 +1,293 @@
+"""The main window: layout and wiring only (state lives in the watch list, actions in JobActions)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDockWidget,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from jobmonitor import APP_NAME
+from jobmonitor.core.polling import PollingController
+from jobmonitor.core.state import JobState
+from jobmonitor.core.store import WatchedJob
+from jobmonitor.core.watchlist import WatchList
+from jobmonitor.ui import jobs_model as cols
+from jobmonitor.ui.actions import JobActions
+from jobmonitor.ui.add_jobs import AddJobsBar, JobAdder
+from jobmonitor.ui.filter_bar import FilterBar
+from jobmonitor.ui.job_details import JobDetails
+from jobmonitor.ui.jobs_model import JobsTableModel
+from jobmonitor.ui.jobs_proxy import JobsFilterProxy
+
+
+class NoticeBanner(QFrame):
+    """A message that stays until dismissed (e.g. "the saved list could not be read")."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.text = QLabel(self)
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text.setAccessibleName("Notice")
+        close = QToolButton(self)
+        close.setText("Dismiss")
+        close.setAccessibleName("Dismiss notice")
+        close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.addWidget(QLabel("⚠", self))
+        layout.addWidget(self.text, 1)
+        layout.addWidget(close)
+        self.hide()
+
+    def show_message(self, text: str) -> None:
+        self.text.setText(text)
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    """Toolbar, add bar, filter bar, table | details, status bar; panels go in docks."""
+
+    shown_first_time = Signal()
+    closed = Signal()
+
+    def __init__(
+        self,
+        watchlist: WatchList,
+        polling: PollingController,
+        *,
+        base_url: Callable[[], str],
+        icon_for: Callable[[JobState], QIcon] | None = None,
+        demo: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._watchlist = watchlist
+        self._shown = False
+        self.setWindowTitle(f"{APP_NAME} — demo" if demo else APP_NAME)
+        self.setAcceptDrops(True)
+        self.model = JobsTableModel(
+            watchlist, next_due=polling.next_due, icon_for=icon_for, parent=self
+        )
+        self.proxy = JobsFilterProxy(self.model, self)
+        self.adder = JobAdder(watchlist, self)
+
+        self.table = QTableView(self)
+        self.table.setModel(self.proxy)
+        self.table.setAccessibleName("Watched jobs")
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(
+            -1, Qt.SortOrder.AscendingOrder
+        )  # list order until a header is clicked
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionsMovable(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        mono_width = self.fontMetrics().horizontalAdvance("0" * 38)
+        for column, width in (
+            (cols.ID, mono_width),
+            (cols.LABEL, 120),
+            (cols.STATUS, 150),
+            (cols.CREATED, 90),
+            (cols.UPDATED, 90),
+            (cols.LAST_CHECKED, 95),
+            (cols.NEXT_CHECK, 95),
+            (cols.ERROR, 120),
+        ):
+            header.resizeSection(column, width)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+
+        self.details = JobDetails(base_url=base_url, icon_for=icon_for, parent=self)
+        self.job_actions = JobActions(watchlist, polling, self.adder, self.selected_ids, self)
+        self.add_bar = AddJobsBar(self.adder, self)
+        self.filter_bar = FilterBar(self.model, self.proxy, icon_for=icon_for, parent=self)
+        self.notice = NoticeBanner(self)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.details)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 6, 8, 0)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.add_bar)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+        self._build_toolbar()
+        self._wire()
+        self.resize(1280, 760)
+
+    def _build_toolbar(self) -> None:
+        a = self.job_actions
+        toolbar = QToolBar("Main toolbar", self)
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action in (
+            a.import_file,
+            None,
+            a.check_now,
+            a.pause,
+            None,
+            a.remove,
+            a.undo,
+            None,
+            a.download,
+            a.copy_report,
+            None,
+            a.settings,
+        ):
+            if action is None:
+                toolbar.addSeparator()
+            else:
+                toolbar.addAction(action)
+        self.addToolBar(toolbar)
+        for action in (a.check_now, a.copy_ids, a.copy_report, a.download, a.remove):
+            self.table.addAction(action)
+
+    def _wire(self) -> None:
+        a = self.job_actions
+        a.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        a.find_requested.connect(self._focus_search)
+        a.add_requested.connect(self.add_bar.edit.setFocus)
+        a.report_requested.connect(self.details.copy_report)
+        a.download_requested.connect(self.details.request_download)
+        self.details.report_copied.connect(
+            lambda job_id: self.statusBar().showMessage(
+                f"Support report for {job_id} copied.", 6000
+            )
+        )
+        selection = self.table.selectionModel()
+        selection.currentRowChanged.connect(self._current_changed)
+        selection.selectionChanged.connect(self._update_action_states)
+        self._watchlist.jobs_changed.connect(self._jobs_changed)
+        self._watchlist.jobs_removed.connect(
+            lambda _ids: self._current_changed(self.table.currentIndex())
+        )
+        self._watchlist.write_failed.connect(self.notice.show_message)
+        self._update_action_states()
+
+    # -- selection and details -------------------------------------------------------------
+
+    def selected_ids(self) -> list[str]:
+        rows = self.table.selectionModel().selectedRows()
+        return [self.proxy.job_id_at(index.row()) for index in sorted(rows, key=lambda i: i.row())]
+
+    def current_job(self) -> WatchedJob | None:
+        index = self.table.currentIndex()
+        return index.data(cols.JobRole) if index.isValid() else None
+
+    def select_job(self, job_id: str) -> bool:
+        """Show and select one job (e.g. from a notification); clears a filter that hides it."""
+        row = self.model.row_of(job_id)
+        if row is None:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not index.isValid():
+            self.filter_bar.select(None)
+            self.filter_bar.search.clear()
+            index = self.proxy.mapFromSource(self.model.index(row, 0))
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(index)
+        return True
+
+    def _current_changed(self, index: QModelIndex) -> None:
+        job = index.data(cols.JobRole) if index.isValid() else None
+        self.details.show_job(job, self._watchlist.history(job.job_id) if job else [])
+        self._update_action_states()
+
+    def _jobs_changed(self, jobs: list[WatchedJob]) -> None:
+        shown = self.details.job
+        if shown is None:
+            return
+        for job in jobs:
+            if job.job_id == shown.job_id and job != shown:
+                self.details.show_job(job, self._watchlist.history(job.job_id))
+                self._update_action_states()
+                return
+
+    def _update_action_states(self) -> None:
+        has_selection = self.table.selectionModel().hasSelection()
+        job = self.current_job()
+        for action in (self.job_actions.remove, self.job_actions.copy_ids):
+            action.setEnabled(has_selection)
+        self.job_actions.copy_report.setEnabled(job is not None)
+        self.job_actions.download.setEnabled(
+            self.details.download_button.isEnabled()
+            and job is not None
+            and job.state is JobState.SUCCESS
+        )
+
+    def _focus_search(self) -> None:
+        self.filter_bar.search.setFocus()
+        self.filter_bar.search.selectAll()
+
+    # -- panels the composition root adds --------------------------------------------------
+
+    def add_status_widget(self, widget: QWidget) -> None:
+        self.statusBar().addPermanentWidget(widget)
+
+    def add_panel(self, widget: QWidget, title: str) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title.lower().replace(" ", "_"))
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        return dock
+
+    # -- drops and lifecycle ---------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        mime = event.mimeData()
+        if mime.hasUrls() or mime.hasText():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if self.adder.add_mime(event.mimeData()) is not None:
+            event.acceptProposedAction()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown:
+            self._shown = True
+            self.shown_first_time.emit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        super().closeEvent(event)
+        self.closed.emit()
