@@ -4,6 +4,7 @@ no backend (keyring's own fail and null backends), backends that lose keys, hang
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 
 import keyring.errors
@@ -211,7 +212,9 @@ async def test_a_hung_keyring_times_out_without_blocking_the_loop() -> None:
     assert (await store.get(ORIGIN)).problem is KeyProblem.NOT_STORED
 
 
-def test_a_loop_that_closes_while_the_keyring_is_busy_leaves_no_error_behind() -> None:
+def test_a_loop_that_closes_while_the_keyring_is_busy_leaves_no_error_behind(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     backend = StuckKeyring()
     store = CredentialStore(environ={}, backend=backend, timeout=0.2)
     lookup = asyncio.run(store.get(ORIGIN))
@@ -221,6 +224,8 @@ def test_a_loop_that_closes_while_the_keyring_is_busy_leaves_no_error_behind() -
         if thread.name == "jobmonitor-keyring":
             thread.join(5)
             assert not thread.is_alive()
+    # concurrent.futures logs (rather than raises) errors in done-callbacks.
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 async def test_a_rejected_key_is_a_state_until_the_key_changes() -> None:
