@@ -1,0 +1,205 @@
+"""Shared set-up for the scheduler tests: a fast clock, a simulator that logs requests, a harness."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from jobmonitor.api.client import StatusClient
+from jobmonitor.core.scheduler import PollScheduler
+from jobmonitor.core.state import ApiCondition, ApiStatus, JobEvent
+from jobmonitor.sim import SimServer, SimWorld
+from jobmonitor.sim.faults import Answer
+
+KEY = "test-key-0123456789"
+
+
+class FastTime:
+    """Clocks that run ``scale`` times faster than real time, shared by the world and the client."""
+
+    def __init__(self, scale: float) -> None:
+        self.scale = scale
+        self._real0 = time.monotonic()
+        self._wall0 = time.time()
+
+    def elapsed(self) -> float:
+        return (time.monotonic() - self._real0) * self.scale
+
+    def mono(self) -> float:
+        return 1000.0 + self.elapsed()
+
+    def wall(self) -> float:
+        return self._wall0 + self.elapsed()
+
+
+@dataclass(frozen=True)
+class Hit:
+    at: float  # world (wall) clock when the server decided the answer
+    key: str | None
+    job_id: str
+    status: int
+
+
+@dataclass(kw_only=True, eq=False)
+class RecordingWorld(SimWorld):
+    """The real simulated world, plus a log of every API request it decided (sim-side truth)."""
+
+    hits: list[Hit] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._hits_lock = threading.Lock()
+
+    def handle(self, route: str, key: str | None, raw_id: str | None) -> Answer:
+        answer = super().handle(route, key, raw_id)
+        with self._hits_lock:
+            self.hits.append(Hit(self.clock(), key, (raw_id or "").lower(), answer.status))
+        return answer
+
+    def log(self) -> list[Hit]:
+        with self._hits_lock:
+            return list(self.hits)
+
+    def polls_of(self, job_id: str) -> list[Hit]:
+        return [h for h in self.log() if h.job_id == job_id]
+
+
+def max_in_window(times: list[float], window: float = 60.0) -> int:
+    times = sorted(times)
+    best, start = 0, 0
+    for end, t in enumerate(times):
+        while times[start] <= t - window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+class CountingTransport(httpx.AsyncBaseTransport):
+    """A real socket transport that also counts requests open at the same time."""
+
+    def __init__(self) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+        self.open = 0
+        self.max_open = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.open += 1
+        self.max_open = max(self.max_open, self.open)
+        try:
+            response = await self._inner.handle_async_request(request)
+            await response.aread()
+            return response
+        finally:
+            self.open -= 1
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+@dataclass
+class Harness:
+    world: RecordingWorld
+    server: SimServer
+    time: FastTime
+    http: httpx.AsyncClient
+    client: StatusClient
+    scheduler: PollScheduler
+    events: list[JobEvent]
+    statuses: list[ApiStatus]
+    run_task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.run_task = asyncio.get_running_loop().create_task(self.scheduler.run())
+
+    async def finish(self, limit: float = 20.0) -> None:
+        """Wait (real seconds) until every job is terminal; fail if the run loop died."""
+        assert self.run_task is not None
+        waiter = asyncio.ensure_future(self.scheduler.wait_all_terminal())
+        done, _ = await asyncio.wait(
+            {waiter, self.run_task}, timeout=limit, return_when=asyncio.FIRST_COMPLETED
+        )
+        if self.run_task in done:
+            waiter.cancel()
+            self.run_task.result()
+            raise AssertionError("run() returned before every job was terminal")
+        if waiter not in done:
+            waiter.cancel()
+            raise AssertionError(f"not every job finished in {limit} s: {self.open_states()}")
+
+    def open_states(self) -> dict[str, str]:
+        return {
+            j: str(self.scheduler.state_of(j))
+            for j in self.scheduler.job_ids
+            if not (s := self.scheduler.state_of(j)) or not s.terminal
+        }
+
+    async def sleep_world(self, seconds: float) -> None:
+        """Sleep ``seconds`` of world time."""
+        await asyncio.sleep(seconds / self.time.scale)
+
+    async def until(self, predicate: Callable[[], bool], limit: float = 10.0) -> None:
+        """Wait (real seconds) until ``predicate()`` holds."""
+        deadline = time.monotonic() + limit
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise AssertionError("condition not reached in time")
+            if self.run_task is not None and self.run_task.done():
+                self.run_task.result()
+            await asyncio.sleep(0.005)
+
+    def conditions(self) -> list[ApiCondition]:
+        return [s.condition for s in self.statuses]
+
+    def events_of(self, job_id: str) -> list[JobEvent]:
+        return [e for e in self.events if e.job_id == job_id]
+
+
+@contextlib.asynccontextmanager
+async def harness(
+    *,
+    scale: float = 20.0,
+    rate_limit: int | None = None,
+    client_limit: int | None = None,
+    max_concurrency: int = 8,
+    key: str | None = KEY,
+    transport: httpx.AsyncBaseTransport | None = None,
+    **world_kwargs: Any,
+) -> AsyncIterator[Harness]:
+    """A running simulator on loopback, a client, and a scheduler on a shared fast clock."""
+    fast = FastTime(scale)
+    world = RecordingWorld(clock=fast.wall, rate_limit=rate_limit, **world_kwargs)
+    world.add_key(KEY)
+    server = SimServer(world)
+    server.start()
+    http = httpx.AsyncClient(transport=transport, timeout=10.0)
+    try:
+        client = StatusClient(http, server.api_url, api_key=key, wall_clock=fast.wall)
+        scheduler = PollScheduler(
+            client,
+            rate_limit=client_limit,
+            max_concurrency=max_concurrency,
+            clock=fast.mono,
+            wall_clock=fast.wall,
+            time_scale=scale,
+        )
+        events: list[JobEvent] = []
+        statuses: list[ApiStatus] = []
+        scheduler.add_listener(events.append)
+        scheduler.add_api_listener(statuses.append)
+        h = Harness(world, server, fast, http, client, scheduler, events, statuses)
+        try:
+            yield h
+        finally:
+            scheduler.stop()
+            if h.run_task is not None:
+                await asyncio.wait_for(h.run_task, 5)
+    finally:
+        await http.aclose()
+        await asyncio.get_running_loop().run_in_executor(None, server.stop)
