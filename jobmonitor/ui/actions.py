@@ -144,9 +144,7 @@ class JobActions(QObject):
             "API key, base URL, request budget, downloads, notifications",
             self.settings_requested.emit,
         )
-        self.quit = make(
-            "&Quit", QKeySequence.StandardKey.Quit, "Quit the app", self.quit_requested.emit
-        )
+        self.quit = make("&Quit", "Ctrl+Q", "Quit the app", self.quit_requested.emit)
 
     # -- slots -----------------------------------------------------------------------------
 
