@@ -1,0 +1,255 @@
+"""Desktop-app benchmark: 10,000 watched jobs polled against the simulator at a high rate.
+
+Prints: time to add 10,000 pasted ids (parse, save, rows shown), the longest event-loop stall while
+polling (a 5 ms Qt heartbeat and an asyncio call_later chain; target < 50 ms), memory per job
+(RSS growth / jobs), and start-up time to a shown window with the 10,000-job list restored (a fresh
+``jobmonitor`` process, ``JOBMONITOR_EXIT_AFTER_SHOWN=1``, median of 3).
+
+Run (not part of the default test run):
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python tests/benchmarks/bench_gui.py
+    QT_QPA_PLATFORM=offscreen .venv/bin/python tests/benchmarks/bench_gui.py --jobs 2000 --seconds 10
+    .venv/bin/pytest -m benchmark tests/benchmarks/bench_gui.py -s
+
+The simulator runs in a process of its own, so the app has a core to itself (on two cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+KEY = "bench-gui-key-0123456789abcdef"
+TARGET_STALL_MS = 50.0
+
+_SIM = """
+import json, random, sys
+from jobmonitor.sim.server import SimServer
+from jobmonitor.sim.world import SimWorld
+n, key = int(sys.argv[1]), sys.argv[2]
+world = SimWorld(rate_limit=None)
+world.add_key(key)
+rng = random.Random(1)
+for i in range(n):
+    world.add_job(key, job_id=f"{i:08x}-0000-4000-8000-{i:012x}", queued_for=rng.uniform(2, 40),
+                  processing_for=rng.uniform(5, 60), retry_after=1,
+                  outcome="failed" if i % 7 == 0 else "success")
+with SimServer(world) as server:
+    print(json.dumps({"api": server.api_url}), flush=True)
+    sys.stdin.read()
+"""
+
+
+def _ids(n: int) -> list[str]:
+    return [f"{i:08x}-0000-4000-8000-{i:012x}" for i in range(n)]
+
+
+def _rss_mb() -> float:
+    import psutil
+
+    return float(psutil.Process().memory_info().rss) / 1e6
+
+
+class StallMeter:
+    """The longest gap between ticks of a 5 ms Qt timer and of an asyncio call_later chain."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.qt_max = 0.0
+        self.loop_max = 0.0
+        self._last = time.perf_counter()
+        self._timer = QTimer(interval=5)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._tick)
+        self._loop_last = time.perf_counter()
+        self._handle: asyncio.TimerHandle | None = None
+
+    def start(self) -> None:
+        self.qt_max = self.loop_max = 0.0
+        self._last = self._loop_last = time.perf_counter()
+        self._timer.start()
+        self._handle = asyncio.get_running_loop().call_later(0.005, self._loop_tick)
+
+    def stop(self) -> None:
+        self._timer.stop()
+        if self._handle is not None:
+            self._handle.cancel()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.qt_max = max(self.qt_max, now - self._last - 0.005)
+        self._last = now
+
+    def _loop_tick(self) -> None:
+        now = time.perf_counter()
+        self.loop_max = max(self.loop_max, now - self._loop_last - 0.005)
+        self._loop_last = now
+        self._handle = asyncio.get_running_loop().call_later(0.005, self._loop_tick)
+
+
+async def _until(predicate: Any, limit: float) -> None:
+    deadline = time.perf_counter() + limit
+    while not predicate():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("condition not reached")
+        await asyncio.sleep(0.01)
+
+
+async def _in_process(api: str, n: int, seconds: float, home: Path) -> dict[str, float]:
+    from PySide6.QtCore import QSettings
+
+    from jobmonitor.core.credentials import CredentialStore
+    from jobmonitor.core.paths import data_dir
+    from jobmonitor.core.settings import Settings
+    from jobmonitor.desktop import DesktopApp
+
+    settings = Settings(qsettings=QSettings(str(home / "bench.ini"), QSettings.Format.IniFormat))
+    settings.rate_limit = 30_000  # "a high rate": 500 requests a second at most
+    rss_empty = _rss_mb()
+    app = DesktopApp(
+        settings=settings,
+        data_dir=data_dir(),
+        credentials=CredentialStore(environ={"JOBMONITOR_API_KEY": KEY}),
+        base_url=api,
+        tray_available=False,
+    )
+    app.start()
+    await asyncio.sleep(0.3)
+    meter = StallMeter()
+    meter.start()
+    text = "\n".join(_ids(n))  # a pasted spreadsheet column
+    started = time.perf_counter()
+    app.window.adder.add_text(text)
+    handed = time.perf_counter() - started
+    await _until(lambda: app.window.model.rowCount() == n and app.watchlist.idle, 60)
+    shown = time.perf_counter() - started
+    add_stall = max(meter.qt_max, meter.loop_max)
+    events = 0
+
+    def count(_event: object) -> None:
+        nonlocal events
+        events += 1
+
+    assert app.session is not None
+    app.session.scheduler.add_listener(count)
+    meter.start()
+    await asyncio.sleep(seconds)
+    meter.stop()
+    rss_full = _rss_mb()
+    terminal = sum(1 for j in app.watchlist.jobs() if j.state.terminal)
+    await app.aclose()
+    return {
+        "add_call_s": handed,
+        "add_shown_s": shown,
+        "add_stall_ms": add_stall * 1000,
+        "poll_stall_qt_ms": meter.qt_max * 1000,
+        "poll_stall_loop_ms": meter.loop_max * 1000,
+        "answers_per_s": events / seconds,
+        "terminal": float(terminal),
+        "rss_empty_mb": rss_empty,
+        "rss_full_mb": rss_full,
+        "kib_per_job": (rss_full - rss_empty) * 1e6 / 1024 / n,
+    }
+
+
+def _startup(api: str, env: dict[str, str], rounds: int) -> list[float]:
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-m", "jobmonitor", "--base-url", api],
+            env=dict(env, JOBMONITOR_EXIT_AFTER_SHOWN="1", JOBMONITOR_API_KEY=KEY),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if proc.returncode != 0 or "window shown" not in proc.stderr:
+            raise RuntimeError(f"start-up run failed: {proc.stderr[-800:]}")
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def run(n: int, seconds: float, rounds: int) -> dict[str, float]:
+    home = Path(tempfile.mkdtemp(prefix="jobmonitor-bench-gui-"))
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        os.environ[name] = str(home / name.lower())
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    sim = subprocess.Popen(
+        [sys.executable, "-c", _SIM, str(n), KEY],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert sim.stdout is not None
+        api = json.loads(sim.stdout.readline())["api"]
+        import qasync
+
+        from jobmonitor.app import make_qapplication
+
+        qapp = make_qapplication()
+        loop = qasync.QEventLoop(qapp)
+        asyncio.set_event_loop(loop)
+        with loop:
+            figures = loop.run_until_complete(_in_process(api, n, seconds, home))
+        starts = _startup(api, dict(os.environ), rounds)
+        figures["startup_median_s"] = statistics.median(starts)
+        figures["startup_max_s"] = max(starts)
+        return figures
+    finally:
+        if sim.stdin is not None:
+            sim.stdin.close()
+        sim.wait(30)
+
+
+def report(n: int, seconds: float, f: dict[str, float]) -> str:
+    stall = max(f["poll_stall_qt_ms"], f["poll_stall_loop_ms"])
+    return "\n".join(
+        [
+            f"jobs watched                       {n}",
+            f"add {n} pasted ids: add_text()      {f['add_call_s'] * 1000:8.1f} ms",
+            f"  ... saved and shown in the table {f['add_shown_s'] * 1000:8.1f} ms",
+            f"  longest stall while adding       {f['add_stall_ms']:8.1f} ms",
+            f"polling {seconds:.0f} s: answers per second  {f['answers_per_s']:8.1f}",
+            f"  jobs finished by the end         {f['terminal']:8.0f}",
+            f"  longest stall (Qt heartbeat)     {f['poll_stall_qt_ms']:8.1f} ms",
+            f"  longest stall (asyncio drift)    {f['poll_stall_loop_ms']:8.1f} ms"
+            f"   target < {TARGET_STALL_MS:.0f} ms: {'met' if stall < TARGET_STALL_MS else 'MISSED'}",
+            f"memory: empty app {f['rss_empty_mb']:.0f} MB, with the list {f['rss_full_mb']:.0f} MB"
+            f"  -> {f['kib_per_job']:.2f} KiB per job",
+            f"start-up to a shown window, list restored: median {f['startup_median_s']:.2f} s,"
+            f" max {f['startup_max_s']:.2f} s",
+        ]
+    )
+
+
+@pytest.mark.benchmark
+def test_bench_gui() -> None:
+    figures = run(10_000, 20.0, 3)
+    print("\n" + report(10_000, 20.0, figures))
+    assert figures["add_shown_s"] < 10
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--jobs", type=int, default=10_000)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    print(report(args.jobs, args.seconds, run(args.jobs, args.seconds, args.rounds)))
+
+
+if __name__ == "__main__":
+    main()
