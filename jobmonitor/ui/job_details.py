@@ -102,11 +102,15 @@ class JobDetails(QScrollArea):
         self.status.setAccessibleName("Status")
         status_row.addWidget(self.status_icon)
         status_row.addWidget(self.status, 1)
-        self.times = _selectable()
+        self.created = _selectable()
+        self.updated = _selectable()
+        self.checked = _selectable()
         head.addRow("Job id:", self.job_id)
         head.addRow("Label:", self.label)
         head.addRow("Status:", status_row)
-        head.addRow("Times:", self.times)
+        head.addRow("Created:", self.created)
+        head.addRow("Updated:", self.updated)
+        head.addRow("Last checked:", self.checked)
         layout.addWidget(self.header)
 
         self.report_button = QPushButton("&Copy support report")
@@ -180,10 +184,9 @@ class JobDetails(QScrollArea):
         self.status.setText(status_text(job))
         if self._icon_for is not None:
             self.status_icon.setPixmap(self._icon_for(job.state).pixmap(16, 16))
-        self.times.setText(
-            f"Created {absolute(job.created_at)}\nUpdated {absolute(job.updated_at)}\n"
-            f"Last checked {absolute(job.last_checked)}"
-        )
+        self.created.setText(absolute(job.created_at))
+        self.updated.setText(absolute(job.updated_at))
+        self.checked.setText(absolute(job.last_checked) if job.last_checked else "not yet")
         self._show_timeline()
         self._show_failure(job)
         self._show_result(job)

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QShowEvent
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QFontDatabase,
+    QFontMetrics,
+    QIcon,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
@@ -109,18 +117,19 @@ class MainWindow(QMainWindow):
         header.setStretchLastSection(True)
         header.setSectionsMovable(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        mono_width = self.fontMetrics().horizontalAdvance("0" * 38)
-        for column, width in (
-            (cols.ID, mono_width),
-            (cols.LABEL, 120),
-            (cols.STATUS, 150),
-            (cols.CREATED, 90),
-            (cols.UPDATED, 90),
-            (cols.LAST_CHECKED, 95),
-            (cols.NEXT_CHECK, 95),
-            (cols.ERROR, 120),
+        mono = QFontMetrics(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        text = self.fontMetrics()
+        header.resizeSection(cols.ID, mono.horizontalAdvance("0" * 36) + 16)
+        for column, sample in (
+            (cols.LABEL, "Demo: processing"),
+            (cols.STATUS, "Unknown status: 'on_h"),
+            (cols.CREATED, "59 min ago"),
+            (cols.UPDATED, "59 min ago"),
+            (cols.LAST_CHECKED, "Last checked"),
+            (cols.NEXT_CHECK, "in 9 min 59 s"),
+            (cols.ERROR, "JOB_NOT_FOUND"),
         ):
-            header.resizeSection(column, width)
+            header.resizeSection(column, text.horizontalAdvance(sample) + 24)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
         self.details = JobDetails(base_url=base_url, icon_for=icon_for, parent=self)
@@ -132,8 +141,9 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.details)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 0)
+        self.splitter.setSizes([1000, 420])
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 6, 8, 0)
