@@ -1,0 +1,80 @@
+"""Adding ids: what is added, what is rejected and why, files (good, unreadable, too big)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, Qt, QUrl
+from pytestqt.qtbot import QtBot
+from uihelpers import IDS
+
+from jobmonitor.core.store import JobStore
+from jobmonitor.core.watchlist import WatchList
+from jobmonitor.ui import add_jobs
+from jobmonitor.ui.add_jobs import AddJobsBar, JobAdder
+
+
+@pytest.fixture
+def adder(tmp_path: Path) -> Iterator[JobAdder]:
+    store = JobStore(tmp_path / "jobs.db")
+    yield JobAdder(WatchList(store))
+    store.close()
+
+
+def test_report_says_what_was_added_skipped_and_rejected(adder: JobAdder) -> None:
+    adder.add_text(IDS[0])
+    report = adder.add_text(f"{IDS[0]}, {{{IDS[1].upper()}}}\n{IDS[1]} nope 1234 ab\u0663d")
+    assert report.added == (IDS[1],)
+    assert report.parsed.duplicates == 2
+    assert [r.text for r in report.parsed.rejected] == ["nope", "1234", "ab\u0663d"]
+    text = report.summary()
+    assert text.startswith("Added 1 job, 2 duplicates skipped, 3 rejected.")
+    assert "Rejected 'nope': job id must be 32 hex digits" in text
+    assert "non-ASCII" in text
+
+
+def test_long_rejection_lists_are_cut(adder: JobAdder) -> None:
+    report = adder.add_text(" ".join(f"bad{i}" for i in range(9)))
+    assert report.summary().endswith("… and 4 more rejected")
+    assert not report.added and "No new jobs added" in report.summary()
+
+
+def test_files_unreadable_and_too_big_are_rejected_with_reasons(
+    adder: JobAdder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = tmp_path / "ids.txt"
+    good.write_text("\ufeff" + "\n".join(IDS[:3]), encoding="utf-8")
+    big = tmp_path / "big.csv"
+    big.write_text(IDS[3] * 10, encoding="utf-8")
+    monkeypatch.setattr(add_jobs, "MAX_IMPORT_BYTES", 150)
+    report = adder.add_files([good, tmp_path / "missing.txt", big])
+    assert report.added == tuple(IDS[:3])
+    reasons = {r.text: r.reason for r in report.parsed.rejected}
+    assert reasons["missing.txt"].startswith("cannot read")
+    assert reasons["big.csv"].startswith("file larger than")
+    assert report.source == "ids.txt"
+
+
+def test_bar_adds_on_enter_and_keeps_rejected_text(qtbot: QtBot, adder: JobAdder) -> None:
+    bar = AddJobsBar(adder)
+    qtbot.addWidget(bar)
+    bar.show()
+    bar.edit.setPlainText(f"{IDS[4]}\nwrong-id")
+    qtbot.keyClick(bar.edit, Qt.Key.Key_Return)
+    assert bar.edit.toPlainText() == "wrong-id"
+    assert bar.feedback.isVisible() and bar.feedback.text().startswith("⚠ Added 1 job")
+    assert "wrong-id" in bar.feedback.toolTip()
+    qtbot.keyClick(bar.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    assert bar.edit.toPlainText().count("\n") == 1  # Shift+Enter starts a new line
+
+
+def test_dropped_urls_read_the_files(adder: JobAdder, tmp_path: Path) -> None:
+    path = tmp_path / "list.log"
+    path.write_text(f"2024-01-01 job {IDS[5]} done\n", encoding="utf-8")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    report = adder.add_mime(mime)
+    assert report is not None and report.added == (IDS[5],)
+    assert adder.add_mime(QMimeData()) is None

@@ -1,0 +1,104 @@
+"""The details panel: failure rows, problem answers, result preview, raw answer, support report."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from PySide6.QtWidgets import QFormLayout
+from pytestqt.qtbot import QtBot
+
+from jobmonitor.core.state import JobState
+from jobmonitor.core.store import HistoryEntry, WatchedJob
+from jobmonitor.ui.job_details import JobDetails, pretty
+
+JOB = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
+SECRET = "details-test-secret-key"
+
+
+def _rows(form: QFormLayout) -> dict[str, str]:
+    out = {}
+    for r in range(form.rowCount()):
+        label = form.itemAt(r, QFormLayout.ItemRole.LabelRole).widget()
+        field = form.itemAt(r, QFormLayout.ItemRole.FieldRole).widget()
+        out[label.text()] = field.text()  # type: ignore[attr-defined]
+    return out
+
+
+def _panel(qtbot: QtBot) -> JobDetails:
+    panel = JobDetails(base_url=lambda: "http://127.0.0.1:9")
+    qtbot.addWidget(panel)
+    panel.show()
+    return panel
+
+
+def test_pretty_indents_json_only() -> None:
+    assert pretty('{"a":[1,2]}') == '{\n  "a": [\n    1,\n    2\n  ]\n}'
+    assert pretty("plain text {") == "plain text {"
+
+
+def test_empty_panel_says_what_to_do(qtbot: QtBot) -> None:
+    panel = _panel(qtbot)
+    assert panel.placeholder.isVisible() and not panel.report_button.isVisible()
+    assert panel.support_report() is None
+
+
+def test_forbidden_job_shows_the_error_answer(qtbot: QtBot) -> None:
+    panel = _panel(qtbot)
+    body = {"status": "error", "error": "FORBIDDEN", "details": {"message": "Access denied."}}
+    job = WatchedJob(
+        JOB,
+        0,
+        time.time(),
+        JobState.FORBIDDEN,
+        error_body=body,
+        error_code="FORBIDDEN",
+        http_status=403,
+        last_checked=time.time(),
+    )
+    panel.show_job(
+        job, [HistoryEntry(JobState.PENDING, 1.0), HistoryEntry(JobState.FORBIDDEN, 2.0)]
+    )
+    assert _rows(panel.failure_form) == {
+        "Code:": "FORBIDDEN",
+        "Message:": "Access denied.",
+        "HTTP status:": "403",
+    }
+    assert not panel.result.isVisible()
+    panel.raw_toggle.click()
+    assert '"FORBIDDEN"' in panel.raw.toPlainText() and "HTTP 403" in panel.raw.toPlainText()
+
+
+def test_transient_error_on_an_open_job_says_it_will_retry(qtbot: QtBot) -> None:
+    panel = _panel(qtbot)
+    body = {"status": "error", "error": "INTERNAL_ERROR", "details": {"message": "boom"}}
+    job = WatchedJob(
+        JOB, 0, 1.0, JobState.QUEUED, error_body=body, error_code="INTERNAL_ERROR", http_status=500
+    )
+    panel.show_job(job, [])
+    assert _rows(panel.failure_form)["Note:"].endswith("will be retried.")
+
+
+def test_success_with_structured_preview_and_report_without_key(qtbot: QtBot) -> None:
+    panel = _panel(qtbot)
+    snapshot = {
+        "job_id": JOB,
+        "status": "success",
+        "result": {
+            "request_id": "r-1",
+            "status": "ok",
+            "file": None,
+            "preview": {"rows": 2},
+            "warnings": ["cast"],
+        },
+    }
+    job = WatchedJob(
+        JOB, 0, 1.0, JobState.SUCCESS, label="march", snapshot=snapshot, http_status=200
+    )
+    panel.show_job(job, [HistoryEntry(JobState.SUCCESS, 2.0)])
+    assert panel.result.isVisible() and not panel.failure.isVisible()
+    assert json.loads(panel.preview.toPlainText()) == {"rows": 2}
+    assert not panel.download_button.isEnabled()
+    assert _rows(panel.result_form)["warnings:"] == '["cast"]'
+    report = panel.support_report()
+    assert report is not None and JOB in report and "march" in report and SECRET not in report
