@@ -9,7 +9,8 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLineEdit, QToolButton, QWidget
 
 from jobmonitor.core.state import JobState
-from jobmonitor.ui.jobs_model import Category, JobsTableModel
+from jobmonitor.ui.job_text import Category
+from jobmonitor.ui.jobs_model import JobsTableModel
 from jobmonitor.ui.jobs_proxy import JobsFilterProxy
 
 # The state whose icon stands for each chip.

@@ -26,7 +26,7 @@ from jobmonitor import __version__
 from jobmonitor.core.report import build_support_report
 from jobmonitor.core.state import JobState
 from jobmonitor.core.store import HistoryEntry, WatchedJob
-from jobmonitor.ui.jobs_model import status_text
+from jobmonitor.ui.job_text import status_text
 from jobmonitor.ui.timefmt import absolute, short_local
 
 

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel
 
-from jobmonitor.ui.jobs_model import Category, JobsTableModel, SortRole, category_of
+from jobmonitor.ui.job_text import Category, category_of
+from jobmonitor.ui.jobs_model import JobsTableModel, SortRole
 
 
 class JobsFilterProxy(QSortFilterProxyModel):
