@@ -87,6 +87,11 @@ class SimServer:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    @property
+    def open_connections(self) -> int:
+        """Client connections both origins hold right now (to wait for a request in flight)."""
+        return sum(len(server.server_state.connections) for server in self._servers)
+
     def start(self) -> SimServer:
         """Bind (the same ports as before, after a stop) and serve; returns once accepting."""
         if self.running:
