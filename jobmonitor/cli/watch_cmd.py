@@ -1,0 +1,298 @@
+"""``jobmonitor watch JOB_ID... | -``: poll until every job is terminal; a live table, lines or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import sys
+import time
+from datetime import datetime
+from typing import Any, TextIO
+
+from jobmonitor.api.client import StatusClient
+from jobmonitor.api.ids import parse_job_ids
+from jobmonitor.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    CliError,
+    add_base_url_argument,
+    make_http_client,
+    remember_route_template,
+    resolve_api_key,
+    resolve_base_url,
+    saved_route_template,
+)
+from jobmonitor.core.scheduler import PollScheduler
+from jobmonitor.core.state import ApiCondition, ApiStatus, JobEvent, JobState
+
+REDRAW_EVERY = 0.5  # seconds between live-table redraws (countdowns), sooner after events
+_SHORT = {JobState.PENDING: "waiting", JobState.NOT_FOUND: "not found"}  # table column width
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "watch",
+        help="poll jobs until every one is finished",
+        description="Poll jobs until every one is terminal, within one shared request budget. "
+        "Exit 0 when every job succeeded, 1 when any failed or was refused (400/403/404), "
+        "2 on usage or key errors, 130 when interrupted.",
+    )
+    parser.add_argument(
+        "job_ids", nargs="+", metavar="JOB_ID", help="job ids, or - to read them from stdin"
+    )
+    add_base_url_argument(parser)
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        metavar="N",
+        help="requests per minute allowed by the API (default: the saved setting, else learned)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="one JSON object per state change, nothing else"
+    )
+    parser.add_argument(
+        "--exit-status",
+        action="store_true",
+        help="accepted for scripts that expect it (the exit status always tells the outcome)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    job_ids = _read_ids(args.job_ids)
+    if args.rate_limit is not None and args.rate_limit <= 0:
+        raise CliError("--rate-limit must be a positive number of requests per minute")
+    base_url = resolve_base_url(args)
+    key = resolve_api_key(base_url)
+    rate_limit = args.rate_limit if args.rate_limit is not None else _saved_rate_limit()
+    if args.json:
+        view: _View = _JsonView(sys.stdout)
+    elif sys.stdout.isatty():
+        view = _TableView(sys.stdout)
+    else:
+        view = _LineView(sys.stdout)
+    return asyncio.run(_watch(job_ids, base_url, key, rate_limit, view))
+
+
+def _read_ids(tokens: list[str]) -> list[str]:
+    texts = [sys.stdin.read() if token == "-" else token for token in tokens]
+    parsed = parse_job_ids("\n".join(texts))
+    if parsed.rejected:
+        bad = parsed.rejected[0]
+        more = f" (and {len(parsed.rejected) - 1} more)" if len(parsed.rejected) > 1 else ""
+        raise CliError(f"invalid job id {bad.text[:60]!r}: {bad.reason}{more}", EXIT_USAGE)
+    if not parsed.ids:
+        raise CliError("no job ids given", EXIT_USAGE)
+    return list(parsed.ids)
+
+
+def _saved_rate_limit() -> int | None:
+    from jobmonitor.core.settings import Settings
+
+    return Settings().rate_limit
+
+
+async def _watch(
+    job_ids: list[str], base_url: str, key: str | None, rate_limit: int | None, view: _View
+) -> int:
+    key_rejected = asyncio.Event()
+
+    def on_api(status: ApiStatus) -> None:
+        view.api_changed(status)
+        if status.condition is ApiCondition.KEY_REJECTED:
+            key_rejected.set()
+
+    async with make_http_client() as http:
+        client = StatusClient(
+            http,
+            base_url,
+            api_key=key,
+            route_template=saved_route_template(base_url),
+            on_route_learned=lambda route: remember_route_template(base_url, route),
+        )
+        scheduler = PollScheduler(client, rate_limit=rate_limit)
+        view.bind(scheduler, job_ids)
+        scheduler.add_listener(view.job_event)
+        scheduler.add_api_listener(on_api)
+        scheduler.watch_many(job_ids)
+        owned = [
+            asyncio.create_task(scheduler.run()),
+            asyncio.create_task(scheduler.wait_all_terminal()),
+            asyncio.create_task(key_rejected.wait()),
+            asyncio.create_task(view.refresh_loop()),
+        ]
+        try:
+            await asyncio.wait(owned, return_when=asyncio.FIRST_COMPLETED)
+            if owned[0].done():
+                owned[0].result()  # run() only returns early by raising
+        finally:
+            scheduler.stop()
+            for task in owned[1:]:
+                task.cancel()
+            await asyncio.gather(*owned, return_exceptions=True)
+            view.close()
+    if key_rejected.is_set():
+        raise CliError(
+            "the API rejected the key (401); check it with: jobmonitor auth status", EXIT_USAGE
+        )
+    states = [scheduler.state_of(job_id) for job_id in job_ids]
+    return EXIT_OK if all(s is JobState.SUCCESS for s in states) else EXIT_FAILED
+
+
+def _detail(event: JobEvent) -> str:
+    """One line about the job for people: message, error, or result file."""
+    snap = event.snapshot
+    if snap is not None and snap.error is not None:
+        err = snap.error
+        where = ", ".join(
+            f"{name} {value}"
+            for name, value in (("line", err.line), ("column", err.column))
+            if value
+        )
+        return f"{err.code}: {err.message}" + (f" ({where})" if where else "")
+    if snap is not None and snap.result is not None:
+        return snap.result.file or "finished"
+    if event.error is not None:
+        prefix = "" if event.new.terminal else "retrying after "
+        return f"{prefix}{event.error}"
+    if snap is not None:
+        status = "" if snap.status.value == snap.raw_status else f"status {snap.raw_status!r}: "
+        return status + (snap.message or "")
+    return ""
+
+
+class _View:
+    """How the watch shows itself; the scheduler's listeners call in here."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.scheduler: PollScheduler | None = None
+        self.job_ids: list[str] = []
+
+    def bind(self, scheduler: PollScheduler, job_ids: list[str]) -> None:
+        self.scheduler, self.job_ids = scheduler, job_ids
+
+    def job_event(self, event: JobEvent) -> None: ...
+
+    def api_changed(self, status: ApiStatus) -> None:
+        notes = {
+            ApiCondition.UNREACHABLE: "server unreachable; retrying",
+            ApiCondition.RATE_LIMITED: "rate limited by the server; waiting",
+        }
+        if status.condition in notes:
+            print(f"jobmonitor: {notes[status.condition]} ({status.detail})", file=sys.stderr)
+
+    async def refresh_loop(self) -> None:
+        await asyncio.Event().wait()  # only the table view redraws by itself
+
+    def close(self) -> None:
+        self.out.flush()
+
+
+class _JsonView(_View):
+    """One JSON object per state change, flushed at once (for pipes)."""
+
+    def job_event(self, event: JobEvent) -> None:
+        if not event.changed:
+            return
+        record: dict[str, Any] = {
+            "job_id": event.job_id,
+            "status": event.new.value,
+            "observed_at": round(event.observed_at, 3),
+        }
+        snap = event.snapshot
+        if event.new.terminal:
+            if snap is not None and snap.raw.get("result") is not None:
+                record["result"] = snap.raw_dict()["result"]
+            if snap is not None and snap.raw.get("error") is not None:
+                record["error"] = snap.raw_dict()["error"]
+            elif event.error is not None:
+                record["error"] = event.error.error_body()
+        self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.out.flush()
+
+
+class _LineView(_View):
+    """A plain line per state change, for logs and pipes."""
+
+    def job_event(self, event: JobEvent) -> None:
+        if not event.changed:
+            return
+        when = datetime.fromtimestamp(event.observed_at).strftime("%H:%M:%S")
+        detail = _detail(event)
+        line = f"{when}  {event.job_id}  {event.new.label}" + (f"  {detail}" if detail else "")
+        self.out.write(line + "\n")
+        self.out.flush()
+
+
+class _TableView(_View):
+    """A table redrawn in place on a terminal: state, next check countdown, detail; a footer."""
+
+    def __init__(self, out: TextIO) -> None:
+        super().__init__(out)
+        self._details: dict[str, str] = {}
+        self._drawn = 0
+        self._dirty = asyncio.Event()
+        self._api = ApiStatus(ApiCondition.IDLE)
+
+    def job_event(self, event: JobEvent) -> None:
+        self._details[event.job_id] = _detail(event)
+        self._dirty.set()
+
+    def api_changed(self, status: ApiStatus) -> None:
+        self._api = status
+        self._dirty.set()
+
+    async def refresh_loop(self) -> None:
+        while True:
+            self.draw()
+            self._dirty.clear()
+            try:
+                async with asyncio.timeout(REDRAW_EVERY):
+                    await self._dirty.wait()
+            except TimeoutError:
+                pass
+            await asyncio.sleep(0.05)  # coalesce bursts of events into one redraw
+
+    def close(self) -> None:
+        self.draw()
+        super().close()
+
+    def draw(self) -> None:
+        if self.scheduler is None:
+            return
+        width, height = shutil.get_terminal_size((100, 24))
+        lines = self._lines(self.scheduler, width, max(height - 1, 3))
+        up = f"\x1b[{self._drawn}F" if self._drawn else ""
+        body = "".join(f"\x1b[2K{line}\n" for line in lines)
+        self.out.write(f"{up}{body}\x1b[J")
+        self.out.flush()
+        self._drawn = len(lines)
+
+    def _lines(self, sched: PollScheduler, width: int, height: int) -> list[str]:
+        now = time.time()
+        states = {j: sched.state_of(j) or JobState.PENDING for j in self.job_ids}
+        room = max(height - 3, 1)
+        order = self.job_ids
+        if len(order) > room:  # not all fit: the open jobs first
+            order = sorted(order, key=lambda j: states[j].terminal)
+        shown = order[:room]
+        lines = [f"{'JOB':<36}  {'STATE':<10}  {'NEXT':>5}  DETAIL"]
+        for job_id in shown:
+            due = sched.next_due(job_id)
+            countdown = "-" if due is None else f"{max(due - now, 0):.0f}s"
+            state = _SHORT.get(states[job_id], states[job_id].value)
+            row = f"{job_id:<36}  {state:<10}  {countdown:>5}  "
+            lines.append((row + self._details.get(job_id, ""))[:width])
+        if len(order) > len(shown):
+            lines.append(f"... and {len(order) - len(shown)} more")
+        done = sum(1 for s in states.values() if s.terminal)
+        used, limit = sched.budget_usage
+        budget = f"{used}/{limit}" if limit is not None else f"{used} (limit not known)"
+        api = self._api.condition.value.replace("_", " ")
+        footer = f"{done} of {len(states)} finished · API {api} · {budget} requests/min"
+        lines.append(footer[:width])
+        return lines
