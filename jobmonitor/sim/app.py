@@ -43,18 +43,24 @@ UPSTREAM_TEXT = (
 def create_api_app(world: SimWorld) -> Starlette:
     """The API origin's ASGI app, bound to ``world``."""
 
-    async def job_endpoint(request: Request, *, route: str) -> Response:
+    async def job_endpoint(request: Request, *, route: str, moved: bool) -> Response:
         latency = world.faults.latency
         if latency > 0:
             await asyncio.sleep(latency)
         job_id = request.path_params.get("job_id")
-        answer = world.handle(route, request.headers.get("x-api-key"), job_id)
+        key = request.headers.get("x-api-key")
+        # Only moved requests pass ``moved``, so subclasses overriding handle() keep working.
+        answer = (
+            world.handle(route, key, job_id, moved=True)
+            if moved
+            else world.handle(route, key, job_id)
+        )
         return render(answer, request)
 
     routes: list[Route] = []
     for prefix in ("", MOVED_PREFIX):
         for route in ("jobs", "status-api"):
-            endpoint = functools.partial(job_endpoint, route=route)
+            endpoint = functools.partial(job_endpoint, route=route, moved=bool(prefix))
             routes.append(Route(f"{prefix}/{route}/{{job_id}}", endpoint))
             routes.append(Route(f"{prefix}/{route}/", endpoint))  # id missing: 400
     return Starlette(routes=routes)
@@ -65,10 +71,8 @@ def render(answer: Answer, request: Request) -> Response:
     if answer.router_404:
         return PlainTextResponse("Not Found", status_code=404)
     if answer.redirect is not None:
-        path = request.url.path
-        if path.startswith(MOVED_PREFIX + "/"):  # already moved: answer a router's 404
-            return PlainTextResponse("Not Found", status_code=404)
-        return RedirectResponse(answer.redirect.rstrip("/") + MOVED_PREFIX + path, 307)
+        target = answer.redirect.rstrip("/") + MOVED_PREFIX + request.url.path
+        return RedirectResponse(target, status_code=307)
     if answer.garbage is not None:
         return render_garbage(answer)
     return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)

@@ -150,21 +150,28 @@ class SimWorld:
             self._stats = SimStats()
 
     # -- the API --------------------------------------------------------------------------
-    def handle(self, route: str, key: str | None, raw_id: str | None) -> Answer:
-        """Decide the answer to ``GET /{route}/{raw_id}`` with header ``x-api-key: key``."""
+    def handle(
+        self, route: str, key: str | None, raw_id: str | None, *, moved: bool = False
+    ) -> Answer:
+        """Decide the answer to ``GET /{route}/{raw_id}`` with header ``x-api-key: key``.
+
+        ``moved``: the request came to the redirect fault's target routes (never redirected).
+        """
         with self._lock:
             now = self.clock()
             self._stats.requests += 1
             self._stats.by_route[route] += 1
-            answer = self._decide(route, key, raw_id, now)
+            answer = self._decide(route, key, raw_id, now, moved)
             self._stats.by_status[answer.status] += 1
             return answer
 
-    def _decide(self, route: str, key: str | None, raw_id: str | None, now: float) -> Answer:
+    def _decide(
+        self, route: str, key: str | None, raw_id: str | None, now: float, moved: bool
+    ) -> Answer:
         f = self.faults
         if f.routes not in ("both", route):
             return Answer(404, router_404=True)
-        if f.redirect_to:
+        if f.redirect_to and not moved:
             return Answer(307, redirect=f.redirect_to)
         if not key or key not in self._keys:
             return Answer(401, error_body(401))
