@@ -220,7 +220,9 @@ class StatusClient:
         self, job_id: str, status: int, headers: httpx.Headers, body: bytes
     ) -> JobSnapshot:
         data = _parse_json_object(body)
-        rate = RateLimitInfo.from_headers(headers, now=self._wall_clock(), body=data)
+        # Only a 429 body's "retry_after" is about the rate limit; a 200's is the job's poll hint.
+        rate_body = data if status == 429 else None
+        rate = RateLimitInfo.from_headers(headers, now=self._wall_clock(), body=rate_body)
         if status == 200:
             if data is None:
                 raise BadResponse(
