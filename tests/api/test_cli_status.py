@@ -1,0 +1,154 @@
+"""`jobmonitor status` against the simulator: --json, exit codes, summaries, nothing sent for bad ids."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from apihelpers import KEY, WRONG_KEY
+
+from jobmonitor.__main__ import main
+from jobmonitor.sim import SimServer, SimWorld
+from jobmonitor.sim.jobs import error_body
+
+
+@pytest.fixture
+def world() -> SimWorld:  # the real clock: the CLI prints local times of now
+    world = SimWorld(seed=9)
+    world.add_key(KEY)
+    return world
+
+
+@pytest.fixture
+def url(world: SimWorld, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("JOBMONITOR_API_KEY", KEY)
+    with SimServer(world) as server:
+        yield server.api_url
+
+
+def status(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["status", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("outcome", ["success", "failed"])
+def test_json_of_a_settled_job_exits_0(
+    capsys: pytest.CaptureFixture[str], world: SimWorld, url: str, outcome: str
+) -> None:
+    job = world.add_job(KEY, queued_for=0, processing_for=0, outcome=outcome)
+    code, out, _ = status(capsys, job, "--base-url", url, "--json")
+    assert code == 0
+    assert json.loads(out) == world.handle("jobs", KEY, job).body
+    assert out.count("\n") == 1  # one JSON object on one line
+
+
+def test_json_of_a_running_job_exits_0(
+    capsys: pytest.CaptureFixture[str], world: SimWorld, url: str
+) -> None:
+    job = world.add_job(KEY, queued_for=60)
+    code, out, _ = status(capsys, job.upper(), "--base-url", url, "--json")
+    assert code == 0 and json.loads(out)["status"] == "queued"
+
+
+@pytest.mark.parametrize(
+    ("owner", "delete", "http_status"),
+    [("someone-else", False, 403), (KEY, True, 404)],
+)
+def test_json_of_an_api_error_exits_1(
+    capsys: pytest.CaptureFixture[str],
+    world: SimWorld,
+    url: str,
+    owner: str,
+    delete: bool,
+    http_status: int,
+) -> None:
+    job = world.add_job(owner)
+    if delete:
+        world.delete_job(job)
+    code, out, _ = status(capsys, job, "--base-url", url, "--json")
+    assert code == 1 and json.loads(out) == error_body(http_status)
+
+
+def test_wrong_key_exits_1_and_is_never_echoed(
+    capsys: pytest.CaptureFixture[str],
+    world: SimWorld,
+    url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("JOBMONITOR_API_KEY", WRONG_KEY)
+    job = world.add_job(KEY)
+    for extra in (["--json"], []):
+        code, out, err = status(capsys, job, "--base-url", url, *extra)
+        assert code == 1 and WRONG_KEY not in out + err
+        assert "UNAUTHORIZED" in out + err
+    assert json.loads(status(capsys, job, "--base-url", url, "--json")[1]) == error_body(401)
+
+
+@pytest.mark.parametrize("bad", ["1234", "a1b2c3d4-e5f6-7890-abcd-ef123456789g", "{}"])
+def test_malformed_id_exits_2_and_sends_nothing(
+    capsys: pytest.CaptureFixture[str], world: SimWorld, url: str, bad: str
+) -> None:
+    code, out, err = status(capsys, bad, "--base-url", url, "--json")
+    assert code == 2 and out == ""
+    assert "invalid job id" in err
+    assert world.stats.requests == 0
+
+
+def test_plain_http_to_a_remote_host_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = status(
+        capsys, "a1b2c3d4-e5f6-7890-abcd-ef1234567890", "--base-url", "http://example.com"
+    )
+    assert code == 2 and "HTTPS" in err
+
+
+def test_readable_summary_of_a_failed_job(
+    capsys: pytest.CaptureFixture[str], world: SimWorld, url: str
+) -> None:
+    job = world.add_job(
+        KEY,
+        queued_for=0,
+        processing_for=0,
+        outcome="failed",
+        error_details={"line": 12, "column": 4, "path": "$.a"},
+    )
+    code, out, _ = status(capsys, job, "--base-url", url)
+    assert code == 0
+    lines = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
+    assert lines["status"].strip() == "failed"
+    assert lines["error"].strip() == "INVALID_JSON: JSON validation failed."
+    assert (lines["line"].strip(), lines["column"].strip()) == ("12", "4")
+    assert lines["path"].strip() == '"$.a"'
+    assert "created" in lines and "updated" in lines
+
+
+def test_readable_summary_of_a_success(
+    capsys: pytest.CaptureFixture[str], world: SimWorld, url: str
+) -> None:
+    job = world.add_job(KEY, queued_for=0, processing_for=0)
+    code, out, _ = status(capsys, job, "--base-url", url)
+    assert code == 0
+    assert f"file: {world.file_url(job)}" in " ".join(out.split())
+    assert "preview:" in out and '"name": "John"' in out
+
+
+def test_unreachable_exits_1(
+    capsys: pytest.CaptureFixture[str], world: SimWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JOBMONITOR_API_KEY", KEY)
+    with SimServer(world) as server:
+        url = server.api_url
+    code, _, err = status(capsys, "a1b2c3d4-e5f6-7890-abcd-ef1234567890", "--base-url", url)
+    assert code == 1 and "UNREACHABLE" in err
+
+
+def test_route_fallback_is_remembered_between_runs(
+    capsys: pytest.CaptureFixture[str], world: SimWorld, url: str
+) -> None:
+    world.faults.routes = "status-api"
+    job = world.add_job(KEY)
+    assert status(capsys, job, "--base-url", url, "--json")[0] == 0
+    assert world.stats.by_route == {"jobs": 1, "status-api": 1}
+    assert status(capsys, job, "--base-url", url, "--json")[0] == 0
+    assert world.stats.by_route == {"jobs": 1, "status-api": 2}
