@@ -9,9 +9,12 @@ Requests are also spread evenly (at most one per ``window / limit``) so no burst
 sliding-window limit, and every window check keeps a small guard for network jitter (a request
 sent a hair after the window freed may reach the server a hair before).
 
-With no limit known at all, the budget paces itself at an assumed limit (``ASSUMED_LIMIT``) and
-raises that assumption after each full window in which it was the bottleneck and no 429 came, so a
-generous unknown limit is found within minutes while a first 429 costs one pause, not a flood.
+With no limit known at all, the budget paces itself at an assumed limit (``ASSUMED_LIMIT``) and,
+while demand exceeds it, raises the assumption once the last window holds a full window's worth of
+evenly spread requests. Under a sliding window a 429 pauses until the oldest counted request ages
+out: early in a session that is most of a minute, but once the window is full of old, spread
+requests it is a moment. So the first minute stays at the assumption, and after it the budget
+probes upward quickly; the first 429 replaces the assumption with what the server accepted.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ WINDOW = 60.0
 # Requests per minute assumed while nothing is known: most status endpoints allow several per
 # second, and a wrong guess costs a single 429 pause after which the real bound is known.
 ASSUMED_LIMIT = 480
-ASSUMED_GROWTH = 1.5  # after a clean window that used the whole assumption
+ASSUMED_GROWTH = 1.5  # per step while demand exceeds the assumption and the window is full
 MAX_ASSUMED_LIMIT = 60_000
 DEFAULT_GUARD = 0.3  # seconds added to the window for jitter between our clock and the server's
 LATER_429_FACTOR = 0.9  # a 429 under a known limit: the real one is lower (shared key, drift)
@@ -55,8 +58,6 @@ class RequestBudget:
         self.server_limit: int | None = None
         self.learned: int | None = None
         self._assumed = max(1, assumed_limit)
-        self._assumed_since = clock()
-        self._saturated_since: float | None = None
         self._server_blocked_until = -math.inf
         self._episode_end = -math.inf  # sends before this belong to the current 429 episode
         self._episode_limit: int | None = None
@@ -104,7 +105,20 @@ class RequestBudget:
         """A request was sent now."""
         now = self._clock() if now is None else now
         self._sent.append(now)
-        self._maybe_grow_assumption(now)
+
+    def held_back(self, now: float | None = None) -> None:
+        """A request was ready but had to wait for the budget: demand exceeds the budget.
+
+        With no limit known, raise the assumption when the last window is filled (to 80 %) with
+        requests spread across all of it, so that a 429 would only pause briefly.
+        """
+        if self.limit is not None:
+            return
+        now = self._clock() if now is None else now
+        self._expire(now)
+        full = len(self._sent) >= 0.8 * self._assumed
+        if full and self._sent[0] <= now - 0.9 * self.window:
+            self._assumed = min(math.ceil(self._assumed * ASSUMED_GROWTH), MAX_ASSUMED_LIMIT)
 
     # -- what the server said --------------------------------------------------------------
     def observe(self, info: RateLimitInfo | None, now: float | None = None) -> None:
@@ -168,20 +182,6 @@ class RequestBudget:
         horizon = now - self.window - self.guard
         while self._sent and self._sent[0] <= horizon:
             self._sent.popleft()
-
-    def _maybe_grow_assumption(self, now: float) -> None:
-        """While no limit is known, raise the assumption after a full window spent at it."""
-        if self.limit is not None:
-            self._saturated_since = None
-            return
-        if len(self._sent) < self._assumed * 0.9:
-            self._saturated_since = None
-            return
-        if self._saturated_since is None:
-            self._saturated_since = now
-        if now - self._saturated_since >= self.window:
-            self._assumed = min(math.ceil(self._assumed * ASSUMED_GROWTH), MAX_ASSUMED_LIMIT)
-            self._saturated_since = None
 
 
 def _positive(value: int | None) -> int | None:

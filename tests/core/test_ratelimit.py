@@ -20,10 +20,12 @@ class Clock:
 
 
 def send_greedily(budget: RequestBudget, clock: Clock, until: float) -> list[float]:
-    """Send whenever the budget allows, until ``until``; return the send times."""
+    """Send whenever the budget allows (demand always exceeds it), until ``until``."""
     sent: list[float] = []
     while True:
         wait = budget.delay()
+        if wait > 0:
+            budget.held_back()
         if clock.now + wait > until:
             return sent
         clock.now += wait
@@ -74,16 +76,24 @@ def test_guard_keeps_a_margin_for_jitter() -> None:
     assert times[2] == pytest.approx(start + 60.5)  # the first left the window, plus the guard
 
 
-def test_unknown_limit_paces_at_the_assumption_and_grows_after_a_saturated_window() -> None:
+def test_unknown_limit_paces_at_the_assumption_for_a_window_then_probes_upward() -> None:
     clock = Clock()
     budget = RequestBudget(None, clock=clock)
     assert budget.limit is None
     assert budget.pacing_limit == ASSUMED_LIMIT
-    send_greedily(budget, clock, clock.now + 59)
-    assert budget.pacing_limit == ASSUMED_LIMIT
-    send_greedily(budget, clock, clock.now + 70)
-    assert budget.pacing_limit > ASSUMED_LIMIT
+    first_minute = send_greedily(budget, clock, clock.now + 50)
+    assert budget.pacing_limit == ASSUMED_LIMIT  # the first window stays at the assumption
+    assert len(first_minute) <= ASSUMED_LIMIT * 50 / 60 + 1
+    send_greedily(budget, clock, clock.now + 60)
+    assert budget.pacing_limit >= ASSUMED_LIMIT * 1.5
     assert budget.limit is None
+    # A 429 ends the probing: the limit is what the server accepted in the last minute.
+    budget.record()
+    budget.on_rate_limited(clock.now, retry_after=1.0)
+    learned = budget.limit
+    assert learned is not None and learned > ASSUMED_LIMIT
+    send_greedily(budget, clock, clock.now + 120)
+    assert budget.limit == learned
 
 
 def test_configured_and_server_limits_take_the_lowest() -> None:
