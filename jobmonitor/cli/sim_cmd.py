@@ -22,14 +22,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"API port (default {DEFAULT_PORT}; 0: any)"
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        metavar="N",
+        help=f"API port (default {DEFAULT_PORT}; 0: any)",
     )
     parser.add_argument(
         "--files-host",
         metavar="HOST",
         help="address of the result-file origin (default 127.0.0.2 with the default host)",
     )
-    parser.add_argument("--files-port", type=int, default=0, help="result-file port (0: any)")
+    parser.add_argument(
+        "--files-port", type=int, default=0, metavar="N", help="result-file port (0: any)"
+    )
     parser.add_argument(
         "--rate-limit", type=int, metavar="N", help="requests per minute per key (default: none)"
     )
