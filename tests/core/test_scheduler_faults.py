@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 
+import pytest
 from schedhelpers import KEY, CountingTransport, harness, max_in_window
 
 from jobmonitor.api.errors import AuthError, RateLimited
@@ -161,3 +162,19 @@ async def test_requests_run_concurrently_within_the_bound() -> None:
         elapsed = loop.time() - started
         assert transport.max_open == 4
         assert elapsed < 12 * 0.3 / 2  # three rounds of four, not twelve one after another
+
+
+@pytest.mark.parametrize("style", ["x-epoch", "ietf"])
+async def test_server_rate_headers_are_adopted_before_any_429(style: str) -> None:
+    async with harness(scale=40, rate_limit=30) as h:
+        h.world.faults.rate_headers = True
+        h.world.faults.rate_header_style = style
+        jobs = [
+            h.world.add_job(KEY, queued_for=0, processing_for=75, retry_after=1) for _ in range(15)
+        ]
+        h.scheduler.watch_many(jobs)
+        h.start()
+        await h.finish(limit=30)
+        assert h.world.stats.rate_limited == 0
+        assert h.scheduler.budget_usage[1] == 30
+        assert max_in_window([hit.at for hit in h.world.log()]) <= 30
