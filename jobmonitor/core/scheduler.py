@@ -179,11 +179,15 @@ class PollScheduler:
 
     # -- the loop ---------------------------------------------------------------------------------
     async def run(self) -> None:
-        """Poll until ``stop()``; owns every request task and cancels them on the way out."""
+        """Poll until ``stop()``; owns every request task and cancels them on the way out.
+
+        A ``stop()`` that comes before ``run()`` has started still ends it (at once); after
+        returning, ``run()`` may be called again.
+        """
         if self._running:
             raise RuntimeError("PollScheduler.run() is already running")
         self._running = True
-        self._stopping = False
+        self._crash = None
         try:
             while not self._stopping:
                 if self._crash is not None:
@@ -194,6 +198,7 @@ class PollScheduler:
                 await self._sleep(delay)
         finally:
             self._running = False
+            self._stopping = False
             for task in self._in_flight:
                 task.cancel()
             if self._in_flight:

@@ -262,3 +262,16 @@ def test_scheduler_needs_no_running_loop_to_be_set_up() -> None:
     assert sched.budget_usage == (0, None)
     sched.set_rate_limit(100)
     assert sched.budget_usage == (0, 100)
+
+
+async def test_stop_before_run_started_still_ends_it_and_run_can_start_again() -> None:
+    async with harness() as h:
+        job = h.world.add_job(KEY, queued_for=0, processing_for=1)
+        h.scheduler.watch(job)
+        h.start()
+        h.scheduler.stop()  # before the task had a chance to begin
+        assert h.run_task is not None
+        await asyncio.wait_for(h.run_task, 2)
+        assert h.world.log() == []
+        h.start()
+        await h.finish()
