@@ -8,7 +8,7 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -123,9 +123,10 @@ class _Limited:
     def __init__(self, real: partfile.PartFile, disk: FullDisk) -> None:
         self._real, self._disk = real, disk
 
-    def write(self, data: bytes) -> None:
+    def write(self, chunks: Sequence[bytes]) -> None:
+        data = b"".join(chunks)
         fits = min(len(data), self._disk.room)
-        self._real.write(data[:fits])
+        self._real.write([data[:fits]])
         self._disk.room -= fits
         if fits < len(data):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -190,9 +191,9 @@ class SlowDisk:
         delay = self.delay
 
         class Slow:
-            def write(self, data: bytes) -> None:
+            def write(self, chunks: Sequence[bytes]) -> None:
                 threading.Event().wait(delay)
-                real.write(data)
+                real.write(chunks)
 
             def sync(self) -> None:
                 threading.Event().wait(delay)
