@@ -30,7 +30,12 @@ from jobmonitor.cli.common import (
     saved_route_template,
 )
 from jobmonitor.cli.status_cmd import describe_error
-from jobmonitor.core.download_types import DownloadProgress, DownloadState, human_size
+from jobmonitor.core.download_types import (
+    DownloadProgress,
+    DownloadState,
+    format_eta,
+    human_size,
+)
 from jobmonitor.core.downloads import DownloadManager
 
 STATUS_CONCURRENCY = 4  # job look-ups in flight at once (they share the API's request budget)
@@ -206,12 +211,3 @@ class ProgressLine:
             self._stream.write("\r\x1b[K")
             self._stream.flush()
             self._shown = False
-
-
-def format_eta(seconds: float) -> str:
-    seconds = int(seconds + 0.5)
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"

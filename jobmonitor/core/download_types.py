@@ -148,6 +148,16 @@ def human_size(n: float) -> str:
     raise AssertionError("unreachable")
 
 
+def format_eta(seconds: float) -> str:
+    """``42 s``, ``1 min 15 s``, ``2 h 01 min``: a time left, for people."""
+    whole = int(seconds + 0.5)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
+
+
 def describe_disk_error(exc: OSError, dl: Download) -> str:
     name = dl.name or "the file"
     kept = (

@@ -15,8 +15,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from jobmonitor.cli import run_cli
-from jobmonitor.cli.download_cmd import ProgressLine, format_eta
-from jobmonitor.core.download_types import DownloadProgress, DownloadState
+from jobmonitor.cli.download_cmd import ProgressLine
+from jobmonitor.core.download_types import DownloadProgress, DownloadState, format_eta
 from jobmonitor.sim.files import content_slice
 from jobmonitor.sim.server import SimServer
 from jobmonitor.sim.world import SimWorld
