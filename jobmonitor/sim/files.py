@@ -15,6 +15,7 @@ import functools
 import random
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
@@ -224,7 +225,41 @@ def _content_type(name: str) -> bytes:
     return b"application/octet-stream"
 
 
+class RedirectEndpoint:
+    """``/redirect/{token}/{name}``: a 307 to ``/files/{token}/{name}`` on ``files_base_url``.
+
+    For redirect tests: with two ``SimServer`` on one world, that is the other server's origin.
+    """
+
+    def __init__(self, world: SimWorld) -> None:
+        self.world = world
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = Headers(scope=scope)
+        params = scope["path_params"]
+        target = (
+            f"{self.world.files_base_url.rstrip('/')}/files/{params['token']}/"
+            f"{quote(params['name'], safe='')}"
+        )
+        record = FileRequestRecord(
+            scope["method"],
+            scope["path"],
+            headers.get("range"),
+            headers.get("if-range"),
+            "x-api-key" in headers,
+            307,
+        )
+        self.world.record_file_request(record, 0, cut=False)
+        await _send_simple(send, 307, b"text/plain", b"", [(b"location", target.encode())])
+
+
 def create_files_app(world: SimWorld) -> Starlette:
     """The file origin's ASGI app, bound to ``world`` (the world issues the URLs)."""
     endpoint: Any = FileEndpoint(world)  # a class instance: Starlette treats it as raw ASGI
-    return Starlette(routes=[Route("/files/{token}/{name:path}", endpoint, methods=["GET"])])
+    redirect: Any = RedirectEndpoint(world)
+    return Starlette(
+        routes=[
+            Route("/files/{token}/{name:path}", endpoint, methods=["GET"]),
+            Route("/redirect/{token}/{name:path}", redirect, methods=["GET"]),
+        ]
+    )
