@@ -366,3 +366,24 @@ async def test_a_complete_part_is_published_after_a_416(
     assert final.state is DownloadState.DONE, final.message
     assert [r.status for r in sim.world.file_log.items()] == [416]
     assert final.path == folder / "done.bin" and final.path.read_bytes() == data
+
+
+async def test_redirects_keep_the_key_on_the_api_origin_only(
+    sim: SimServer, http_for: HttpFor, folder: Path
+) -> None:
+    world = sim.world
+    job_id, url = new_job(world, file_size=1000)
+    via = url.replace("/files/", "/redirect/")
+    # Same origin: the API's own link redirects within the API's origin, key on both hops.
+    same, _ = manager_for(sim, http_for, api_origin=sim.files_url)
+    assert (await same.start(job_id, via, folder).wait()).state is DownloadState.DONE
+    assert [(r.status, r.had_key) for r in world.file_log.items()] == [(307, True), (200, True)]
+
+    # Another origin: a second server on the same world is where the redirect now points.
+    world.file_log.clear()
+    with SimServer(world) as other:
+        assert world.files_base_url == other.files_url != sim.files_url
+        final = await same.start(job_id, via, folder).wait()
+    assert final.state is DownloadState.DONE, final.message
+    assert final.path is not None and final.path.read_bytes() == expected(world, url)
+    assert [(r.status, r.had_key) for r in world.file_log.items()] == [(307, True), (200, False)]
