@@ -11,7 +11,6 @@ import contextlib
 import errno
 import json
 import os
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,20 +21,13 @@ from jobmonitor.core.filenames import PART_SUFFIX, candidates, inside, taken
 META_SUFFIX = ".json"
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # never write through a symlink planted in the folder
 _BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
-_IOV_MAX = 512  # pieces per writev call (POSIX guarantees at least 16; Linux allows 1024)
-
-
-def _writev(fd: int, views: list[memoryview]) -> int:
-    if hasattr(os, "writev"):
-        return os.writev(fd, views)
-    return os.write(fd, views[0])  # Windows has no writev: one piece at a time
 
 
 class PartFile(Protocol):
     """An open ``.part`` file. Implementations raise OSError (ENOSPC, EACCES...) as the OS does."""
 
-    def write(self, chunks: Sequence[bytes]) -> None:
-        """Write the pieces in order, all of them (or raise)."""
+    def write(self, data: bytes | memoryview) -> None:
+        """Write all of ``data`` (or raise)."""
         ...
 
     def sync(self) -> None: ...
@@ -43,24 +35,15 @@ class PartFile(Protocol):
 
 
 class OsPartFile:
-    """A ``.part`` file written with ``os.writev`` (no Python-level buffer to lose)."""
+    """A ``.part`` file written with plain ``os.write`` (no Python-level buffer to lose)."""
 
     def __init__(self, fd: int) -> None:
         self._fd = fd
 
-    def write(self, chunks: Sequence[bytes]) -> None:
-        # writev: the pieces go to the kernel as they came off the socket, never joined.
-        pending = [memoryview(chunk) for chunk in chunks if chunk]
-        while pending:
-            batch = pending[:_IOV_MAX]
-            written = _writev(self._fd, batch)
-            for view in batch:  # drop what was written; keep the rest of a partial write
-                if written >= len(view):
-                    written -= len(view)
-                    pending.pop(0)
-                else:
-                    pending[0] = view[written:]
-                    break
+    def write(self, data: bytes | memoryview) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view) :]
 
     def sync(self) -> None:
         os.fsync(self._fd)
@@ -246,45 +229,55 @@ def fsync_dir(folder: Path) -> None:
 
 
 class PartWriter:
-    """Hands the body to one writer thread in ``size`` pieces, one piece in flight at a time.
+    """Copies the body into two fixed buffers of ``size`` bytes and has one writer thread write
+    them out in turn: one buffer fills while the other is written.
 
-    The event loop never waits on the disk while the network has data; memory stays at about
-    two pieces. Every operation on the file (write, fsync, close) runs in order on the same
-    thread, so a cancelled download never closes the file under a write still running. After a
-    failed write nothing more is written: a later piece would land at the wrong offset.
+    The event loop never waits on the disk while the network has data, and memory is two
+    buffers whatever the file size. Reusing the buffers (rather than holding on to each chunk
+    the socket gave) keeps the allocator from handing pages back and faulting them in again for
+    every piece, which cost more than the copy (tests/benchmarks/bench_download.py). Every
+    operation on the file (write, fsync, close) runs in order on the same thread, so a cancelled
+    download never closes the file under a running write; after a failed write nothing more is
+    written, since a later piece would land at the wrong offset.
     """
 
     def __init__(self, part: PartFile, size: int) -> None:
         self._part = part
         self._size = size
-        self._buffer: list[bytes] = []
-        self._buffered = 0
-        self._pending: asyncio.Future[None] | None = None
+        self._buffers = (bytearray(size), bytearray(size))
+        self._current = 0
+        self._filled = 0
+        self._pending: asyncio.Future[None] | None = None  # the write of the other buffer
         self._failed = False  # read and written on the writer thread only
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="download-writer")
 
     async def feed(self, chunk: bytes) -> None:
-        self._buffer.append(chunk)
-        self._buffered += len(chunk)
-        if self._buffered >= self._size:
-            await self._dispatch()
+        view = memoryview(chunk)
+        while view:
+            n = min(len(view), self._size - self._filled)
+            self._buffers[self._current][self._filled : self._filled + n] = view[:n]
+            self._filled += n
+            view = view[n:]
+            if self._filled == self._size:
+                await self._dispatch()
 
-    def _take(self) -> list[bytes]:
-        chunks = self._buffer
-        self._buffer = []
-        self._buffered = 0
-        return chunks
+    def _take(self) -> memoryview:
+        """The filled part of the current buffer; the next bytes go to the other buffer."""
+        data = memoryview(self._buffers[self._current])[: self._filled]
+        self._current ^= 1
+        self._filled = 0
+        return data
 
     async def _dispatch(self) -> None:
-        chunks = self._take()
+        # The other buffer is free again once its write is done: wait for that first.
         await self._wait_pending()
-        self._pending = asyncio.wrap_future(self._thread.submit(self._write, chunks))
+        self._pending = asyncio.wrap_future(self._thread.submit(self._write, self._take()))
 
-    def _write(self, chunks: list[bytes]) -> None:
+    def _write(self, data: memoryview) -> None:
         if self._failed:
             return
         try:
-            self._part.write(chunks)
+            self._part.write(data)
         except BaseException:
             self._failed = True
             raise
@@ -298,7 +291,7 @@ class PartWriter:
 
     async def flush(self) -> None:
         """Write everything received so far (raises the OSError of a failed write)."""
-        if self._buffer:
+        if self._filled:
             await self._dispatch()
         await self._wait_pending()
 
@@ -313,7 +306,7 @@ class PartWriter:
         if self._pending is not None:  # cancelled while it ran: its outcome no longer matters
             self._pending.add_done_callback(_consume)
             self._pending = None
-        if self._buffer:
+        if self._filled:  # the other buffer: its write, if still running, goes first
             self._thread.submit(self._write, self._take())
         closing = self._thread.submit(self._part.close)
         self._thread.shutdown(wait=False)

@@ -209,7 +209,10 @@ class Transfer:
         expected: int | None,
         encoded: bool,
     ) -> None:
-        writer = PartWriter(part, self._write_size)
+        size = self._write_size
+        if dl.total is not None:  # a small file does not need big buffers
+            size = max(min(size, dl.total - dl.received), 64 * 1024)
+        writer = PartWriter(part, size)
         got = 0
         try:
             chunks = response.aiter_bytes() if encoded else response.aiter_raw()

@@ -8,7 +8,7 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -123,10 +123,9 @@ class _Limited:
     def __init__(self, real: partfile.PartFile, disk: FullDisk) -> None:
         self._real, self._disk = real, disk
 
-    def write(self, chunks: Sequence[bytes]) -> None:
-        data = b"".join(chunks)
+    def write(self, data: bytes | memoryview) -> None:
         fits = min(len(data), self._disk.room)
-        self._real.write([data[:fits]])
+        self._real.write(data[:fits])
         self._disk.room -= fits
         if fits < len(data):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -191,9 +190,9 @@ class SlowDisk:
         delay = self.delay
 
         class Slow:
-            def write(self, chunks: Sequence[bytes]) -> None:
+            def write(self, data: bytes | memoryview) -> None:
                 threading.Event().wait(delay)
-                real.write(chunks)
+                real.write(data)
 
             def sync(self) -> None:
                 threading.Event().wait(delay)

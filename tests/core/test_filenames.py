@@ -110,7 +110,7 @@ def test_inside_refuses_escapes(tmp_path: Path) -> None:
 
 def test_publish_never_overwrites_a_file_that_appeared_meanwhile(tmp_path: Path) -> None:
     name, part = partfile.reserve_part(tmp_path, "out.bin", partfile.open_part_file)
-    part.write([b"new ", b"", b"bytes"])
+    part.write(b"new bytes")
     part.sync()
     part.close()
     (tmp_path / "out.bin").write_bytes(b"the user's own file")  # appears before the rename
