@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 from collections.abc import Iterator
@@ -31,3 +32,16 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     monkeypatch.delenv("JOBMONITOR_API_KEY", raising=False)
     monkeypatch.delenv("JOBMONITOR_BASE_URL", raising=False)
     yield home
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_on_the_gui_thread() -> Iterator[None]:
+    """Collect each test's leftovers on the main (GUI) thread as soon as it ends.
+
+    Qt objects often sit in reference cycles. Left to the cyclic collector, they are destroyed
+    on whichever thread triggers it next (a simulator or keyring thread in a later test); a
+    QObject destroyed off its own thread cannot stop its timers ("Timers cannot be stopped from
+    another thread"), and those fire later on freed memory: a segfault in an unrelated test.
+    """
+    yield
+    gc.collect()
