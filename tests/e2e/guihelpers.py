@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,14 @@ def qloop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
     yield loop
     asyncio.events._set_running_loop(None)
     loop.close()
+    # qasync's close() only flags its timer object as stopped: Qt timers still pending stay
+    # registered. Kill them here, then collect the loop on this (the GUI) thread: destroyed
+    # from another thread by the garbage collector, they fire later on freed memory (segfault).
+    timer = loop._timer
+    for timer_id in list(timer._SimpleTimer__callbacks):
+        timer.killTimer(timer_id)
+    del loop, timer
+    gc.collect()
 
 
 @pytest.fixture
@@ -92,6 +101,11 @@ def make_app(
     yield make
     for app in built:
         close(qtbot, app)
+    built.clear()
+    # The app's objects hold each other through connected lambdas (reference cycles). Collect
+    # them here, on the GUI thread: if the collector ran on the simulator's thread instead, Qt
+    # objects would be destroyed there and leave timers behind that crash a later test.
+    gc.collect()
 
 
 def close(qtbot: QtBot, app: DesktopApp) -> None:

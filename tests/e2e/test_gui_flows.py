@@ -173,7 +173,7 @@ def test_success_details_show_pretty_preview(
     qtbot.waitUntil(lambda: app.watchlist.get(done).state is JobState.SUCCESS, timeout=10000)  # type: ignore[union-attr]
     _select(app.window, done)
     details = app.window.details
-    assert details.result.isVisible()
+    qtbot.waitUntil(details.result.isVisible)  # once the saved answer reaches the table
     assert details.preview.toPlainText() == json.dumps({"name": "John", "age": 30}, indent=2)
     assert details.download_button.isEnabled()
     assert app.window.job_actions.download.isEnabled()

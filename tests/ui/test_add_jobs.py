@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, Qt, QUrl
 from pytestqt.qtbot import QtBot
-from uihelpers import IDS
+from uihelpers import IDS, collect_on_gui_thread  # noqa: F401 - autouse fixture
 
 from jobmonitor.core.store import JobStore
 from jobmonitor.core.watchlist import WatchList

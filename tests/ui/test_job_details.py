@@ -7,6 +7,7 @@ import time
 
 from PySide6.QtWidgets import QFormLayout
 from pytestqt.qtbot import QtBot
+from uihelpers import collect_on_gui_thread  # noqa: F401 - autouse fixture
 
 from jobmonitor.core.state import JobState
 from jobmonitor.core.store import HistoryEntry, WatchedJob

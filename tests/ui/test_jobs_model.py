@@ -10,7 +10,14 @@ from PySide6.QtCore import QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
-from uihelpers import IDS, failed_event, forbidden_event, snapshot_event, success_event
+from uihelpers import (  # noqa: F401 - collect_on_gui_thread is an autouse fixture
+    IDS,
+    collect_on_gui_thread,
+    failed_event,
+    forbidden_event,
+    snapshot_event,
+    success_event,
+)
 
 from jobmonitor.core.state import JobState
 from jobmonitor.core.store import JobStore

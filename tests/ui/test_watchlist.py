@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
-from uihelpers import IDS, failed_event, forbidden_event, snapshot_event
+from uihelpers import (  # noqa: F401 - collect_on_gui_thread is an autouse fixture
+    IDS,
+    collect_on_gui_thread,
+    failed_event,
+    forbidden_event,
+    snapshot_event,
+)
 
 from jobmonitor.core.state import JobState
 from jobmonitor.core.store import JobStore

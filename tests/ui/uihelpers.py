@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import time
+from collections.abc import Iterator
 from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QApplication
 
 from jobmonitor.api.errors import ForbiddenError
 from jobmonitor.api.models import JobSnapshot
@@ -60,3 +65,15 @@ def forbidden_event(job_id: str, old: JobState = JobState.PENDING) -> JobEvent:
     body = {"status": "error", "error": "FORBIDDEN", "details": {"message": "not your job"}}
     error = ForbiddenError("not your job", http_status=403, body=body, job_id=job_id)
     return JobEvent(job_id, old, JobState.FORBIDDEN, time.time(), error=error)
+
+
+@pytest.fixture(autouse=True)
+def collect_on_gui_thread(qapp: QApplication) -> Iterator[None]:
+    """Collect each test's Qt objects on the GUI thread once it ends.
+
+    Models and views hold each other in reference cycles; left to the garbage collector, they
+    may be destroyed on whatever thread it runs on next (the simulator's, in later tests), and
+    a QObject destroyed off its thread leaves its running timers behind to fire on freed memory.
+    """
+    yield
+    gc.collect()
