@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QDockWidget
 
 from jobmonitor.api.errors import InsecureUrl
 from jobmonitor.core.api_session import HttpPool, PollingSession
@@ -26,6 +27,7 @@ from jobmonitor.core.settings import Settings
 from jobmonitor.core.state import JobEvent
 from jobmonitor.core.store import JobStore
 from jobmonitor.core.watchlist import WatchList
+from jobmonitor.ui.downloads_panel import DownloadsPanel
 from jobmonitor.ui.icons import status_icon
 from jobmonitor.ui.main_window import MainWindow
 from jobmonitor.ui.settings_dialog import SettingsDialog
@@ -87,6 +89,7 @@ class DesktopApp(QObject):
         self.window.add_status_widget(self.status)
         self.tray = TrayController(settings, self, tray_available=tray_available)
         self.downloads: DownloadManager | None = None
+        self.downloads_dock: QDockWidget | None = None
         self._budget_timer = QTimer(self, interval=1000)
         self._budget_timer.timeout.connect(self._show_budget)
         self._wire()
@@ -161,12 +164,15 @@ class DesktopApp(QObject):
         self.polling.attach(session.scheduler)
         session.start()
         if self.downloads is None:
+            # Built once, for the first API's origin: the key goes only to that origin's files.
             self.downloads = DownloadManager(
                 self.http.for_url,
                 session.origin,
                 lambda: self.session.api_key if self.session else None,
                 self._result_url,
             )
+            panel = DownloadsPanel(self.downloads)
+            self.downloads_dock = self.window.add_panel(panel, "Downloads", "Ctrl+J")
         if self.demo is not None:
             self.credentials.keep_for_session(session.origin, self.demo.key)
         else:
@@ -202,6 +208,9 @@ class DesktopApp(QObject):
         if self.downloads is None:
             return
         self.downloads.start(job_id, url, self.settings.download_dir)
+        if self.downloads_dock is not None:
+            self.downloads_dock.show()
+            self.downloads_dock.raise_()
         self.window.statusBar().showMessage(
             f"Downloading the result of {job_id} to {self.settings.download_dir}…", 6000
         )

@@ -12,6 +12,7 @@ from PySide6.QtGui import (
     QFontDatabase,
     QFontMetrics,
     QIcon,
+    QKeySequence,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
@@ -181,6 +182,7 @@ class MainWindow(QMainWindow):
             else:
                 toolbar.addAction(action)
         self.addToolBar(toolbar)
+        self.toolbar = toolbar
         for action in (a.check_now, a.copy_ids, a.copy_report, a.download, a.remove):
             self.table.addAction(action)
 
@@ -270,7 +272,8 @@ class MainWindow(QMainWindow):
     def add_status_widget(self, widget: QWidget) -> None:
         self.statusBar().addPermanentWidget(widget)
 
-    def add_panel(self, widget: QWidget, title: str) -> QDockWidget:
+    def add_panel(self, widget: QWidget, title: str, shortcut: str) -> QDockWidget:
+        """A dock under the table, hidden until asked for; its toggle goes on the toolbar."""
         dock = QDockWidget(title, self)
         dock.setObjectName(title.lower().replace(" ", "_"))
         dock.setWidget(widget)
@@ -279,6 +282,13 @@ class MainWindow(QMainWindow):
             | QDockWidget.DockWidgetFeature.DockWidgetClosable
         )
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        dock.hide()
+        toggle = dock.toggleViewAction()
+        toggle.setShortcut(QKeySequence(shortcut))
+        toggle.setToolTip(f"Show or hide {title.lower()} ({shortcut})")
+        self.toolbar.addSeparator()
+        self.toolbar.addAction(toggle)
+        self.addAction(toggle)
         return dock
 
     # -- drops and lifecycle ---------------------------------------------------------------

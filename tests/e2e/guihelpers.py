@@ -83,6 +83,7 @@ def make_app(
         settings = Settings(
             qsettings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
         )
+        settings.download_dir = tmp_path / "downloads"
         env = {"JOBMONITOR_API_KEY": key} if key else {}
         app = DesktopApp(
             settings=settings,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from guihelpers import KEY, OTHER, AppFactory, make_app, qloop, sim, world  # noqa: F401
 from PySide6.QtCore import QItemSelectionModel, QMimeData, Qt, QUrl
@@ -251,3 +252,31 @@ def test_actions_have_shortcuts_and_names(qtbot: QtBot, make_app: AppFactory) ->
     assert "Job Monitor" in app.window.windowTitle()
     qtbot.keyClick(app.window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert app.window.filter_bar.search.hasFocus() or not app.window.isActiveWindow()
+
+
+def test_download_from_the_details_panel(
+    qtbot: QtBot, make_app: AppFactory, world: SimWorld, tmp_path: Path
+) -> None:
+    from jobmonitor.core.download_types import DownloadState
+
+    done = world.add_job(
+        KEY, queued_for=0, processing_for=0, file_name="report.csv", file_size=300_000
+    )
+    app = make_app(add_text=done)
+    qtbot.waitUntil(lambda: app.watchlist.get(done).state is JobState.SUCCESS, timeout=10000)  # type: ignore[union-attr]
+    _select(app.window, done)
+    details = app.window.details
+    qtbot.waitUntil(details.download_button.isEnabled)
+    assert app.downloads_dock is not None and not app.downloads_dock.isVisible()
+    qtbot.keyClick(app.window, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert app.downloads is not None
+    qtbot.waitUntil(
+        lambda: (
+            (d := app.downloads.get(done)) is not None  # type: ignore[union-attr]
+            and d.state is DownloadState.DONE
+        ),
+        timeout=15000,
+    )
+    saved = tmp_path / "downloads" / "report.csv"
+    assert saved.stat().st_size == 300_000
+    assert app.downloads_dock.isVisible()
