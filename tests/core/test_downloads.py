@@ -145,6 +145,18 @@ async def test_download_saves_identical_bytes_and_says_done_only_at_the_end(
     assert any(0 < e.bytes_done < SIZE for e in rec.events)  # progress was reported on the way
 
 
+async def test_a_file_larger_than_the_writeback_step_and_the_buffers(
+    sim: SimServer, http_for: HttpFor, folder: Path
+) -> None:
+    size = partfile.WRITEBACK_STEP + 5 * MIB + 3
+    job_id, url = new_job(sim.world, file_size=size)
+    sim.world.file_faults.cut_after = partfile.WRITEBACK_STEP + MIB  # resume after a writeback
+    manager, _ = manager_for(sim, http_for, write_size=MIB)
+    final = await manager.start(job_id, url, folder).wait()
+    assert final.state is DownloadState.DONE, final.message
+    assert final.path is not None and final.path.read_bytes() == expected(sim.world, url)
+
+
 async def test_cut_mid_transfer_resumes_with_range_and_if_range(
     sim: SimServer, http_for: HttpFor, folder: Path
 ) -> None:
