@@ -177,12 +177,12 @@ def _start_demo() -> tuple[Any, Any]:
     world = build_demo_world()
     server = SimServer(world.world).start()
     order = ("processing", "queued", "unknown", "success", "failed", "forbidden", "not_found")
-    labels = {
-        "processing": "Demo: processing",
-        "queued": "Demo: queued",
+    labels = {  # how each demo job starts (they move on while the demo runs)
+        "processing": "Demo: started processing",
+        "queued": "Demo: started queued",
         "unknown": "Demo: undocumented status",
-        "success": "Demo: finished",
-        "failed": "Demo: failed",
+        "success": "Demo: done at start",
+        "failed": "Demo: failed at start",
         "forbidden": "Demo: another account's job",
         "not_found": "Demo: deleted job",
     }

@@ -122,7 +122,7 @@ class MainWindow(QMainWindow):
         text = self.fontMetrics()
         header.resizeSection(cols.ID, mono.horizontalAdvance("0" * 36) + 16)
         for column, sample in (
-            (cols.LABEL, "Demo: processing"),
+            (cols.LABEL, "Demo: started processing"),
             (cols.STATUS, "Unknown status: 'on_h"),
             (cols.CREATED, "59 min ago"),
             (cols.UPDATED, "59 min ago"),

@@ -1,0 +1,62 @@
+"""Regenerate the README screenshots of the demo (not a test; run by hand):
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python tests/e2e/screenshots.py resources/screenshots
+
+Writes main-window-light.png (a failed job selected) and main-window-dark.png (``--dark``, a
+finished job selected), each after 10 s of the demo, at 1600x900. Uses a throw-away data folder.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+_GRAB = """
+import sys
+from PySide6.QtCore import QTimer
+import jobmonitor.desktop as desktop
+out, select = sys.argv[1], sys.argv[2]
+start = desktop.DesktopApp.start
+def patched(self, **kw):
+    start(self, **kw)
+    self.window.resize(1600, 900)
+    def grab():
+        model = self.window.model
+        for row in range(model.rowCount()):
+            if model.job_at(row).state.value == select:
+                self.window.select_job(model.job_at(row).job_id)
+                break
+        self.window.table.setFocus()
+        def save():
+            self.window.statusBar().clearMessage()
+            self.window.grab().save(out)
+            self.quit_requested.emit()
+        QTimer.singleShot(400, save)
+    QTimer.singleShot(10_000, grab)
+desktop.DesktopApp.start = patched
+from jobmonitor.app import run_gui
+sys.exit(run_gui(sys.argv[3:]))
+"""
+
+
+def main() -> None:
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "resources/screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix="jobmonitor-shots-"))
+    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        env[name] = str(home / name.lower())
+    for out, select, extra in (
+        ("main-window-light.png", "failed", []),
+        ("main-window-dark.png", "success", ["--dark"]),
+    ):
+        argv = [sys.executable, "-c", _GRAB, str(folder / out), select, "--demo", *extra]
+        subprocess.run(argv, env=env, check=True, timeout=120)
+        print(folder / out)
+
+
+if __name__ == "__main__":
+    main()
