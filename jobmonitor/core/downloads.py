@@ -36,12 +36,12 @@ from jobmonitor.core.download_types import (
     human_size,
 )
 from jobmonitor.core.partfile import PartOpener, open_part_file
-from jobmonitor.core.transfer import Refused, StartOver, Transfer, Transient
+from jobmonitor.core.transfer import SOCKET_READ_SIZE, Refused, StartOver, Transfer, Transient
 
 log = logging.getLogger(__name__)
 
 WRITE_SIZE = 4 * 1024 * 1024  # bytes per hand-over to the writer thread (see bench_download.py)
-HTTP_READ_SIZE = 256 * 1024  # asyncio's largest socket read
+HTTP_READ_SIZE = SOCKET_READ_SIZE  # httpcore's read: as big as a socket read may be
 
 Listener = Callable[[DownloadProgress], None]
 
@@ -256,9 +256,10 @@ class DownloadManager:
 
 def _raise_http_read_size() -> None:
     """Let httpcore take whole socket reads: it asks for 64 KiB at a time, and anyio then cuts
-    each 256 KiB read of asyncio into such pieces, copying the rest every time. Reading whole
-    reads about doubles big downloads' throughput (tests/benchmarks/bench_download.py).
-    ``READ_NUM_BYTES`` is a class attribute meant for tuning; small answers are unaffected."""
+    each bigger read of asyncio into such pieces, copying the rest every time. Taking whole
+    reads (with ``transfer.widen_socket_reads``) about doubles big downloads' throughput
+    (tests/benchmarks/bench_download.py). ``READ_NUM_BYTES`` is a class attribute meant for
+    tuning; it caps a read, so small answers are unaffected."""
     connection = httpcore.AsyncHTTP11Connection
     connection.READ_NUM_BYTES = max(connection.READ_NUM_BYTES, HTTP_READ_SIZE)
 

@@ -17,6 +17,7 @@ from jobmonitor.api.client import StatusClient, origin_of
 from jobmonitor.core import partfile
 from jobmonitor.core.download_types import DownloadProgress, DownloadState
 from jobmonitor.core.downloads import DownloadManager
+from jobmonitor.core.transfer import SOCKET_READ_SIZE, widen_socket_reads
 from jobmonitor.sim.faults import ManualClock
 from jobmonitor.sim.files import content_slice
 from jobmonitor.sim.server import SimServer
@@ -399,3 +400,14 @@ async def test_redirects_keep_the_key_on_the_api_origin_only(
     assert final.state is DownloadState.DONE, final.message
     assert final.path is not None and final.path.read_bytes() == expected(world, url)
     assert [(r.status, r.had_key) for r in world.file_log.items()] == [(307, True), (200, False)]
+
+
+async def test_plain_connections_get_wide_socket_reads(sim: SimServer, http_for: HttpFor) -> None:
+    """The throughput tweak reaches the socket with the installed httpcore/anyio/asyncio (if an
+    upgrade moves their internals, downloads still work, only slower: this test says so)."""
+    _, url = new_job(sim.world, file_size=1000)
+    async with http_for(url).stream("GET", url) as response:
+        widen_socket_reads(response)
+        stream = response.extensions["network_stream"]._stream
+        assert stream._transport.max_size == SOCKET_READ_SIZE
+        await response.aread()
