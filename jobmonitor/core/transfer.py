@@ -77,7 +77,8 @@ class Transfer:
         self._tick = tick
 
     async def attempt(self, dl: Download) -> None:
-        """One request (following same-scheme redirects by hand), streamed into the .part."""
+        """One request, streamed into the .part. Redirects are followed by hand so that each
+        hop is checked (HTTPS or loopback) and gets the key only on the API's origin."""
         url = dl.url
         for _ in range(MAX_REDIRECTS + 1):
             try:
@@ -90,7 +91,10 @@ class Transfer:
                 ) from None
             offset = 0
             if dl.name is not None and not dl.restart:
-                offset = await asyncio.to_thread(partfile.part_size, dl.folder, dl.name)
+                try:
+                    offset = await asyncio.to_thread(partfile.part_size, dl.folder, dl.name)
+                except OSError as exc:
+                    raise DownloadError(describe_disk_error(exc, dl)) from None
             http = self._http_for(url)
             request = http.build_request("GET", url, headers=self._headers(url, dl, offset))
             try:
@@ -153,6 +157,8 @@ class Transfer:
         length = int_header(response.headers.get("content-length"))
         if status == 206 and offset > 0:
             start, total = content_range(response.headers.get("content-range"))
+            if encoded:  # the .part holds decoded bytes: compressed ones cannot follow them
+                raise StartOver("the server compressed the rest of the file")
             if start != offset:
                 raise StartOver("the server sent a different part of the file")
             if dl.total is not None and total is not None and total != dl.total:
