@@ -5,6 +5,7 @@ The file origin is 127.0.0.2 and the API 127.0.0.1, so "another origin" is real 
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from jobmonitor.core import partfile
 from jobmonitor.core.download_types import DownloadProgress, DownloadState
 from jobmonitor.core.downloads import DownloadManager
 from jobmonitor.core.transfer import SOCKET_READ_SIZE, widen_socket_reads
-from jobmonitor.sim.faults import ManualClock
+from jobmonitor.sim.faults import FileRequestRecord, ManualClock
 from jobmonitor.sim.files import content_slice
 from jobmonitor.sim.server import SimServer
 from jobmonitor.sim.world import SimWorld
@@ -118,6 +119,17 @@ def expected(world: SimWorld, url: str) -> bytes:
     return content_slice(spec)
 
 
+async def logged(world: SimWorld, count: int) -> list[FileRequestRecord]:
+    """The file origin's log once it holds ``count`` requests: the server records a request
+    just after answering it, so the client may be done a moment before."""
+    for _ in range(500):
+        items = world.file_log.items()
+        if len(items) >= count:
+            return items
+        await asyncio.sleep(0.01)
+    return world.file_log.items()
+
+
 def names(folder: Path) -> list[str]:
     return sorted(os.listdir(folder)) if folder.exists() else []
 
@@ -167,7 +179,7 @@ async def test_cut_mid_transfer_resumes_with_range_and_if_range(
     final = await manager.start(job_id, url, folder).wait()
     assert final.state is DownloadState.DONE, final.message
     assert final.path is not None and final.path.read_bytes() == expected(sim.world, url)
-    log = sim.world.file_log.items()
+    log = await logged(sim.world, 2)
     assert [r.status for r in log] == [200, 206]
     assert log[1].range == f"bytes={MIB + 7}-"
     assert log[1].if_range is not None and log[1].if_range.startswith('"')
@@ -190,7 +202,7 @@ async def test_a_part_left_by_an_earlier_run_is_resumed(
     final = await second.start(job_id, url, folder).wait()
     assert final.state is DownloadState.DONE, final.message
     assert final.path is not None and final.path.read_bytes() == expected(sim.world, url)
-    assert sim.world.file_log.items()[-1].range == f"bytes={2 * MIB}-"
+    assert (await logged(sim.world, 2))[-1].range == f"bytes={2 * MIB}-"
 
 
 async def test_a_changed_file_makes_the_server_send_it_whole_and_we_start_over(
@@ -203,7 +215,7 @@ async def test_a_changed_file_makes_the_server_send_it_whole_and_we_start_over(
     sim.world.touch_file(job_id)  # new version: new ETag, other bytes
     final = await manager.start(job_id, url, folder).wait()
     assert final.state is DownloadState.DONE, final.message
-    assert [r.status for r in sim.world.file_log.items()] == [200, 200]  # If-Range failed
+    assert [r.status for r in await logged(sim.world, 2)] == [200, 200]  # If-Range failed
     data = final.path.read_bytes() if final.path else b""
     assert data == expected(sim.world, url)  # all of the new version, no spliced old bytes
 
@@ -223,7 +235,7 @@ async def test_servers_without_etag_ranges_or_length(
     final = await manager.start(job_id, url, folder).wait()
     assert final.state is DownloadState.DONE, final.message
     assert final.path is not None and final.path.read_bytes() == expected(sim.world, url)
-    log = sim.world.file_log.items()
+    log = await logged(sim.world, 1 if switch == "no_length" else 2)
     if switch == "no_etag":  # the Last-Modified date stands in for the ETag
         assert log[1].status == 206 and log[1].if_range and log[1].if_range.endswith("GMT")
     if switch == "no_ranges":
@@ -265,11 +277,13 @@ async def test_the_key_goes_only_to_the_api_origin(
     job_id, url = new_job(sim.world, file_size=1000)
     manager, _ = manager_for(sim, http_for)  # the API is 127.0.0.1, the file on 127.0.0.2
     assert (await manager.start(job_id, url, folder).wait()).state is DownloadState.DONE
+    await logged(sim.world, 1)
     assert sim.world.stats.file_requests_with_key == 0
 
     # A file URL on the API's own origin does get the key.
     same, _ = manager_for(sim, http_for, api_origin=sim.files_url)
     assert (await same.start(job_id, url, folder).wait()).state is DownloadState.DONE
+    await logged(sim.world, 2)
     assert sim.world.stats.file_requests_with_key == 1
 
 
@@ -299,7 +313,7 @@ async def test_an_expired_url_is_refreshed_through_the_api(
     manager = DownloadManager(http_for, sim.api_url, lambda: KEY, refresh, backoff=0.01)
     final = await manager.start(job_id, url, folder).wait()
     assert final.state is DownloadState.DONE, final.message
-    log = world.file_log.items()
+    log = await logged(world, 2)
     assert [r.status for r in log] == [410, 200]
     assert log[0].path != log[1].path  # a fresh token
     assert final.path is not None and final.path.read_bytes() == expected(world, log[1].path)
@@ -325,7 +339,7 @@ async def test_a_link_still_refused_after_one_refresh_fails_plainly(
     assert final.state is DownloadState.FAILED
     assert refreshes == [job_id]  # one refresh, one retry, then stop
     assert f"HTTP {status}" in final.message and "expired" in final.message
-    assert [r.status for r in world.file_log.items()] == [status, status]
+    assert [r.status for r in await logged(world, 2)] == [status, status]
 
 
 async def test_cancel_stops_and_removes_the_part(
@@ -356,8 +370,6 @@ async def test_closing_the_manager_keeps_the_part_for_next_time(
 
     def close_once_saving(progress: DownloadProgress) -> None:
         if progress.bytes_done > MIB and not closing:
-            import asyncio
-
             closing.append(asyncio.get_running_loop().create_task(manager.aclose()))
 
     manager.add_listener(close_once_saving)
@@ -377,7 +389,7 @@ async def test_a_complete_part_is_published_after_a_416(
     manager, _ = manager_for(sim, http_for)
     final = await manager.start(job_id, url, folder).wait()
     assert final.state is DownloadState.DONE, final.message
-    assert [r.status for r in sim.world.file_log.items()] == [416]
+    assert [r.status for r in await logged(sim.world, 1)] == [416]
     assert final.path == folder / "done.bin" and final.path.read_bytes() == data
 
 
@@ -390,7 +402,8 @@ async def test_redirects_keep_the_key_on_the_api_origin_only(
     # Same origin: the API's own link redirects within the API's origin, key on both hops.
     same, _ = manager_for(sim, http_for, api_origin=sim.files_url)
     assert (await same.start(job_id, via, folder).wait()).state is DownloadState.DONE
-    assert [(r.status, r.had_key) for r in world.file_log.items()] == [(307, True), (200, True)]
+    log = await logged(world, 2)
+    assert [(r.status, r.had_key) for r in log] == [(307, True), (200, True)]
 
     # Another origin: a second server on the same world is where the redirect now points.
     world.file_log.clear()
@@ -399,7 +412,8 @@ async def test_redirects_keep_the_key_on_the_api_origin_only(
         final = await same.start(job_id, via, folder).wait()
     assert final.state is DownloadState.DONE, final.message
     assert final.path is not None and final.path.read_bytes() == expected(world, url)
-    assert [(r.status, r.had_key) for r in world.file_log.items()] == [(307, True), (200, False)]
+    log = await logged(world, 2)
+    assert [(r.status, r.had_key) for r in log] == [(307, True), (200, False)]
 
 
 async def test_plain_connections_get_wide_socket_reads(sim: SimServer, http_for: HttpFor) -> None:
