@@ -366,7 +366,7 @@ async def test_closing_the_manager_keeps_the_part_for_next_time(
     job_id, url = new_job(sim.world, file_size=64 * MIB)
     manager, _ = manager_for(sim, http_for, write_size=256 * 1024)
     download = manager.start(job_id, url, folder)
-    closing: list[object] = []
+    closing: list[asyncio.Task[None]] = []
 
     def close_once_saving(progress: DownloadProgress) -> None:
         if progress.bytes_done > MIB and not closing:
@@ -375,6 +375,7 @@ async def test_closing_the_manager_keeps_the_part_for_next_time(
     manager.add_listener(close_once_saving)
     final = await download.wait()
     assert final.state is DownloadState.CANCELLED and "next time" in final.message
+    await closing[0]  # the app's shutdown finishes too
     meta = partfile.find_meta(folder, job_id)
     assert meta is not None and partfile.part_size(folder, meta.name) > MIB
 
