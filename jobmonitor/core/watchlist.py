@@ -156,19 +156,16 @@ class WatchList(QObject):
     def add(self, job_ids: Iterable[str]) -> list[str]:
         """Watch new (already validated) ids; ids already on the list are skipped."""
         now = self._clock()
-        added: list[WatchedJob] = []
-        for job_id in job_ids:
-            if job_id in self._jobs:
-                continue
-            job = WatchedJob(job_id=job_id, position=self._next_position, added_at=now)
-            self._next_position += 1
-            self._jobs[job_id] = job
-            self._history[job_id] = [HistoryEntry(JobState.PENDING, now)]
-            self._new_history.append((job_id, HistoryEntry(JobState.PENDING, now)))
-            added.append(job)
-        if not added:
+        entry = HistoryEntry(JobState.PENDING, now)  # immutable: one object serves every job
+        ids = [j for j in dict.fromkeys(job_ids) if j not in self._jobs]
+        if not ids:
             return []
-        ids = [j.job_id for j in added]
+        start = self._next_position
+        self._next_position += len(ids)
+        for position, job_id in enumerate(ids, start):
+            self._jobs[job_id] = WatchedJob(job_id=job_id, position=position, added_at=now)
+            self._history[job_id] = [entry]
+        self._new_history.extend((job_id, entry) for job_id in ids)
         self._mark(ids, "added")
         if self._poller is not None:
             self._poller.watch_many(ids)
@@ -230,8 +227,7 @@ class WatchList(QObject):
     # -- the write pipeline ----------------------------------------------------------------
 
     def _mark(self, ids: list[str], notice: str) -> None:
-        for job_id in ids:
-            self._dirty[job_id] = None
+        self._dirty.update(dict.fromkeys(ids))
         if self._notices and self._notices[-1][0] == notice:
             self._notices[-1][1].extend(ids)
         else:

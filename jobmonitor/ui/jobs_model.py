@@ -305,17 +305,16 @@ class JobsTableModel(QAbstractTableModel):
             return
         rows.sort()
         last_column = len(HEADERS) - 1
-        if len(rows) > 64:  # one signal for a big batch rather than hundreds
-            self.dataChanged.emit(self.index(rows[0], 0), self.index(rows[-1], last_column))
-        else:
-            start = prev = rows[0]
-            for row in [*rows[1:], None]:
-                if row is not None and row == prev + 1:
-                    prev = row
-                    continue
-                self.dataChanged.emit(self.index(start, 0), self.index(prev, last_column))
-                if row is not None:
-                    start = prev = row
+        # One signal per run of adjacent rows: the proxy re-checks only the rows named, so a
+        # single range over scattered rows would cost a filter and sort pass over all between.
+        start = prev = rows[0]
+        for row in [*rows[1:], None]:
+            if row is not None and row == prev + 1:
+                prev = row
+                continue
+            self.dataChanged.emit(self.index(start, 0), self.index(prev, last_column))
+            if row is not None:
+                start = prev = row
         if counts_moved:
             self.counts_changed.emit()
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel
 
 from jobmonitor.ui.job_text import Category, category_of
-from jobmonitor.ui.jobs_model import JobsTableModel, SortRole
+from jobmonitor.ui.jobs_model import JobsTableModel, SortRole, StateRole
 
 
 class JobsFilterProxy(QSortFilterProxyModel):
@@ -21,6 +21,9 @@ class JobsFilterProxy(QSortFilterProxyModel):
         self._words: tuple[str, ...] = ()
         self.setSourceModel(source)
         self.setSortRole(SortRole)
+        # filterAcceptsRow reads the job itself; a role that only polls change keeps the 1 s
+        # countdown repaints (Display/ToolTip only) from re-filtering every row.
+        self.setFilterRole(StateRole)
         self.setDynamicSortFilter(True)
 
     @property
