@@ -81,15 +81,22 @@ def max_in_window(times: list[float], window: float = 60.0) -> int:
     return best
 
 
-class CountingTransport(httpx.AsyncBaseTransport):
-    """A real socket transport that also counts requests open at the same time."""
+class ObservedTransport(httpx.AsyncBaseTransport):
+    """A real socket transport that also notes when each request left (client-side truth, free
+    of the server's scheduling jitter) and how many were open at the same time."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float]) -> None:
         self._inner = httpx.AsyncHTTPTransport()
+        self._clock = clock
+        self.sent: list[tuple[float, str]] = []  # (world time, job id)
         self.open = 0
         self.max_open = 0
 
+    def sent_times(self, job_id: str) -> list[float]:
+        return [at for at, j in self.sent if j == job_id]
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append((self._clock(), request.url.path.rsplit("/", 1)[-1].lower()))
         self.open += 1
         self.max_open = max(self.max_open, self.open)
         try:
@@ -109,6 +116,7 @@ class Harness:
     server: SimServer
     time: FastTime
     http: httpx.AsyncClient
+    transport: ObservedTransport
     client: StatusClient
     scheduler: PollScheduler
     events: list[JobEvent]
@@ -169,7 +177,6 @@ async def harness(
     client_limit: int | None = None,
     max_concurrency: int = 8,
     key: str | None = KEY,
-    transport: httpx.AsyncBaseTransport | None = None,
     **world_kwargs: Any,
 ) -> AsyncIterator[Harness]:
     """A running simulator on loopback, a client, and a scheduler on a shared fast clock."""
@@ -178,6 +185,7 @@ async def harness(
     world.add_key(KEY)
     server = SimServer(world)
     server.start()
+    transport = ObservedTransport(fast.wall)
     http = httpx.AsyncClient(transport=transport, timeout=10.0)
     try:
         client = StatusClient(http, server.api_url, api_key=key, wall_clock=fast.wall)
@@ -193,7 +201,7 @@ async def harness(
         statuses: list[ApiStatus] = []
         scheduler.add_listener(events.append)
         scheduler.add_api_listener(statuses.append)
-        h = Harness(world, server, fast, http, client, scheduler, events, statuses)
+        h = Harness(world, server, fast, http, transport, client, scheduler, events, statuses)
         try:
             yield h
         finally:

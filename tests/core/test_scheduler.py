@@ -73,12 +73,15 @@ async def test_polls_follow_retry_after_from_the_previous_send() -> None:
         h.start()
         await h.finish()
         for job_id, hint in ((slow, 6), (fast, 2)):
-            times = [hit.at for hit in h.world.polls_of(job_id)]
-            gaps = [b - a for a, b in itertools.pairwise(times)]
-            assert min(gaps) >= hint - 0.3  # never sooner than the hint...
-            assert max(gaps) <= hint + 1.5  # ...and not much later when nothing else competes
+            sent = h.transport.sent_times(job_id)
+            gaps = [b - a for a, b in itertools.pairwise(sent)]
+            assert min(gaps) >= hint - 0.25  # never sooner than the hint after the last send...
+            assert max(gaps) <= hint + 2.0  # ...and not much later when nothing else competes
+            seen = [hit.at for hit in h.world.polls_of(job_id)]  # the server agrees, on average
+            assert len(seen) == len(sent)
+            assert abs((seen[-1] - seen[0]) / (len(seen) - 1) - hint) < 0.5
         detected = h.events_of(fast)[-1].observed_at - h.world.finish_time(fast)
-        assert 0 <= detected <= 2 + 1.5
+        assert 0 <= detected <= 2 + 2.0
 
 
 @pytest.mark.parametrize(("hint", "low", "high"), [(None, 5.0, 6.5), (0.01, 1.0, 2.2)])
@@ -90,9 +93,9 @@ async def test_missing_or_tiny_retry_after_is_bounded(
         h.scheduler.watch(job)
         h.start()
         await h.finish()
-        times = [hit.at for hit in h.world.polls_of(job)]
+        times = h.transport.sent_times(job)
         gaps = [b - a for a, b in itertools.pairwise(times)]
-        assert gaps and min(gaps) >= low - 0.3 and max(gaps) <= high
+        assert gaps and min(gaps) >= low - 0.25 and max(gaps) <= high
 
 
 async def test_new_jobs_and_check_now_go_first_when_the_budget_is_the_bottleneck() -> None:
@@ -127,7 +130,8 @@ async def test_longest_waiting_job_goes_first_so_polls_round_robin() -> None:
         for job_id in jobs:
             positions = [i for i, j in enumerate(order) if j == job_id]
             gaps = [b - a for a, b in itertools.pairwise(positions)]
-            assert gaps and all(g == 10 for g in gaps), (job_id, positions)
+            # every job once per round of ten (the server may see two neighbours swapped)
+            assert gaps and all(abs(g - 10) <= 1 for g in gaps), (job_id, positions)
 
 
 async def test_check_now_repolls_a_settled_job_once() -> None:
@@ -172,9 +176,9 @@ async def test_unknown_status_keeps_polling_slower_and_never_crashes() -> None:
         await h.finish()
         states = [e.new for e in h.events_of(odd)]
         assert JobState.UNKNOWN in states and states[-1] is JobState.SUCCESS
-        times = [hit.at for hit in h.world.polls_of(odd)]
+        times = h.transport.sent_times(odd)
         gaps = [b - a for a, b in itertools.pairwise(times)]
-        assert gaps[0] >= 4.7 and gaps[2] > gaps[0] + 3  # backs off, beyond the 1 s hint
+        assert gaps[0] >= 4.75 and gaps[2] > gaps[0] + 3  # backs off, beyond the 1 s hint
 
 
 async def test_pause_holds_everything_but_check_now_and_resume_continues() -> None:
@@ -221,10 +225,10 @@ async def test_next_due_counts_down_to_the_next_poll() -> None:
         h.start()
         await h.until(lambda: h.events_of(job) != [])
         due = h.scheduler.next_due(job)
-        polled = h.world.polls_of(job)[0].at
-        assert due is not None and polled + 9 <= due <= polled + 10.5
-        await h.until(lambda: len(h.world.polls_of(job)) == 2)
-        assert abs(h.world.polls_of(job)[1].at - due) < 1.0
+        sent = h.transport.sent_times(job)[0]
+        assert due is not None and abs(due - (sent + 10)) < 0.6
+        await h.until(lambda: len(h.transport.sent_times(job)) == 2)
+        assert abs(h.transport.sent_times(job)[1] - due) < 1.0
 
 
 async def test_stop_cancels_requests_in_flight_promptly() -> None:

@@ -6,7 +6,7 @@ import asyncio
 import itertools
 
 import pytest
-from schedhelpers import KEY, CountingTransport, harness, max_in_window
+from schedhelpers import KEY, harness, max_in_window
 
 from jobmonitor.api.errors import AuthError, RateLimited
 from jobmonitor.core.state import ApiCondition, JobState
@@ -150,8 +150,7 @@ async def test_server_killed_and_restarted_mid_watch_the_watch_finishes() -> Non
 
 
 async def test_requests_run_concurrently_within_the_bound() -> None:
-    transport = CountingTransport()
-    async with harness(scale=1, client_limit=6000, max_concurrency=4, transport=transport) as h:
+    async with harness(scale=1, client_limit=6000, max_concurrency=4) as h:
         h.world.faults.latency = 0.3  # real seconds
         jobs = [h.world.add_job(KEY, queued_for=0, processing_for=0) for _ in range(12)]
         h.scheduler.watch_many(jobs)
@@ -160,7 +159,7 @@ async def test_requests_run_concurrently_within_the_bound() -> None:
         h.start()
         await h.finish()
         elapsed = loop.time() - started
-        assert transport.max_open == 4
+        assert h.transport.max_open == 4
         assert elapsed < 12 * 0.3 / 2  # three rounds of four, not twelve one after another
 
 
