@@ -181,6 +181,7 @@ def benchmark(size: int, rounds: int, folder: Path) -> dict[str, list[Run]]:
     finally:
         sim.stdin.close()
         sim.wait(30)
+        sim.stdout.close()
         for tool in TOOLS:
             shutil.rmtree(folder / tool, ignore_errors=True)
     return runs
