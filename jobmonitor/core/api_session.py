@@ -11,7 +11,7 @@ import httpx
 from jobmonitor import __version__
 from jobmonitor.api.client import StatusClient, origin_of
 from jobmonitor.api.errors import ApiError
-from jobmonitor.core.scheduler import PollScheduler
+from jobmonitor.core.scheduler import DEFAULT_CONCURRENCY, PollScheduler
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class PollingSession:
         rate_limit: int | None = None,
         route_template: str | None = None,
         on_route_learned: Callable[[str], None] | None = None,
-        max_concurrency: int = 8,
+        max_concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self.client = StatusClient(
             http.for_url(base_url),

@@ -43,6 +43,11 @@ from jobmonitor.core.state import ApiStatus, JobEvent, JobState
 REAL_JITTER = 0.05  # real seconds of send-to-server jitter the budget's guard must cover
 
 
+# Requests in flight at once. The budget bounds the rate; this bounds the wait on a slow server
+# (16 keeps 200 ms answers from capping polling at ~40/s; see tests/benchmarks/bench_scheduler.py).
+DEFAULT_CONCURRENCY = 16
+
+
 class PollScheduler:
     """Watches jobs of one API (one client, one key, one budget); see the module doc."""
 
@@ -51,7 +56,7 @@ class PollScheduler:
         client: StatusClient,
         *,
         rate_limit: int | None = None,
-        max_concurrency: int = 8,
+        max_concurrency: int = DEFAULT_CONCURRENCY,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         time_scale: float = 1.0,

@@ -34,7 +34,7 @@ import httpx
 import pytest
 
 from jobmonitor.api.client import StatusClient
-from jobmonitor.core.scheduler import PollScheduler
+from jobmonitor.core.scheduler import DEFAULT_CONCURRENCY, PollScheduler
 from jobmonitor.core.state import JobEvent
 from jobmonitor.sim import SimServer, SimWorld
 
@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenarios", default=",".join(DEFAULT_SCENARIOS), help="a,b,c,c2,b2")
     parser.add_argument("--jobs", type=int, default=0, help="override the number of jobs")
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
     parser.add_argument("--no-example", action="store_true", help="skip the provider's loop")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.scenarios.split(",") if n.strip()]
