@@ -18,14 +18,17 @@ Three downloaders, each in a process of its own, alternating round by round:
 - ``manager``: a lean process running only ``DownloadManager`` (the part the app runs), which
   also reports its transfer and fsync times.
 
-The simulator runs in a process of its own. Both tools write into the same folder; the dirty
-pages of one run are flushed (``os.sync``) before the next, so no run pays for another's writes.
-jobmonitor fsyncs before its rename (curl does not): that is part of its time.
+The simulator runs in a process of its own. Each tool runs once unmeasured first; then the
+order rotates round by round. Every run writes into an empty folder after ``os.sync``, and its
+file is checked (SHA-256, same as curl's) and deleted before the next run, so no run pays for
+another's dirty pages or page cache. jobmonitor fsyncs before its rename (curl does not): that
+is part of its time.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -160,41 +163,49 @@ def benchmark(size: int, rounds: int, folder: Path) -> dict[str, list[Run]]:
     assert sim.stdin is not None and sim.stdout is not None
     env = dict(os.environ, JOBMONITOR_API_KEY=KEY)
     runs: dict[str, list[Run]] = {tool: [] for tool in TOOLS}
+    target = folder / "out"
     try:
         info = json.loads(sim.stdout.readline())
-        # Warm-up, not measured: the simulator's first gigabyte comes slower than the rest.
-        warm = _argv("curl", info, folder)
-        subprocess.run([*warm[:-2], os.devnull, warm[-1]], check=True)
-        for _ in range(rounds):
-            for tool in TOOLS:  # alternate, so drift hits every tool alike
-                target = folder / tool
-                shutil.rmtree(target, ignore_errors=True)
-                target.mkdir(parents=True)
-                os.sync()  # nobody pays for the previous run's dirty pages
+        # Warm-up, not measured: one run of each tool (the simulator, the interpreter's caches,
+        # and on a VM the guest pages the page cache will use all get touched once).
+        reference = ""
+        for tool in TOOLS:
+            _fresh(target)
+            _measure(tool, _argv(tool, info, target), size, env)
+            digest = _digest(target / "bench.bin", size, tool)
+            reference = reference or digest
+            if digest != reference:
+                raise RuntimeError(f"{tool} saved other bytes than curl")
+        for index in range(rounds):
+            # Rotate the order, so drift hits every tool alike; only one file exists at a time.
+            for tool in TOOLS[index % 3 :] + TOOLS[: index % 3]:
+                _fresh(target)
                 runs[tool].append(_measure(tool, _argv(tool, info, target), size, env))
-                if (target / "bench.bin").stat().st_size != size:
-                    raise RuntimeError(f"{tool} saved a file of the wrong size")
-            for tool in TOOLS[1:]:
-                _same_bytes(folder / "curl" / "bench.bin", folder / tool / "bench.bin")
-            for tool in TOOLS:
-                shutil.rmtree(folder / tool, ignore_errors=True)
+                if _digest(target / "bench.bin", size, tool) != reference:
+                    raise RuntimeError(f"{tool} saved other bytes than curl")
     finally:
         sim.stdin.close()
         sim.wait(30)
         sim.stdout.close()
-        for tool in TOOLS:
-            shutil.rmtree(folder / tool, ignore_errors=True)
+        shutil.rmtree(target, ignore_errors=True)
     return runs
 
 
-def _same_bytes(a: Path, b: Path) -> None:
-    with a.open("rb") as fa, b.open("rb") as fb:
-        while True:
-            block_a, block_b = fa.read(8 * MIB), fb.read(8 * MIB)
-            if block_a != block_b:
-                raise RuntimeError(f"{b} differs from what curl saved")
-            if not block_a:
-                return
+def _fresh(target: Path) -> None:
+    """An empty folder, with the previous run's file gone and no dirty pages left to flush."""
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    os.sync()
+
+
+def _digest(path: Path, size: int, tool: str) -> str:
+    if path.stat().st_size != size:
+        raise RuntimeError(f"{tool} saved a file of the wrong size")
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while block := file.read(8 * MIB):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def report(runs: dict[str, list[Run]], folder: Path) -> tuple[float, float]:
