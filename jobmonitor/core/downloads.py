@@ -40,7 +40,7 @@ from jobmonitor.core.transfer import SOCKET_READ_SIZE, Refused, StartOver, Trans
 
 log = logging.getLogger(__name__)
 
-WRITE_SIZE = 4 * 1024 * 1024  # bytes per hand-over to the writer thread (see bench_download.py)
+WRITE_SIZE = 4 * 1024 * 1024  # each of the two write buffers (tuned with bench_download.py)
 HTTP_READ_SIZE = SOCKET_READ_SIZE  # httpcore's read: as big as a socket read may be
 
 Listener = Callable[[DownloadProgress], None]
