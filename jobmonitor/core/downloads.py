@@ -256,9 +256,8 @@ class DownloadManager:
 
 def _raise_http_read_size() -> None:
     """Let httpcore take whole socket reads: it asks for 64 KiB at a time, and anyio then cuts
-    each bigger read of asyncio into such pieces, copying the rest every time. Taking whole
-    reads (with ``transfer.widen_socket_reads``) about doubles big downloads' throughput
-    (tests/benchmarks/bench_download.py). ``READ_NUM_BYTES`` is a class attribute meant for
+    each bigger read of asyncio into such pieces, copying the rest every time; whole reads
+    speed big downloads up (tests/benchmarks/bench_download.py). ``READ_NUM_BYTES`` is a class attribute meant for
     tuning; it caps a read, so small answers are unaffected."""
     connection = httpcore.AsyncHTTP11Connection
     connection.READ_NUM_BYTES = max(connection.READ_NUM_BYTES, HTTP_READ_SIZE)

@@ -29,7 +29,7 @@ from jobmonitor.core.filenames import choose_filename
 from jobmonitor.core.partfile import PartFile, PartMeta, PartOpener, PartWriter
 
 MAX_REDIRECTS = 5
-SOCKET_READ_SIZE = 1024 * 1024  # per recv on a plain connection (asyncio's own is 256 KiB)
+SOCKET_READ_SIZE = 1024 * 1024  # the most one read may take from httpcore
 REFUSED_STATUSES = frozenset({401, 403, 404, 410})  # an expired or refused link: get a fresh one
 _CONTENT_RANGE = re.compile(r"bytes\s+(?:(\d+)-(\d+)|\*)/(\d+|\*)", re.ASCII | re.IGNORECASE)
 
@@ -220,7 +220,6 @@ class Transfer:
         if dl.total is not None:  # a small file does not need big buffers
             size = max(min(size, dl.total - dl.received), 64 * 1024)
         writer = PartWriter(part, size)
-        widen_socket_reads(response)
         got = 0
         try:
             chunks = response.aiter_bytes() if encoded else response.aiter_raw()
@@ -264,20 +263,3 @@ def content_range(value: str | None) -> tuple[int | None, int | None]:
     start = int(match.group(1)) if match.group(1) is not None else None
     total = int(match.group(3)) if match.group(3) != "*" else None
     return start, total
-
-
-def widen_socket_reads(response: httpx.Response) -> None:
-    """On a plain (not TLS) connection, let asyncio read up to 1 MiB per ``recv`` instead of
-    256 KiB: a quarter of the system calls and loop turns for a big body.
-
-    There is no public switch for this: the path runs through httpcore's ``network_stream``
-    extension and private attributes of anyio and asyncio, so each step is optional and any
-    other stack (TLS, trio, another loop) is left as it is.
-    """
-    stream = getattr(response.extensions.get("network_stream"), "_stream", None)
-    if type(stream).__name__ != "SocketStream":  # TLS reads 64 KiB at a time anyway
-        return
-    transport = getattr(stream, "_transport", None)
-    size = getattr(transport, "max_size", None)
-    if isinstance(size, int) and size < SOCKET_READ_SIZE:
-        transport.max_size = SOCKET_READ_SIZE  # type: ignore[union-attr]

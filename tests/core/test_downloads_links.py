@@ -27,7 +27,6 @@ from test_downloads_helpers import (  # noqa: F401 - fixtures
 from jobmonitor.api.client import StatusClient
 from jobmonitor.core.download_types import DownloadState
 from jobmonitor.core.downloads import DownloadManager
-from jobmonitor.core.transfer import SOCKET_READ_SIZE, widen_socket_reads
 from jobmonitor.sim.faults import ManualClock
 from jobmonitor.sim.server import SimServer
 
@@ -124,14 +123,3 @@ async def test_redirects_keep_the_key_on_the_api_origin_only(
     assert final.path is not None and final.path.read_bytes() == expected(world, url)
     log = await logged(world, 2)
     assert [(r.status, r.had_key) for r in log] == [(307, True), (200, False)]
-
-
-async def test_plain_connections_get_wide_socket_reads(sim: SimServer, http_for: HttpFor) -> None:
-    """The throughput tweak reaches the socket with the installed httpcore/anyio/asyncio (if an
-    upgrade moves their internals, downloads still work, only slower: this test says so)."""
-    _, url = new_job(sim.world, file_size=1000)
-    async with http_for(url).stream("GET", url) as response:
-        widen_socket_reads(response)
-        stream = response.extensions["network_stream"]._stream
-        assert stream._transport.max_size == SOCKET_READ_SIZE
-        await response.aread()
