@@ -26,6 +26,7 @@ from jobmonitor.ui.job_text import Category as Category
 from jobmonitor.ui.job_text import category_of as category_of
 from jobmonitor.ui.job_text import result_text as result_text
 from jobmonitor.ui.job_text import status_text as status_text
+from jobmonitor.ui.next_check import NextCheckColumn, PollInfo
 from jobmonitor.ui.timefmt import absolute, countdown, relative
 
 Index = QModelIndex | QPersistentModelIndex
@@ -72,13 +73,16 @@ class JobsTableModel(QAbstractTableModel):
         watchlist: WatchList,
         *,
         next_due: Callable[[str], float | None] = lambda _job_id: None,
+        polling: PollInfo | None = None,
         icon_for: Callable[[JobState], QIcon] | None = None,
         clock: Callable[[], float] = time.time,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._watchlist = watchlist
-        self._next_due = next_due
+        # With the scheduler's state at hand, a due job says what it waits for (paused, budget…).
+        self._next_check = NextCheckColumn(polling, clock) if polling is not None else None
+        self._next_due = polling.next_due if polling is not None else next_due
         self._icon_for = icon_for
         self._clock = clock
         self._rows: list[WatchedJob] = []
@@ -174,6 +178,8 @@ class JobsTableModel(QAbstractTableModel):
         if column == NEXT_CHECK:
             if job.state.terminal:
                 return "done" if job.state is JobState.SUCCESS else "stopped"
+            if self._next_check is not None:
+                return self._next_check.describe(job.job_id, now).text
             return countdown(self._next_due(job.job_id), now)
         if column == ERROR:
             return job.error_code or ""
@@ -189,6 +195,8 @@ class JobsTableModel(QAbstractTableModel):
         if column == LAST_CHECKED:
             return f"Last checked {absolute(job.last_checked)}"
         if column == NEXT_CHECK and not job.state.terminal:
+            if self._next_check is not None:
+                return self._next_check.describe(job.job_id, self._clock()).tooltip
             return f"Next check {absolute(self._next_due(job.job_id))}"
         if column == STATUS:
             text = status_text(job)
@@ -276,6 +284,8 @@ class JobsTableModel(QAbstractTableModel):
             for row in range(first, last + 1):
                 job = self._rows[row]
                 del self._row_of[job.job_id]
+                if self._next_check is not None:
+                    self._next_check.forget(job.job_id)
                 self.counts[category_of(job.state)] -= 1
                 self.state_counts[job.state] -= 1
             del self._rows[first : last + 1]
