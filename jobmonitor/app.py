@@ -143,8 +143,7 @@ async def _main(options: GuiOptions, holder: dict[str, Any]) -> int:
         demo=demo,
     )
     holder["desktop"] = desktop
-    desktop.quit_requested.connect(quit_now.set)
-    desktop.window.closed.connect(quit_now.set)
+    desktop.quit_requested.connect(quit_now.set)  # Ctrl+Q, the tray's Quit, or closing w/o tray
     if os.environ.get(EXIT_AFTER_SHOWN_ENV) == "1":
 
         def shown() -> None:

@@ -19,18 +19,22 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget
 
+from jobmonitor import APP_NAME
 from jobmonitor.api.errors import InsecureUrl
 from jobmonitor.core.api_session import HttpPool, PollingSession
 from jobmonitor.core.credentials import CredentialStore
+from jobmonitor.core.download_types import DownloadState
 from jobmonitor.core.downloads import DownloadManager
 from jobmonitor.core.polling import PollingController
 from jobmonitor.core.settings import Settings
 from jobmonitor.core.state import JobEvent
 from jobmonitor.core.store import JobStore
 from jobmonitor.core.watchlist import WatchList
+from jobmonitor.ui.actions import themed_icon
 from jobmonitor.ui.add_jobs import AddReport
 from jobmonitor.ui.downloads_panel import DownloadsPanel
 from jobmonitor.ui.icons import status_icon
+from jobmonitor.ui.job_text import result_file_url
 from jobmonitor.ui.main_window import MainWindow
 from jobmonitor.ui.settings_dialog import SettingsDialog
 from jobmonitor.ui.status_bar import ConnectionStatusWidget
@@ -40,6 +44,8 @@ log = logging.getLogger(__name__)
 
 DB_NAME = "jobs.db"
 GC_FREEZE_MS = 20_000
+TRAY_HINT = f"{APP_NAME} keeps watching in the tray; Quit from its menu or Ctrl+Q"
+_NOT_AGAIN = (DownloadState.QUEUED, DownloadState.SAVING, DownloadState.DONE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +79,7 @@ class DesktopApp(QObject):
         self._base_url_override = demo.base_url if demo else base_url
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
+        self.tray_hint_given = False  # "keeps watching in the tray": once per session
 
         self.store = JobStore(data_dir / DB_NAME)
         self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobmonitor-db")
@@ -118,6 +125,11 @@ class DesktopApp(QObject):
         self.status.settings_requested.connect(self.open_settings)
         a.settings_requested.connect(self.open_settings)
         a.quit_requested.connect(self.quit_requested)
+        a.download_all_requested.connect(self.download_all_finished)
+        # With a tray icon to bring it back, closing the window hides it; else the app quits.
+        w.hide_on_close = lambda: self.tray.available and not self._closed
+        w.hidden_to_tray.connect(self._hidden_to_tray)
+        w.closed.connect(self.quit_requested)
         self.tray.quit_requested.connect(self.quit_requested)
         self.tray.pause_toggled.connect(self.polling.set_paused)
         self.tray.show_window_requested.connect(self.show_window)
@@ -185,7 +197,8 @@ class DesktopApp(QObject):
                 self._result_url,
             )
             panel = DownloadsPanel(self.downloads)
-            self.downloads_dock = self.window.add_panel(panel, "Downloads", "Ctrl+J")
+            icon = themed_icon(self.window, "folder-download")
+            self.downloads_dock = self.window.add_panel(panel, "Downloads", "Ctrl+J", icon)
         if self.demo is not None:
             self.credentials.keep_for_session(session.origin, self.demo.key)
         else:
@@ -221,16 +234,50 @@ class DesktopApp(QObject):
         self.show_window()
         self.window.select_job(job_id)
 
+    def _hidden_to_tray(self) -> None:
+        if not self.tray_hint_given:
+            self.tray_hint_given = True
+            self.tray.show_message(APP_NAME, TRAY_HINT)
+
     def start_download(self, job_id: str, url: str) -> None:
         if self.downloads is None:
             return
         self.downloads.start(job_id, url, self.settings.download_dir)
-        if self.downloads_dock is not None:
-            self.downloads_dock.show()
-            self.downloads_dock.raise_()
+        self._show_downloads()
         self.window.statusBar().showMessage(
             f"Downloading the result of {job_id} to {self.settings.download_dir}…", 6000
         )
+
+    def download_all_finished(self) -> list[str]:
+        """Start the download of every succeeded job's file not already saved or being saved
+        in this session (a failed or cancelled one starts again, resuming its ``.part``)."""
+        manager = self.downloads
+        if manager is None:
+            return []
+        started: list[str] = []
+        for job in self.watchlist.jobs():
+            url = result_file_url(job)
+            if url is None:
+                continue
+            current = manager.get(job.job_id)
+            if current is not None and current.state in _NOT_AGAIN:
+                continue
+            manager.start(job.job_id, url, self.settings.download_dir)
+            started.append(job.job_id)
+        n = len(started)
+        if n:
+            self._show_downloads()
+            files = f"{n} result file{'s' if n != 1 else ''}"
+            text = f"Downloading {files} to {self.settings.download_dir}…"
+        else:
+            text = "Every finished job's result file is already downloaded or on its way."
+        self.window.statusBar().showMessage(text, 8000)
+        return started
+
+    def _show_downloads(self) -> None:
+        if self.downloads_dock is not None:
+            self.downloads_dock.show()
+            self.downloads_dock.raise_()
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self.credentials, self.http.for_url, self.window)

@@ -6,8 +6,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QUndoCommand, QUndoStack
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtGui import (
+    QAction,
+    QGuiApplication,
+    QIcon,
+    QKeySequence,
+    QUndoCommand,
+    QUndoStack,
+)
+from PySide6.QtWidgets import QFileDialog, QStyle, QWidget
 
 from jobmonitor.core.polling import PollingController
 from jobmonitor.core.watchlist import RemovedJobs, WatchList
@@ -32,6 +39,21 @@ class RemoveJobsCommand(QUndoCommand):
             self._watchlist.put_back(self._removed)
 
 
+SP = QStyle.StandardPixmap
+Theme = QIcon.ThemeIcon
+
+
+def themed_icon(
+    widget: QWidget, theme: Theme | str, fallback: QStyle.StandardPixmap | None = None
+) -> QIcon:
+    """The desktop theme's icon for a command, else the Qt style's own where one fits (else
+    none: the toolbar then shows the text alone rather than a misleading picture)."""
+    icon = QIcon.fromTheme(theme)
+    if icon.isNull() and fallback is not None:
+        icon = widget.style().standardIcon(fallback)
+    return icon
+
+
 class JobActions(QObject):
     """Owns the QActions; ``selected_ids`` says which jobs the user has selected."""
 
@@ -42,6 +64,8 @@ class JobActions(QObject):
     quit_requested = Signal()
     report_requested = Signal()
     download_requested = Signal()
+    download_all_requested = Signal()
+    select_all_requested = Signal()
 
     def __init__(
         self,
@@ -80,7 +104,7 @@ class JobActions(QObject):
 
         self.add = make("&Add job ids", "Ctrl+N", "Type or paste job ids", self.add_requested.emit)
         self.import_file = make(
-            "&Import from file…",
+            "Add ids from &file…",
             QKeySequence.StandardKey.Open,
             "Add the ids in a text or CSV file",
             self.import_from_file,
@@ -132,6 +156,18 @@ class JobActions(QObject):
             "Save the selected job's result file",
             self.download_requested.emit,
         )
+        self.download_all = make(
+            "Download &all finished",
+            "Ctrl+Shift+D",
+            "Save the result file of every finished job not downloaded yet",
+            self.download_all_requested.emit,
+        )
+        self.select_all = make(
+            "Select &all",
+            QKeySequence.StandardKey.SelectAll,
+            "Select every job shown",
+            self.select_all_requested.emit,
+        )
         self.find = make(
             "&Find",
             QKeySequence.StandardKey.Find,
@@ -145,6 +181,36 @@ class JobActions(QObject):
             self.settings_requested.emit,
         )
         self.quit = make("&Quit", "Ctrl+Q", "Quit the app", self.quit_requested.emit)
+        self.quit.setMenuRole(QAction.MenuRole.QuitRole)
+        self.settings.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self._set_icons(parent)
+
+    def _set_icons(self, widget: QWidget) -> None:
+        """Icons for the toolbar and menus; short toolbar texts where the menu text is long."""
+        icons: tuple[tuple[QAction, Theme | str, QStyle.StandardPixmap | None], ...] = (
+            (self.import_file, Theme.DocumentOpen, SP.SP_DialogOpenButton),
+            (self.check_now, Theme.ViewRefresh, SP.SP_BrowserReload),
+            (self.pause, Theme.MediaPlaybackPause, SP.SP_MediaPause),
+            (self.remove, Theme.EditDelete, SP.SP_TrashIcon),
+            (self.undo, Theme.EditUndo, SP.SP_ArrowBack),
+            (self.redo, Theme.EditRedo, SP.SP_ArrowForward),
+            (self.download, Theme.DocumentSave, SP.SP_DialogSaveButton),
+            (self.download_all, "folder-download", None),
+            (self.copy_ids, Theme.EditCopy, None),
+            (self.copy_report, Theme.EditCopy, None),
+            (self.find, Theme.EditFind, None),
+            (self.settings, "preferences-system", None),
+            (self.quit, Theme.ApplicationExit, None),
+        )
+        for action, theme, fallback in icons:
+            action.setIcon(themed_icon(widget, theme, fallback))
+        self._pause_icons = (
+            self.pause.icon(),
+            themed_icon(widget, Theme.MediaPlaybackStart, SP.SP_MediaPlay),
+        )
+        self.import_file.setIconText("Add from file")
+        self.download_all.setIconText("Download all")
+        self.copy_report.setIconText("Copy report")
 
     # -- slots -----------------------------------------------------------------------------
 
@@ -181,3 +247,4 @@ class JobActions(QObject):
     def _show_paused(self, paused: bool) -> None:
         self.pause.setChecked(paused)
         self.pause.setText("&Resume polling" if paused else "&Pause polling")
+        self.pause.setIcon(self._pause_icons[1 if paused else 0])

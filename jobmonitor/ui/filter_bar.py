@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLineEdit, QToolButton, QWidget
 
@@ -32,6 +32,8 @@ _HINTS = {
 
 class FilterBar(QWidget):
     """Drives the proxy's category and search text; chip labels follow the model's counts."""
+
+    counts_updated = Signal()  # the chips' texts changed (the View menu mirrors them)
 
     def __init__(
         self,
@@ -89,3 +91,4 @@ class FilterBar(QWidget):
             n = total if category is None else counts.get(category, 0)
             chip.setText(f"{name} ({n})")
             chip.setAccessibleName(f"Show {name.lower()} jobs: {n}")
+        self.counts_updated.emit()

@@ -61,6 +61,17 @@ def _code_view(name: str) -> QPlainTextEdit:
     return view
 
 
+SELECT_A_JOB = "Select a job to see its details."
+EMPTY_LIST = (
+    "<p><b>No jobs watched yet.</b></p>"
+    "<p>Paste or type job ids in the field above and press Enter (Ctrl+N takes you there): one "
+    "or many, a column from a spreadsheet or lines of a log.</p>"
+    "<p>Or drop a text or CSV file on the window, or use File › Add ids from file (Ctrl+O).</p>"
+    "<p>Each job is then checked on its own schedule; F5 checks the selected jobs now, "
+    "Ctrl+Shift+P pauses polling, and Ctrl+, opens Settings for the API key.</p>"
+)
+
+
 class JobDetails(QScrollArea):
     """Shows the job given to ``show_job``; ``download_requested(job_id, url)`` for the window."""
 
@@ -85,9 +96,11 @@ class JobDetails(QScrollArea):
         self.setWidget(body)
         layout = QVBoxLayout(body)
 
-        self.placeholder = QLabel("Select a job to see its details.")
+        self.placeholder = QLabel(SELECT_A_JOB)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
+        self.placeholder.setTextFormat(Qt.TextFormat.RichText)
+        self.placeholder.setAccessibleName("Job details")
         layout.addWidget(self.placeholder)
 
         self.header = QWidget()
@@ -164,6 +177,15 @@ class JobDetails(QScrollArea):
     @property
     def job(self) -> WatchedJob | None:
         return self._job
+
+    def set_empty_list(self, empty: bool) -> None:
+        """With nothing to select, the placeholder says how to add jobs instead."""
+        self.placeholder.setText(EMPTY_LIST if empty else SELECT_A_JOB)
+        self.placeholder.setAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+            if empty
+            else Qt.AlignmentFlag.AlignCenter
+        )
 
     def show_job(self, job: WatchedJob | None, history: Sequence[HistoryEntry]) -> None:
         self._job, self._history = job, list(history)

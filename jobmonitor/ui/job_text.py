@@ -41,6 +41,15 @@ def status_text(job: WatchedJob) -> str:
     return job.state.label
 
 
+def result_file_url(job: WatchedJob) -> str | None:
+    """The result file's URL of a succeeded job (None for any other job, or without a file)."""
+    if job.state is not JobState.SUCCESS:
+        return None
+    result = (job.snapshot or {}).get("result")
+    url = result.get("file") if isinstance(result, dict) else None
+    return url if isinstance(url, str) and url else None
+
+
 def result_text(job: WatchedJob) -> str:
     snap = job.snapshot or {}
     if job.state is JobState.SUCCESS:

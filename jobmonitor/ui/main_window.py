@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QSplitter,
     QTableView,
-    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -41,8 +40,10 @@ from jobmonitor.ui.actions import JobActions
 from jobmonitor.ui.add_jobs import AddJobsBar, JobAdder
 from jobmonitor.ui.filter_bar import FilterBar
 from jobmonitor.ui.job_details import JobDetails
+from jobmonitor.ui.job_text import Category
 from jobmonitor.ui.jobs_model import JobsTableModel
 from jobmonitor.ui.jobs_proxy import JobsFilterProxy
+from jobmonitor.ui.menus import build_menus, build_toolbar
 
 
 class NoticeBanner(QFrame):
@@ -74,7 +75,8 @@ class MainWindow(QMainWindow):
     """Toolbar, add bar, filter bar, table | details, status bar; panels go in docks."""
 
     shown_first_time = Signal()
-    closed = Signal()
+    closed = Signal()  # closed for good: the app quits
+    hidden_to_tray = Signal()  # closed while a tray icon keeps the app running
 
     def __init__(
         self,
@@ -89,11 +91,13 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self._watchlist = watchlist
         self._shown = False
+        # Whether closing the window only hides it (the composition root says: when a tray
+        # icon can bring it back). Ctrl+Q quits either way.
+        self.hide_on_close: Callable[[], bool] = lambda: False
+        self._select_first_pending = True  # until a row has been current once
         self.setWindowTitle(f"{APP_NAME} — demo" if demo else APP_NAME)
         self.setAcceptDrops(True)
-        self.model = JobsTableModel(
-            watchlist, next_due=polling.next_due, icon_for=icon_for, parent=self
-        )
+        self.model = JobsTableModel(watchlist, polling=polling, icon_for=icon_for, parent=self)
         self.proxy = JobsFilterProxy(self.model, self)
         self.adder = JobAdder(watchlist, self)
 
@@ -153,36 +157,14 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.filter_bar)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
-        self._build_toolbar()
+        self._build_bars()
         self._wire()
         self.resize(1280, 760)
 
-    def _build_toolbar(self) -> None:
+    def _build_bars(self) -> None:
         a = self.job_actions
-        toolbar = QToolBar("Main toolbar", self)
-        toolbar.setObjectName("main_toolbar")
-        toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for action in (
-            a.import_file,
-            None,
-            a.check_now,
-            a.pause,
-            None,
-            a.remove,
-            a.undo,
-            None,
-            a.download,
-            a.copy_report,
-            None,
-            a.settings,
-        ):
-            if action is None:
-                toolbar.addSeparator()
-            else:
-                toolbar.addAction(action)
-        self.addToolBar(toolbar)
-        self.toolbar = toolbar
+        self.toolbar = build_toolbar(self, a)
+        self.menus = build_menus(self, a, self.filter_bar, self.details, self.toolbar)
         for action in (a.check_now, a.copy_ids, a.copy_report, a.download, a.remove):
             self.table.addAction(action)
 
@@ -193,6 +175,7 @@ class MainWindow(QMainWindow):
         a.add_requested.connect(self.add_bar.edit.setFocus)
         a.report_requested.connect(self.details.copy_report)
         a.download_requested.connect(self.details.request_download)
+        a.select_all_requested.connect(self.table.selectAll)
         self.details.report_copied.connect(
             lambda job_id: self.statusBar().showMessage(
                 f"Support report for {job_id} copied.", 6000
@@ -206,7 +189,9 @@ class MainWindow(QMainWindow):
             lambda _ids: self._current_changed(self.table.currentIndex())
         )
         self._watchlist.write_failed.connect(self.notice.show_message)
-        self._update_action_states()
+        self.proxy.rowsInserted.connect(self._select_first_row)
+        self.model.counts_changed.connect(self._counts_changed)
+        self._counts_changed()
 
     # -- selection and details -------------------------------------------------------------
 
@@ -236,7 +221,25 @@ class MainWindow(QMainWindow):
         self.table.scrollTo(index)
         return True
 
+    def _select_first_row(self) -> None:
+        """The details panel is not left empty at first sight of a list (restored or added)."""
+        if not self._select_first_pending or self.table.currentIndex().isValid():
+            self._select_first_pending = False
+            return
+        if self.proxy.rowCount() > 0:
+            self._select_first_pending = False
+            self.table.selectRow(0)
+
+    def _counts_changed(self) -> None:
+        empty = self.model.rowCount() == 0
+        self.details.set_empty_list(empty)
+        self.job_actions.download_all.setEnabled(self.model.counts[Category.SUCCESS] > 0)
+        self.job_actions.select_all.setEnabled(not empty)
+        self._update_action_states()
+
     def _current_changed(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self._select_first_pending = False
         job = index.data(cols.JobRole) if index.isValid() else None
         self.details.show_job(job, self._watchlist.history(job.job_id) if job else [])
         self._update_action_states()
@@ -272,8 +275,11 @@ class MainWindow(QMainWindow):
     def add_status_widget(self, widget: QWidget) -> None:
         self.statusBar().addPermanentWidget(widget)
 
-    def add_panel(self, widget: QWidget, title: str, shortcut: str) -> QDockWidget:
-        """A dock under the table, hidden until asked for; its toggle goes on the toolbar."""
+    def add_panel(
+        self, widget: QWidget, title: str, shortcut: str, icon: QIcon | None = None
+    ) -> QDockWidget:
+        """A dock under the table, hidden until asked for; its toggle goes on the toolbar and
+        in View."""
         dock = QDockWidget(title, self)
         dock.setObjectName(title.lower().replace(" ", "_"))
         dock.setWidget(widget)
@@ -284,10 +290,15 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
         dock.hide()
         toggle = dock.toggleViewAction()
+        toggle.setText(f"{title} &panel")
+        toggle.setIconText(title)
         toggle.setShortcut(QKeySequence(shortcut))
         toggle.setToolTip(f"Show or hide {title.lower()} ({shortcut})")
+        if icon is not None:
+            toggle.setIcon(icon)
         self.toolbar.addSeparator()
         self.toolbar.addAction(toggle)
+        self.menus.view.insertAction(self.menus.panels_at, toggle)
         self.addAction(toggle)
         return dock
 
@@ -309,5 +320,10 @@ class MainWindow(QMainWindow):
             self.shown_first_time.emit()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.hide_on_close():
+            event.ignore()
+            self.hide()
+            self.hidden_to_tray.emit()
+            return
         super().closeEvent(event)
         self.closed.emit()

@@ -126,6 +126,7 @@ class TrayController(QObject):
     pause_toggled = Signal(bool)
     quit_requested = Signal()
     notified = Signal(object)  # Notification
+    message_shown = Signal(str, str)  # (title, text) of a message of the app's own
 
     def __init__(
         self,
@@ -196,6 +197,15 @@ class TrayController(QObject):
         self._tray, self._menu = tray, menu
         tray.setIcon(self._icon_for(None))
         tray.show()
+
+    def show_message(self, title: str, text: str) -> bool:
+        """A message from the icon (e.g. "keeps watching in the tray"); False with no tray."""
+        if self._tray is None or not QSystemTrayIcon.supportsMessages():
+            return False
+        icon = QSystemTrayIcon.MessageIcon.Information
+        self._tray.showMessage(title, text, icon, NOTIFICATION_MS)
+        self.message_shown.emit(title, text)
+        return True
 
     def hide(self) -> None:
         """Take the icon off the panel (on quit), so it does not linger until the process ends."""

@@ -79,6 +79,7 @@ def make_app(
         demo: DemoSetup | None = None,
         key: str | None = KEY,
         start: bool = True,
+        tray_available: bool = False,
     ) -> DesktopApp:
         settings = Settings(
             qsettings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
@@ -91,7 +92,7 @@ def make_app(
             credentials=CredentialStore(environ=env),
             base_url=sim.api_url,
             demo=demo,
-            tray_available=False,
+            tray_available=tray_available,
         )
         built.append(app)
         if start:

@@ -1,0 +1,158 @@
+"""The menu bar and the toolbar: the window's ``JobActions`` arranged, plus the View and Help items.
+
+One QAction per command: the menus, the toolbar and the table's context menu share the same
+objects, so a shortcut, an enabled state or a checked state is the same wherever it shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu, QMenuBar, QToolBar, QWidget
+
+from jobmonitor import APP_NAME
+from jobmonitor.ui.actions import SP, JobActions, Theme, themed_icon
+from jobmonitor.ui.filter_bar import FilterBar
+from jobmonitor.ui.help_dialogs import ShortcutsDialog, show_about
+from jobmonitor.ui.job_text import Category
+
+
+@dataclass(slots=True)
+class WindowMenus:
+    """What the window keeps of its menus: the View menu takes panels added later."""
+
+    bar: QMenuBar
+    view: QMenu
+    panels_at: QAction  # panel toggles are inserted before this separator
+    show_details: QAction
+    filters: dict[Category | None, QAction]
+    about: QAction
+    shortcuts: QAction
+
+
+def build_toolbar(window: QMainWindow, a: JobActions) -> QToolBar:
+    """The most used commands, icon and text side by side."""
+    toolbar = QToolBar("Main toolbar", window)
+    toolbar.setObjectName("main_toolbar")
+    toolbar.setMovable(False)
+    toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    for action in (
+        a.import_file,
+        None,
+        a.check_now,
+        a.pause,
+        None,
+        a.remove,
+        a.undo,
+        None,
+        a.download,
+        a.download_all,
+        a.copy_report,
+        None,
+        a.settings,
+    ):
+        if action is None:
+            toolbar.addSeparator()
+        else:
+            toolbar.addAction(action)
+    window.addToolBar(toolbar)
+    return toolbar
+
+
+def _action(parent: QWidget, text: str, shortcut: str, tip: str) -> QAction:
+    action = QAction(text, parent)
+    if shortcut:
+        action.setShortcut(QKeySequence(shortcut))
+        keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        action.setToolTip(f"{tip} ({keys})")
+    else:
+        action.setToolTip(tip)
+    action.setStatusTip(tip)
+    action.setObjectName(text.replace("&", "").rstrip(".…").lower().replace(" ", "_"))
+    parent.addAction(action)  # the shortcut works while the menu bar is hidden, too
+    return action
+
+
+def build_menus(
+    window: QMainWindow,
+    a: JobActions,
+    filter_bar: FilterBar,
+    details: QWidget,
+    toolbar: QToolBar,
+) -> WindowMenus:
+    bar = window.menuBar()
+
+    file = bar.addMenu("&File")
+    file.addActions([a.add, a.import_file])
+    file.addSeparator()
+    file.addActions([a.download, a.download_all])
+    file.addSeparator()
+    file.addAction(a.settings)
+    file.addSeparator()
+    file.addAction(a.quit)
+
+    edit = bar.addMenu("&Edit")
+    edit.addActions([a.copy_ids, a.copy_report])
+    edit.addSeparator()
+    edit.addActions([a.remove, a.undo, a.redo])
+    edit.addSeparator()
+    edit.addActions([a.select_all, a.find])
+
+    view = bar.addMenu("&View")
+    filters = _filter_actions(window, view, filter_bar)
+    view.addSeparator()
+    show_details = _action(window, "&Details panel", "Ctrl+I", "Show or hide the job details")
+    show_details.setCheckable(True)
+    show_details.setChecked(True)
+    show_details.toggled.connect(details.setVisible)
+    view.addAction(show_details)
+    panels_at = view.addSeparator()
+    toolbar_toggle = toolbar.toggleViewAction()
+    toolbar_toggle.setText("&Toolbar")
+    view.addAction(toolbar_toggle)
+
+    jobs = bar.addMenu("&Jobs")
+    jobs.addActions([a.check_now, a.pause])
+
+    help_menu = bar.addMenu("&Help")
+    shortcuts = _action(window, "&Keyboard shortcuts", "F1", "Every shortcut of the window")
+    shortcuts.triggered.connect(lambda: ShortcutsDialog(bar, window).open())
+    about = _action(window, f"&About {APP_NAME}", "", "Version, Qt and Python versions, links")
+    about.setIcon(themed_icon(window, Theme.HelpAbout, SP.SP_MessageBoxInformation))
+    about.setMenuRole(QAction.MenuRole.AboutRole)
+    about.triggered.connect(lambda: show_about(window))
+    help_menu.addActions([shortcuts, about])
+    return WindowMenus(bar, view, panels_at, show_details, filters, about, shortcuts)
+
+
+def _filter_actions(
+    window: QMainWindow, view: QMenu, filter_bar: FilterBar
+) -> dict[Category | None, QAction]:
+    """View › Show: one checkable item per chip (Ctrl+1…), checked with its chip, with counts."""
+    group = QActionGroup(window)
+    group.setExclusive(True)
+    actions: dict[Category | None, QAction] = {}
+    view.addSection("Show")
+    for n, (category, chip) in enumerate(filter_bar.chips.items(), start=1):
+        name = "All" if category is None else category.label
+        tip = "Show every job" if category is None else f"Show {name.lower()} jobs only"
+        action = _action(window, f"&{name}", f"Ctrl+{n}", tip)
+        action.setObjectName(f"show_{name.lower()}")
+        action.setCheckable(True)
+        action.setChecked(chip.isChecked())  # no icon: it would hide the radio mark
+        group.addAction(action)
+        view.addAction(action)
+        action.triggered.connect(lambda _on=False, c=category: filter_bar.select(c))
+        chip.toggled.connect(action.setChecked)
+        actions[category] = action
+
+    def counts() -> None:
+        for category, action in actions.items():
+            # The chip says "Failed (2)"; the menu item keeps its mnemonic in front.
+            action.setText("&" + filter_bar.chips[category].text())
+
+    counts()
+    filter_bar.counts_updated.connect(counts)
+    return actions
