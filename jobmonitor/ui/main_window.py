@@ -131,10 +131,14 @@ class MainWindow(QMainWindow):
             (cols.CREATED, "59 min ago"),
             (cols.UPDATED, "59 min ago"),
             (cols.LAST_CHECKED, "Last checked"),
-            (cols.NEXT_CHECK, "in 9 min 59 s"),
+            (cols.NEXT_CHECK, "after rate-limit pause"),
             (cols.ERROR, "JOB_NOT_FOUND"),
         ):
             header.resizeSection(column, text.horizontalAdvance(sample) + 24)
+        # Shown order: the live columns (next and last check) right after the status, where a
+        # window of ordinary width still shows them; the model's order stays as it is.
+        for column in (cols.NEXT_CHECK, cols.LAST_CHECKED):
+            header.moveSection(header.visualIndex(column), header.visualIndex(cols.STATUS) + 1)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
         self.details = JobDetails(base_url=base_url, icon_for=icon_for, parent=self)
