@@ -8,9 +8,12 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import (
     QAction,
+    QColor,
     QGuiApplication,
     QIcon,
     QKeySequence,
+    QPainter,
+    QPalette,
     QUndoCommand,
     QUndoStack,
 )
@@ -44,14 +47,38 @@ Theme = QIcon.ThemeIcon
 
 
 def themed_icon(
-    widget: QWidget, theme: Theme | str, fallback: QStyle.StandardPixmap | None = None
+    widget: QWidget,
+    theme: Theme | str,
+    fallback: QStyle.StandardPixmap | None = None,
+    *,
+    glyph: bool = False,
 ) -> QIcon:
     """The desktop theme's icon for a command, else the Qt style's own where one fits (else
-    none: the toolbar then shows the text alone rather than a misleading picture)."""
+    none: the toolbar then shows the text alone rather than a misleading picture).
+
+    ``glyph``: the style's icon is a black shape (media keys, arrows); it is drawn in the
+    palette's text colour instead, so it stays visible on a dark palette.
+    """
     icon = QIcon.fromTheme(theme)
     if icon.isNull() and fallback is not None:
         icon = widget.style().standardIcon(fallback)
+        if glyph:
+            icon = _tinted(icon, widget.palette().color(QPalette.ColorRole.ButtonText))
     return icon
+
+
+def _tinted(icon: QIcon, color: QColor) -> QIcon:
+    tinted = QIcon()
+    for size in (16, 22, 24, 32):
+        pixmap = icon.pixmap(size, size)
+        if pixmap.isNull():
+            continue
+        painter = QPainter(pixmap)
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+        painter.fillRect(pixmap.rect(), color)
+        painter.end()
+        tinted.addPixmap(pixmap)
+    return tinted
 
 
 class JobActions(QObject):
@@ -187,6 +214,7 @@ class JobActions(QObject):
 
     def _set_icons(self, widget: QWidget) -> None:
         """Icons for the toolbar and menus; short toolbar texts where the menu text is long."""
+        glyphs = (SP.SP_MediaPause, SP.SP_MediaPlay, SP.SP_ArrowBack, SP.SP_ArrowForward)
         icons: tuple[tuple[QAction, Theme | str, QStyle.StandardPixmap | None], ...] = (
             (self.import_file, Theme.DocumentOpen, SP.SP_DialogOpenButton),
             (self.check_now, Theme.ViewRefresh, SP.SP_BrowserReload),
@@ -203,10 +231,10 @@ class JobActions(QObject):
             (self.quit, Theme.ApplicationExit, None),
         )
         for action, theme, fallback in icons:
-            action.setIcon(themed_icon(widget, theme, fallback))
+            action.setIcon(themed_icon(widget, theme, fallback, glyph=fallback in glyphs))
         self._pause_icons = (
             self.pause.icon(),
-            themed_icon(widget, Theme.MediaPlaybackStart, SP.SP_MediaPlay),
+            themed_icon(widget, Theme.MediaPlaybackStart, SP.SP_MediaPlay, glyph=True),
         )
         self.import_file.setIconText("Add from file")
         self.download_all.setIconText("Download all")

@@ -239,6 +239,7 @@ class MainWindow(QMainWindow):
         self.details.set_empty_list(empty)
         self.job_actions.download_all.setEnabled(self.model.counts[Category.SUCCESS] > 0)
         self.job_actions.select_all.setEnabled(not empty)
+        self.job_actions.check_now.setEnabled(not empty)
         self._update_action_states()
 
     def _current_changed(self, index: QModelIndex) -> None:

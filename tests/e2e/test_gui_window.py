@@ -62,11 +62,13 @@ def test_empty_list_says_what_to_do_then_the_first_job_is_shown(
     assert details.placeholder.isVisible()
     text = details.placeholder.text()
     assert "No jobs watched yet" in text and "Ctrl+N" in text and "F5" in text
+    assert not app.window.job_actions.check_now.isEnabled()  # nothing to check yet
     job = world.add_job(KEY, queued_for=600, processing_for=1)
     app.window.adder.add_text(job)
     qtbot.waitUntil(lambda: details.job is not None)
     assert details.job is not None and details.job.job_id == job
     assert app.window.current_job() is not None
+    assert app.window.job_actions.check_now.isEnabled()
 
 
 def test_a_restored_list_opens_with_its_first_job_selected(
