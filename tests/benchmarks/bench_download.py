@@ -209,10 +209,26 @@ def _digest(path: Path, size: int, tool: str) -> str:
 
 
 def report(runs: dict[str, list[Run]], folder: Path) -> tuple[float, float]:
-    """Print the table; return jobmonitor's median throughput ratio to curl and its peak RSS."""
+    """Print the tables; return jobmonitor's median throughput ratio to curl and its peak RSS.
+
+    First curl and ``jobmonitor download`` side by side, round by round (each ratio is to the
+    same round's curl), then every run's CPU time and peak memory.
+    """
     size = runs["curl"][0].size
     print(f"\nDownload of {size / MIB:.0f} MiB from the simulator over loopback into {folder}")
-    print(f"{'tool':<11} {'round':>5} {'seconds':>8} {'MB/s':>7} {'CPU s':>6} {'max RSS MB':>10}")
+    print(
+        f"{'round':>5} | {'curl s':>6} {'MB/s':>5} | {'jobmonitor download s':>21} {'MB/s':>5} "
+        f"{'x curl':>6} | {'manager s':>9} {'MB/s':>5} {'x curl':>6}"
+    )
+    for index, (curl, cli, lean) in enumerate(
+        zip(runs["curl"], runs["jobmonitor"], runs["manager"], strict=True), 1
+    ):
+        print(
+            f"{index:>5} | {curl.seconds:>6.2f} {curl.mb_per_s:>5.0f} | {cli.seconds:>21.2f} "
+            f"{cli.mb_per_s:>5.0f} {cli.mb_per_s / curl.mb_per_s:>5.2f}x | "
+            f"{lean.seconds:>9.2f} {lean.mb_per_s:>5.0f} {lean.mb_per_s / curl.mb_per_s:>5.2f}x"
+        )
+    print(f"\n{'tool':<11} {'round':>5} {'seconds':>8} {'MB/s':>7} {'CPU s':>6} {'max RSS MB':>10}")
     for tool in TOOLS:
         for index, run in enumerate(runs[tool], 1):
             print(
