@@ -127,7 +127,7 @@ class DesktopApp(QObject):
         a.quit_requested.connect(self.quit_requested)
         a.download_all_requested.connect(self.download_all_finished)
         # With a tray icon to bring it back, closing the window hides it; else the app quits.
-        w.hide_on_close = lambda: self.tray.available and not self._closed
+        w.hide_on_close = lambda: self.tray.can_bring_back and not self._closed
         w.hidden_to_tray.connect(self._hidden_to_tray)
         w.closed.connect(self.quit_requested)
         self.tray.quit_requested.connect(self.quit_requested)
@@ -253,6 +253,7 @@ class DesktopApp(QObject):
         in this session (a failed or cancelled one starts again, resuming its ``.part``)."""
         manager = self.downloads
         if manager is None:
+            self.window.statusBar().showMessage("Downloads need a working base URL (Settings).")
             return []
         started: list[str] = []
         for job in self.watchlist.jobs():

@@ -151,6 +151,7 @@ class TrayController(QObject):
         self._flush_timer.setInterval(max(0, round(coalesce_seconds * 1000)))
         self._flush_timer.timeout.connect(self.flush)
 
+        self._forced = tray_available is not None  # a test's or the caller's word, not Qt's
         if tray_available is None:
             tray_available = QSystemTrayIcon.isSystemTrayAvailable()
         self._tray: QSystemTrayIcon | None = None
@@ -164,6 +165,14 @@ class TrayController(QObject):
     @property
     def available(self) -> bool:
         return self._tray is not None
+
+    @property
+    def can_bring_back(self) -> bool:
+        """Whether a hidden window can be shown again from the icon: there is one, and the
+        panel holding it is still there (it may have gone since start-up)."""
+        if self._tray is None:
+            return False
+        return self._forced or QSystemTrayIcon.isSystemTrayAvailable()
 
     @property
     def tray_icon(self) -> QSystemTrayIcon | None:
