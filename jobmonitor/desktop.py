@@ -281,7 +281,13 @@ class DesktopApp(QObject):
             self.downloads_dock.raise_()
 
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self.credentials, self.http.for_url, self.window)
+        dialog = SettingsDialog(
+            self.settings,
+            self.credentials,
+            self.http.for_url,
+            self.window,
+            active_base_url=self.base_url or None,
+        )
         dialog.key_changed.connect(lambda _origin: self._reload_key())
         dialog.rate_limit_changed.connect(self._set_rate_limit)
         dialog.base_url_changed.connect(lambda _url: self._own(self._switch_api()))

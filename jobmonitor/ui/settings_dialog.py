@@ -62,11 +62,15 @@ class SettingsDialog(QDialog):
         *,
         key_checker: KeyChecker | None = None,
         folder_chooser: FolderChooser = choose_folder,
+        active_base_url: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(560)
         self._settings = settings
+        # The API the window polls now (it differs from the saved one after --base-url or in
+        # demo mode): the key is tested and saved for it, and only a change from it is applied.
+        self._active_url = active_base_url or settings.base_url
         self._store = credential_store
         self._http_factory = http_factory
         self._check = key_checker or self._check_with_app_client
@@ -92,7 +96,7 @@ class SettingsDialog(QDialog):
         form.base_url.textEdited.connect(lambda _text: form.show_url_error(""))
         form.key.textEdited.connect(lambda _text: form.show_key_error(""))
 
-        form.base_url.setText(settings.base_url)
+        form.base_url.setText(self._active_url)
         form.rate.setValue(settings.rate_limit or 0)
         form.folder.setText(str(settings.download_dir))
         form.notify_success.setChecked(settings.notify_success)
@@ -243,11 +247,12 @@ class SettingsDialog(QDialog):
 
     def _apply(self, url: str, folder: Path, *, key_origin: str | None) -> None:
         s, form = self._settings, self.form
-        url_changed = url != s.base_url
+        url_changed = url != self._active_url
         rate = form.rate.value() or None
         rate_changed = rate != s.rate_limit
         folder_changed = folder != s.download_dir
-        s.base_url = url
+        if url_changed:
+            s.base_url = url
         s.rate_limit = rate
         s.download_dir = folder
         s.notify_success = form.notify_success.isChecked()

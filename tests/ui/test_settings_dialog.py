@@ -92,8 +92,9 @@ def _dialog(
     settings: Settings,
     store: CredentialStore,
     http: httpx.AsyncClient | None = None,
+    active_base_url: str | None = None,
 ) -> SettingsDialog:
-    dialog = SettingsDialog(settings, store, lambda origin: http)
+    dialog = SettingsDialog(settings, store, lambda origin: http, active_base_url=active_base_url)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: not dialog.busy, timeout=5000)  # the stored key's status is shown
@@ -195,6 +196,38 @@ def test_ok_without_a_key_applies_and_signals(
     assert settings.rate_limit is None
     assert settings.download_dir == tmp_path / "results"
     assert settings.notify_success and not settings.notify_failure
+
+
+def test_the_active_api_is_shown_tested_and_not_saved_over_the_setting(
+    qtbot: QtBot,
+    qloop: qasync.QEventLoop,
+    settings: Settings,
+    sim: SimServer,
+    http: httpx.AsyncClient,
+) -> None:
+    """Started with --base-url (or in demo mode), the dialog is about the API the window polls:
+    Test key goes there, not to the saved URL, and OK without a change saves no URL."""
+    settings.base_url = "https://api.apidatatools.com"
+    origins: list[str] = []
+
+    def http_for(origin: str) -> httpx.AsyncClient:
+        origins.append(origin)
+        return http
+
+    store = CredentialStore(backend=MemoryKeyring(), environ={})
+    dialog = SettingsDialog(settings, store, http_for, active_base_url=sim.api_url)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=5000)
+    assert dialog.form.base_url.text() == sim.api_url
+    dialog.form.key.setText(GOOD)
+    assert _test_key(qtbot, dialog).startswith("Works")
+    assert origins and all("apidatatools.com" not in origin for origin in origins)
+    dialog.form.key.clear()
+    with qtbot.assertNotEmitted(dialog.base_url_changed):
+        dialog.ok_button.click()
+        qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=5000)
+    assert settings.base_url == "https://api.apidatatools.com"
 
 
 def test_ok_with_a_key_saves_it_in_the_keyring(
