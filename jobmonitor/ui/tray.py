@@ -7,10 +7,9 @@ still works, so the app behaves the same without it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import cache
 
-from PySide6.QtCore import QObject, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QIcon, QPainter
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from jobmonitor import APP_NAME
@@ -85,30 +84,7 @@ def tooltip_text(counts: Mapping[JobState, int], api: ApiStatus, paused: bool) -
 
 def tray_icon_for(worst: Worst) -> QIcon:
     """The app icon with the worst state (or connection problem) as a badge."""
-    if isinstance(worst, ApiCondition):
-        return _connection_badged(worst)
     return icons.tray_icon(worst)
-
-
-@cache
-def _connection_badged(condition: ApiCondition) -> QIcon:
-    # Same layout as icons.tray_icon, with the connection icon as the badge.
-    badge = icons.connection_icon(condition, dark=False)
-    icon = QIcon()
-    for size in icons.TRAY_ICON_SIZES:
-        pixmap = icons.app_icon().pixmap(QSize(size, size), 1.0)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        side = size * 0.62
-        disc = QRectF(size - side, size - side, side, side)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("#ffffff"))
-        painter.drawEllipse(disc)
-        inset = side * 0.06
-        badge.paint(painter, disc.adjusted(inset, inset, -inset, -inset).toRect())
-        painter.end()
-        icon.addPixmap(pixmap)
-    return icon
 
 
 class TrayController(QObject):
