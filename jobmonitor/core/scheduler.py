@@ -43,9 +43,7 @@ from jobmonitor.core.state import ApiStatus, JobEvent, JobState
 REAL_JITTER = 0.05  # real seconds of send-to-server jitter the budget's guard must cover
 
 
-# Requests in flight at once. The budget bounds the rate; this bounds the wait on a slow server
-# (16 keeps 200 ms answers from capping polling at ~40/s; see tests/benchmarks/bench_scheduler.py).
-DEFAULT_CONCURRENCY = 16
+DEFAULT_CONCURRENCY = 16  # in flight at once; 8 capped a 200 ms server at ~40 polls/s (benchmark)
 
 
 class PollScheduler:
