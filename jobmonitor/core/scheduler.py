@@ -6,10 +6,9 @@ Rules (CONTRACT.md, issue 3):
 - "check now" goes first, then jobs never polled, then the job that has waited longest;
 - one ``RequestBudget`` per API paces every request (sliding window, no bursts);
 - 429 pauses every request until Retry-After (or a backoff near a minute) and lowers the budget;
-- 401 pauses everything and says "key rejected" until ``set_api_key``;
-- 5xx, garbage, timeouts, refused connections: that job backs off (capped exponential, full
-  jitter); after repeated faults the API shows as unreachable, and recovers by itself;
-- success, failed, 400, 403 and 404 are terminal: the job is not polled again (unless "check now").
+- 401 pauses everything ("key rejected") until ``set_api_key``;
+- 5xx, garbage, timeouts, refused connections: that job backs off (capped, full jitter);
+- success, failed, 400, 403 and 404 are terminal (polled again only on "check now").
 
 Time: ``clock`` (monotonic) schedules, ``wall_clock`` stamps events and countdowns. ``time_scale``
 says how many clock seconds pass per real second, so tests can run the same rules on a fast clock.
