@@ -17,7 +17,9 @@ from jobmonitor.cli.common import EXIT_INTERRUPTED, EXIT_USAGE, CliError
 SUBCOMMANDS = ("status", "watch", "download", "auth", "sim")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every subcommand, or with ``only`` that one (start-up imports only its
+    module; the top-level help and usage errors then name just that one)."""
     parser = argparse.ArgumentParser(
         prog="jobmonitor",
         description="Watch asynchronous jobs of the apidatatools Status API. "
@@ -25,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"jobmonitor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in SUBCOMMANDS:
+    for name in SUBCOMMANDS if only is None else (only,):
         try:
             module = importlib.import_module(f"jobmonitor.cli.{name}_cmd")
         except ModuleNotFoundError as exc:  # a subcommand not built into this tree
@@ -37,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_cli(argv: list[str]) -> int:
-    parser = build_parser()
+    parser = build_parser(argv[0] if argv and argv[0] in SUBCOMMANDS else None)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
