@@ -13,6 +13,7 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,11 +108,27 @@ def make_qapplication(*, dark: bool = False) -> QApplication:
     return app
 
 
+def display_problem(environ: Mapping[str, str], platform: str) -> str | None:
+    """Why the window cannot open here, in words, before Qt aborts the process with its own."""
+    if not platform.startswith("linux") or environ.get("QT_QPA_PLATFORM"):
+        return None
+    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set). "
+        "Run it in a desktop session, or use the command line: jobmonitor --help"
+    )
+
+
 def run_gui(argv: list[str]) -> int:
     try:
         options = parse_gui_args(argv)
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else 2
+    problem = display_problem(os.environ, sys.platform)
+    if problem:
+        print(f"jobmonitor: {problem}", file=sys.stderr)
+        return 2
     import qasync
 
     from jobmonitor.ui.errors import install_excepthook, setup_logging

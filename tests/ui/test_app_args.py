@@ -37,3 +37,29 @@ def test_dark_palette_is_dark() -> None:
     palette = dark_palette()
     assert palette.color(QPalette.ColorRole.Window).lightness() < 60
     assert palette.color(QPalette.ColorRole.Text).lightness() > 200
+
+
+def test_no_display_is_said_in_words_not_a_qt_abort() -> None:
+    from jobmonitor.app import display_problem
+
+    problem = display_problem({}, "linux")
+    assert problem is not None and "DISPLAY" in problem and "jobmonitor --help" in problem
+    assert display_problem({"DISPLAY": ":0"}, "linux") is None
+    assert display_problem({"WAYLAND_DISPLAY": "wayland-0"}, "linux") is None
+    assert display_problem({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
+    assert display_problem({}, "win32") is None
+
+
+def test_the_gui_without_a_display_exits_2_with_the_message() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("QT_QPA_PLATFORM", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "jobmonitor"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert "no display" in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == ""
