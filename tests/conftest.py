@@ -18,6 +18,12 @@ for _name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_H
     os.environ[_name] = str(_SANDBOX / _name.lower())
 os.environ.pop("JOBMONITOR_API_KEY", None)
 os.environ.pop("JOBMONITOR_BASE_URL", None)
+# Outside .ci/with-keyring's private session, no test may reach the user's own keyring (nor pop an
+# unlock prompt on their desktop): the platform keyring is keyring's "no backend" for this run and
+# its subprocesses, and the Secret Service tests skip. Inside the private session it is left alone.
+_PRIVATE_BUS = os.environ.get("JOBMONITOR_TEST_KEYRING")
+if not _PRIVATE_BUS or os.environ.get("DBUS_SESSION_BUS_ADDRESS") != _PRIVATE_BUS:
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 
 @pytest.fixture(autouse=True)
