@@ -8,7 +8,7 @@ import os
 import httpx
 
 from jobmonitor import DEFAULT_BASE_URL
-from jobmonitor.api.client import normalize_base_url, origin_of
+from jobmonitor.api.client import StatusClient, normalize_base_url, origin_of
 from jobmonitor.api.errors import InsecureUrl
 
 EXIT_OK = 0
@@ -73,6 +73,18 @@ def resolve_api_key(base_url: str, *, required: bool = True) -> str | None:
     if required:
         raise CliError(lookup.message)
     return None
+
+
+def make_status_client(http: httpx.AsyncClient, base_url: str, key: str | None) -> StatusClient:
+    """The API client every subcommand uses: the route learned for this base URL is reused, and a
+    newly learned one is saved for the next run."""
+    return StatusClient(
+        http,
+        base_url,
+        api_key=key,
+        route_template=saved_route_template(base_url),
+        on_route_learned=lambda route: remember_route_template(base_url, route),
+    )
 
 
 def make_http_client(*, timeout: float = 20.0) -> httpx.AsyncClient:

@@ -13,7 +13,7 @@ from typing import TextIO
 
 import httpx
 
-from jobmonitor.api.client import StatusClient, origin_of
+from jobmonitor.api.client import origin_of
 from jobmonitor.api.errors import ApiError, AuthError, InvalidJobId
 from jobmonitor.api.ids import normalize_job_id
 from jobmonitor.api.models import JobStatus
@@ -24,10 +24,9 @@ from jobmonitor.cli.common import (
     CliError,
     add_base_url_argument,
     make_http_client,
-    remember_route_template,
+    make_status_client,
     resolve_api_key,
     resolve_base_url,
-    saved_route_template,
 )
 from jobmonitor.cli.status_cmd import describe_error
 from jobmonitor.core.download_types import (
@@ -99,13 +98,7 @@ async def download_jobs(
             clients[origin] = make_http_client(timeout=30.0)
         return clients[origin]
 
-    client = StatusClient(
-        http_for(base_url),
-        base_url,
-        api_key=key,
-        route_template=saved_route_template(base_url),
-        on_route_learned=lambda route: remember_route_template(base_url, route),
-    )
+    client = make_status_client(http_for(base_url), base_url, key)
 
     async def refresh(job_id: str) -> str | None:
         snapshot = await client.get_job(job_id)

@@ -9,7 +9,6 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from jobmonitor.api.client import StatusClient
 from jobmonitor.api.errors import ApiError, InvalidJobId
 from jobmonitor.api.ids import normalize_job_id
 from jobmonitor.api.models import JobSnapshot
@@ -20,10 +19,9 @@ from jobmonitor.cli.common import (
     CliError,
     add_base_url_argument,
     make_http_client,
-    remember_route_template,
+    make_status_client,
     resolve_api_key,
     resolve_base_url,
-    saved_route_template,
 )
 
 
@@ -56,13 +54,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _status(job_id: str, base_url: str, key: str | None, *, as_json: bool) -> int:
     async with make_http_client() as http:
-        client = StatusClient(
-            http,
-            base_url,
-            api_key=key,
-            route_template=saved_route_template(base_url),
-            on_route_learned=lambda route: remember_route_template(base_url, route),
-        )
+        client = make_status_client(http, base_url, key)
         try:
             snapshot = await client.get_job(job_id)
         except ApiError as exc:

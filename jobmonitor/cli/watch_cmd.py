@@ -11,7 +11,6 @@ import time
 from datetime import datetime
 from typing import Any, TextIO
 
-from jobmonitor.api.client import StatusClient
 from jobmonitor.api.ids import parse_job_ids
 from jobmonitor.cli.common import (
     EXIT_FAILED,
@@ -20,10 +19,9 @@ from jobmonitor.cli.common import (
     CliError,
     add_base_url_argument,
     make_http_client,
-    remember_route_template,
+    make_status_client,
     resolve_api_key,
     resolve_base_url,
-    saved_route_template,
 )
 from jobmonitor.core.scheduler import PollScheduler
 from jobmonitor.core.state import ApiCondition, ApiStatus, JobEvent, JobState
@@ -106,13 +104,7 @@ async def _watch(
             key_rejected.set()
 
     async with make_http_client() as http:
-        client = StatusClient(
-            http,
-            base_url,
-            api_key=key,
-            route_template=saved_route_template(base_url),
-            on_route_learned=lambda route: remember_route_template(base_url, route),
-        )
+        client = make_status_client(http, base_url, key)
         scheduler = PollScheduler(client, rate_limit=rate_limit)
         view.bind(scheduler, job_ids)
         scheduler.add_listener(view.job_event)
