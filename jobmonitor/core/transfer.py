@@ -7,6 +7,7 @@ The download manager decides what happens after a ``Transient``, ``Refused`` or 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from jobmonitor.api.client import check_url_security, origin_of
 from jobmonitor.api.errors import InsecureUrl
 from jobmonitor.api.models import RateLimitInfo
 from jobmonitor.core import partfile
+from jobmonitor.core.body import body_chunks
 from jobmonitor.core.download_types import (
     Download,
     DownloadError,
@@ -222,13 +224,15 @@ class Transfer:
         writer = PartWriter(part, size)
         got = 0
         try:
-            chunks = response.aiter_bytes() if encoded else response.aiter_raw()
+            body = body_chunks(response, decode=encoded)
             try:
-                async for chunk in chunks:
-                    await writer.feed(chunk)
-                    got += len(chunk)
-                    dl.received += len(chunk)
-                    self._tick(dl)
+                # aclosing: whatever stops the loop, the body's clean-up runs in this task
+                async with contextlib.aclosing(body) as chunks:
+                    async for chunk in chunks:
+                        await writer.feed(chunk)
+                        got += len(chunk)
+                        dl.received += len(chunk)
+                        self._tick(dl)
             except httpx.TransportError as exc:
                 await writer.flush()  # keep every byte that arrived: the resume starts after it
                 raise Transient(describe_transport_error(exc)) from None
