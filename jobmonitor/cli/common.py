@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
 
 import httpx
 
-from jobmonitor import DEFAULT_BASE_URL
+from jobmonitor import APP_ID, DEFAULT_BASE_URL
 from jobmonitor.api.client import StatusClient, normalize_base_url, origin_of
 from jobmonitor.api.errors import InsecureUrl
 
@@ -39,7 +42,7 @@ def add_base_url_argument(parser: argparse.ArgumentParser) -> None:
 def resolve_base_url(args: argparse.Namespace) -> str:
     """``--base-url``, else ``$JOBMONITOR_BASE_URL``, else the saved setting, else the default."""
     url = getattr(args, "base_url", None) or os.environ.get(ENV_BASE_URL)
-    if not url:
+    if not url and saved_settings_may_hold("api"):
         from jobmonitor.core.settings import Settings
 
         url = Settings().base_url
@@ -50,9 +53,47 @@ def resolve_base_url(args: argparse.Namespace) -> str:
 
 
 def saved_route_template(base_url: str) -> str | None:
+    if not saved_settings_may_hold("routes"):
+        return None
     from jobmonitor.core.settings import Settings
 
     return Settings().route_template(base_url)
+
+
+def saved_settings_may_hold(group: str) -> bool:
+    """False when the app's settings certainly hold nothing under ``group``, so a command-line
+    run need not load Qt (45 ms of imports) to read them; True whenever unsure.
+
+    Only where QSettings keeps them in an INI file (Linux, the BSDs), and only while Qt is not
+    loaded anyway (in a test run or the app, Qt may have settled on another file already).
+    """
+    path = settings_file(os.environ, sys.platform)
+    if path is None or "PySide6.QtCore" in sys.modules:
+        return True
+    return ini_may_hold(path, group)
+
+
+def settings_file(environ: Mapping[str, str], platform: str) -> Path | None:
+    """The file QSettings uses for the app's user settings, or None where it is not a file.
+
+    Qt takes ``$XDG_CONFIG_HOME`` only when it is an absolute path, else ``~/.config``.
+    """
+    if platform.startswith(("win32", "cygwin", "darwin")):
+        return None
+    config = environ.get("XDG_CONFIG_HOME", "")
+    root = Path(config) if os.path.isabs(config) else Path.home() / ".config"
+    return root / "apidatatools" / f"{APP_ID}.conf"
+
+
+def ini_may_hold(path: Path, group: str) -> bool:
+    """Whether the INI file at ``path`` may have a ``[group]`` section (True if unreadable)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    return f"[{group}]".encode() in data
 
 
 def remember_route_template(base_url: str, template: str) -> None:
