@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import time
 from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,12 +24,12 @@ from jobmonitor import APP_NAME
 from jobmonitor.api.errors import InsecureUrl
 from jobmonitor.core.api_session import HttpPool, PollingSession
 from jobmonitor.core.credentials import CredentialStore
-from jobmonitor.core.download_types import DownloadState
+from jobmonitor.core.download_types import DownloadProgress, DownloadState
 from jobmonitor.core.downloads import DownloadManager
 from jobmonitor.core.polling import PollingController
 from jobmonitor.core.settings import Settings
 from jobmonitor.core.state import JobEvent
-from jobmonitor.core.store import JobStore
+from jobmonitor.core.store import JobStore, SavedFile
 from jobmonitor.core.watchlist import WatchList
 from jobmonitor.ui.actions import themed_icon
 from jobmonitor.ui.add_jobs import AddReport
@@ -84,6 +85,7 @@ class DesktopApp(QObject):
         self.store = JobStore(data_dir / DB_NAME)
         self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobmonitor-db")
         self.watchlist = WatchList(self.store, executor=self._db_thread)
+        self.saved = self.store.load_saved()  # result files saved before, by job id
         self.polling = PollingController(self)
         self.http = HttpPool()
         self.session: PollingSession | None = None
@@ -135,6 +137,7 @@ class DesktopApp(QObject):
         self.tray.show_window_requested.connect(self.show_window)
         self.tray.job_activated.connect(self._show_job)
         w.details.download_requested.connect(self.start_download)
+        w.details.saved_file = self.saved_file
         w.adder.reported.connect(self._after_add)
 
     # -- start-up --------------------------------------------------------------------------
@@ -196,6 +199,7 @@ class DesktopApp(QObject):
                 lambda: self.session.api_key if self.session else None,
                 self._result_url,
             )
+            self.downloads.add_listener(self._on_download)
             panel = DownloadsPanel(self.downloads)
             icon = themed_icon(self.window, "folder-download")
             self.downloads_dock = self.window.add_panel(panel, "Downloads", "Ctrl+J", icon)
@@ -219,6 +223,24 @@ class DesktopApp(QObject):
             session.scheduler.set_api_key(lookup.key if lookup.usable else None)
             if not lookup.usable:
                 log.info("no usable API key for %s: %s", session.origin, lookup.message)
+
+    def saved_file(self, job_id: str) -> SavedFile | None:
+        """The result file saved for ``job_id`` (in any session), if it is still there as saved."""
+        saved = self.saved.get(job_id)
+        return saved if saved is not None and saved.exists() else None
+
+    def _on_download(self, progress: DownloadProgress) -> None:
+        if progress.state is not DownloadState.DONE or progress.path is None:
+            return
+        saved = SavedFile(progress.job_id, progress.path, progress.bytes_done, time.time())
+        self.saved[progress.job_id] = saved
+        try:
+            self._db_thread.submit(self.store.record_saved, saved).add_done_callback(_log_failure)
+        except RuntimeError:  # shutting down: the file is saved, only the record is lost
+            log.info("not recorded (closing): the saved result of %s", progress.job_id)
+        shown = self.window.details.job
+        if shown is not None and shown.job_id == progress.job_id:
+            self.window.details.refresh()
 
     async def _result_url(self, job_id: str) -> str | None:
         return await self.session.result_url(job_id) if self.session else None
@@ -249,8 +271,9 @@ class DesktopApp(QObject):
         )
 
     def download_all_finished(self) -> list[str]:
-        """Start the download of every succeeded job's file not already saved or being saved
-        in this session (a failed or cancelled one starts again, resuming its ``.part``)."""
+        """Start the download of every succeeded job's file not already saved (now or in an
+        earlier session, and still there) or being saved (a failed or cancelled one starts
+        again, resuming its ``.part``)."""
         manager = self.downloads
         if manager is None:
             self.window.statusBar().showMessage("Downloads need a working base URL (Settings).")
@@ -263,6 +286,8 @@ class DesktopApp(QObject):
             current = manager.get(job.job_id)
             if current is not None and current.state in _NOT_AGAIN:
                 continue
+            if current is None and self.saved_file(job.job_id) is not None:
+                continue  # saved in an earlier session and still there
             manager.start(job.job_id, url, self.settings.download_dir)
             started.append(job.job_id)
         n = len(started)
@@ -353,3 +378,8 @@ class DesktopApp(QObject):
         self.store.close()
         self.window.hide()
         self.window.deleteLater()
+
+
+def _log_failure(future: Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("could not record a saved result file: %s", future.exception())

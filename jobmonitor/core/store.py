@@ -1,4 +1,5 @@
-"""The watch list on disk: one SQLite file (WAL) holding watched jobs and their status history."""
+"""The watch list on disk: one SQLite file (WAL) holding watched jobs, their status history and
+the result files saved for them."""
 
 from __future__ import annotations
 
@@ -39,6 +40,12 @@ CREATE TABLE IF NOT EXISTS history (
     at      REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS history_job ON history(job_id, at);
+CREATE TABLE IF NOT EXISTS saved_files (
+    job_id    TEXT PRIMARY KEY,
+    path      TEXT NOT NULL,
+    size      INTEGER,
+    saved_at  REAL NOT NULL
+);
 """
 
 _JOB_COLUMNS = (
@@ -75,6 +82,24 @@ class WatchedJob:
     last_checked: float | None = None
     created_at: float | None = None
     updated_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SavedFile:
+    """The result file last saved for a job (kept when the job leaves the list: the file stays)."""
+
+    job_id: str
+    path: Path
+    size: int | None
+    saved_at: float
+
+    def exists(self) -> bool:
+        """Whether it is still there, as saved (not deleted, moved away or cut short)."""
+        try:
+            stat = self.path.stat()
+        except (OSError, ValueError):
+            return False
+        return self.size is None or stat.st_size == self.size
 
 
 class StoreError(Exception):
@@ -234,6 +259,12 @@ class JobStore:
             ).fetchall()
         return [HistoryEntry(_state(s), at) for s, at in rows]
 
+    def load_saved(self) -> dict[str, SavedFile]:
+        """The result file last saved for each job, by job id."""
+        with self._lock:
+            rows = self._conn.execute("SELECT job_id, path, size, saved_at FROM saved_files")
+            return {r[0]: SavedFile(r[0], Path(r[1]), r[2], r[3]) for r in rows.fetchall()}
+
     def count(self) -> int:
         with self._lock:
             return int(self._conn.execute("SELECT count(*) FROM jobs").fetchone()[0])
@@ -286,6 +317,13 @@ class JobStore:
 
     def remove(self, job_ids: Sequence[str]) -> None:
         self.write(remove=job_ids)
+
+    def record_saved(self, saved: SavedFile) -> None:
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO saved_files (job_id, path, size, saved_at) VALUES (?,?,?,?)",
+                (saved.job_id, str(saved.path), saved.size, saved.saved_at),
+            )
 
     def checkpoint(self) -> None:
         with self._lock:

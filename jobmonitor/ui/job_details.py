@@ -5,10 +5,11 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFontDatabase, QGuiApplication, QIcon
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QFontDatabase, QGuiApplication, QIcon
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
 from jobmonitor import __version__
 from jobmonitor.core.report import build_support_report
 from jobmonitor.core.state import JobState
-from jobmonitor.core.store import HistoryEntry, WatchedJob
+from jobmonitor.core.store import HistoryEntry, SavedFile, WatchedJob
 from jobmonitor.ui.job_text import status_text
 from jobmonitor.ui.timefmt import absolute, short_local
 
@@ -77,6 +78,7 @@ class JobDetails(QScrollArea):
 
     download_requested = Signal(str, str)
     report_copied = Signal(str)
+    message = Signal(str)  # a line for the status bar (opening a saved file failed)
 
     def __init__(
         self,
@@ -90,6 +92,10 @@ class JobDetails(QScrollArea):
         self._icon_for = icon_for
         self._job: WatchedJob | None = None
         self._history: list[HistoryEntry] = []
+        # The file saved for a job earlier (this session or before), if still there: set by the app.
+        self.saved_file: Callable[[str], SavedFile | None] = lambda _job_id: None
+        self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl
+        self._saved: SavedFile | None = None
         self.setWidgetResizable(True)
         self.setAccessibleName("Job details")
         body = QWidget()
@@ -148,7 +154,17 @@ class JobDetails(QScrollArea):
         self.download_button.setAccessibleName("Download result file")
         self.download_button.setToolTip("Save the result file to the download folder (Ctrl+D)")
         self.download_button.clicked.connect(self.request_download)
-        result_layout.addWidget(self.download_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.open_button = QPushButton("&Open file")
+        self.open_button.setToolTip("Open the saved result file with its usual application")
+        self.open_button.clicked.connect(self.open_saved_file)
+        self.folder_button = QPushButton("Show in &folder")
+        self.folder_button.setToolTip("Open the folder the result file was saved in")
+        self.folder_button.clicked.connect(self.show_saved_folder)
+        buttons = QHBoxLayout()
+        for button in (self.download_button, self.open_button, self.folder_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        result_layout.addLayout(buttons)
         layout.addWidget(self.result)
 
         self.history_box = QGroupBox("Status history")
@@ -278,7 +294,23 @@ class JobDetails(QScrollArea):
         text = preview if isinstance(preview, str) else _value(preview) if preview else ""
         self.preview.setPlainText(pretty(text) if text else "(no preview)")
         self.download_button.setEnabled(isinstance(file_url, str) and bool(file_url))
+        self._show_saved(job)
         self.result.show()
+
+    def _show_saved(self, job: WatchedJob) -> None:
+        """Where the result file was saved, if it still is: with Open and Show in folder."""
+        self._saved = saved = self.saved_file(job.job_id)
+        if saved is not None:
+            self.result_form.addRow("Saved as:", _selectable(str(saved.path)))
+        self.open_button.setVisible(saved is not None)
+        self.folder_button.setVisible(saved is not None)
+        again = saved is not None
+        self.download_button.setText("&Download again" if again else "&Download result file")
+        self.download_button.setToolTip(
+            "Save another copy (a new name: the saved file is never overwritten) (Ctrl+D)"
+            if again
+            else "Save the result file to the download folder (Ctrl+D)"
+        )
 
     def _show_raw(self, job: WatchedJob) -> None:
         parts: list[str] = []
@@ -324,6 +356,23 @@ class JobDetails(QScrollArea):
         self.report_copied.emit(job_id)
         self.report_button.setText("Copied ✔")
         self.report_button.setAccessibleDescription(f"Support report for {job_id} copied")
+
+    def refresh(self) -> None:
+        """Show the current job again (after its saved file changed)."""
+        self.show_job(self._job, self._history)
+
+    def open_saved_file(self) -> None:
+        if self._saved is not None:
+            self._open(self._saved.path, f"Could not open {self._saved.path.name}")
+
+    def show_saved_folder(self) -> None:
+        if self._saved is not None:
+            folder = self._saved.path.parent
+            self._open(folder, f"Could not open the folder {folder}")
+
+    def _open(self, path: Path, failure: str) -> None:
+        if not self.open_url(QUrl.fromLocalFile(str(path))):
+            self.message.emit(failure)
 
     def request_download(self) -> None:
         job = self._job

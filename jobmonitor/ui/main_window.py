@@ -185,6 +185,7 @@ class MainWindow(QMainWindow):
                 f"Support report for {job_id} copied.", 6000
             )
         )
+        self.details.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         selection = self.table.selectionModel()
         selection.currentRowChanged.connect(self._current_changed)
         selection.selectionChanged.connect(self._update_action_states)

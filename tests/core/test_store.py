@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from jobmonitor.core.state import JobState
-from jobmonitor.core.store import SCHEMA_VERSION, HistoryEntry, JobStore, WatchedJob
+from jobmonitor.core.store import SCHEMA_VERSION, HistoryEntry, JobStore, SavedFile, WatchedJob
 
 ID1 = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
 ID2 = "b1b2c3d4-e5f6-7890-abcd-ef1234567890"
@@ -126,3 +126,42 @@ def test_newer_schema_is_not_overwritten(tmp_path: Path) -> None:
     assert store.set_aside is not None and store.set_aside.exists()
     assert store.notice is not None and "newer version" in store.notice
     store.close()
+
+
+def test_saved_files_are_kept_across_reopening_and_checked_against_the_disk(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "jobs.db"
+    result = tmp_path / "out" / "report.csv"
+    result.parent.mkdir()
+    result.write_bytes(b"a,b\n1,2\n")
+    store = JobStore(db)
+    assert store.load_saved() == {}
+    store.record_saved(SavedFile(ID1, result, 8, 1234.5))
+    store.record_saved(SavedFile(ID2, tmp_path / "gone.bin", 3, 1235.0))
+    store.add_jobs([_job(ID1, 0)])
+    store.remove([ID1])  # the job leaves the list; its file stays on disk, and so does the record
+    store.close()
+    saved = JobStore(db).load_saved()
+    assert saved == {
+        ID1: SavedFile(ID1, result, 8, 1234.5),
+        ID2: SavedFile(ID2, tmp_path / "gone.bin", 3, 1235.0),
+    }
+    assert saved[ID1].exists()
+    assert not saved[ID2].exists()  # deleted since
+    result.write_bytes(b"a,b\n")  # replaced by something else: not the saved file any more
+    assert not saved[ID1].exists()
+    assert SavedFile(ID1, result, None, 1.0).exists()  # length unknown: being there is enough
+
+
+def test_a_database_from_before_saved_files_gets_the_table(tmp_path: Path) -> None:
+    db = tmp_path / "jobs.db"
+    JobStore(db).close()
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TABLE saved_files")
+    conn.commit()
+    conn.close()
+    store = JobStore(db)
+    assert store.notice is None  # not mistaken for a corrupt file
+    store.record_saved(SavedFile(ID1, tmp_path / "x", None, 1.0))
+    assert list(store.load_saved()) == [ID1]
