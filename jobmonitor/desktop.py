@@ -191,8 +191,10 @@ class DesktopApp(QObject):
         self.watchlist.attach_poller(session.scheduler)
         self.polling.attach(session.scheduler)
         session.start()
-        if self.downloads is None:
-            # Built once, for the first API's origin: the key goes only to that origin's files.
+        if self.downloads is not None:
+            # Another API now: its key must never go to the files of the one before.
+            self.downloads.set_api_origin(session.origin)
+        else:
             self.downloads = DownloadManager(
                 self.http.for_url,
                 session.origin,

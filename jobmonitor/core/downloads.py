@@ -26,6 +26,7 @@ from pathlib import Path
 import httpcore
 import httpx
 
+from jobmonitor.api.client import origin_of
 from jobmonitor.api.errors import ApiError
 from jobmonitor.core import partfile
 from jobmonitor.core.download_types import (
@@ -98,6 +99,16 @@ class DownloadManager:
     def remove_listener(self, listener: Listener) -> None:
         with contextlib.suppress(ValueError):
             self._listeners.remove(listener)
+
+    @property
+    def api_origin(self) -> str:
+        """The origin whose file URLs get the API key (only ever that one)."""
+        return self._transfer.api_origin
+
+    def set_api_origin(self, api_url: str) -> None:
+        """The app now talks to another API: its key goes to that origin's files only, from the
+        next request on (a running download's next request included)."""
+        self._transfer.api_origin = origin_of(api_url)
 
     @property
     def downloads(self) -> list[Download]:

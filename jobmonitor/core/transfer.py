@@ -71,7 +71,7 @@ class Transfer:
         tick: Callable[[Download], None],
     ) -> None:
         self._http_for = http_for
-        self._api_origin = origin_of(api_origin)
+        self.api_origin = origin_of(api_origin)  # the manager changes it with the API
         self._api_key = api_key
         self._open_part = open_part
         self._write_size = write_size
@@ -122,7 +122,7 @@ class Transfer:
     def _headers(self, url: str, dl: Download, offset: int) -> dict[str, str]:
         # identity: Range and Content-Length then count the bytes that land on disk.
         headers = {"accept-encoding": "identity"}
-        if origin_of(url) == self._api_origin:
+        if origin_of(url) == self.api_origin:
             key = self._api_key()
             if key:
                 headers["x-api-key"] = key

@@ -46,6 +46,13 @@ async def test_the_key_goes_only_to_the_api_origin(
     await logged(sim.world, 2)
     assert sim.world.stats.file_requests_with_key == 1
 
+    # The app switched to another API: the key no longer goes to the old origin's files.
+    same.set_api_origin(sim.api_url)
+    assert same.api_origin == sim.api_url
+    assert (await same.start(job_id, url, folder).wait()).state is DownloadState.DONE
+    await logged(sim.world, 3)
+    assert sim.world.stats.file_requests_with_key == 1
+
 
 async def test_plain_http_to_a_non_loopback_host_is_refused_before_any_request(
     sim: SimServer, http_for: HttpFor, folder: Path

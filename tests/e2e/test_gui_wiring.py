@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
+from jobmonitor.api.client import origin_of
 from jobmonitor.core.state import JobState
 from jobmonitor.sim.server import SimServer
 from jobmonitor.sim.world import SimWorld
@@ -52,10 +53,15 @@ def test_a_new_base_url_moves_polling_to_that_server(
     with SimServer(other, files_host="127.0.0.1") as second:
         job = other.add_job(KEY, queued_for=0, processing_for=0)
         app = make_app(add_text=job)
+        world_url = app.base_url
         qtbot.waitUntil(lambda: app.watchlist.get(job).state is JobState.NOT_FOUND, timeout=10000)  # type: ignore[union-attr]
+        assert app.downloads is not None
+        assert app.downloads.api_origin == origin_of(app.base_url)
         app.settings.base_url = second.api_url
         run(qtbot, app._switch_api())
         assert app.base_url == second.api_url
+        # The key now goes to the new API's files only, never to the old one's.
+        assert app.downloads.api_origin == origin_of(second.api_url) != origin_of(world_url)
         app.window.job_actions.check_now.trigger()
         qtbot.waitUntil(lambda: app.watchlist.get(job).state is JobState.SUCCESS, timeout=10000)  # type: ignore[union-attr]
         assert other.stats.requests >= 1
