@@ -6,10 +6,11 @@ progress. "Done" is shown only once the file is complete under its final name.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -175,6 +176,15 @@ class DownloadRow(QFrame):
             self.note_label.setVisible(True)
 
 
+_SUMMARY = {
+    DownloadState.SAVING: "saving",
+    DownloadState.QUEUED: "waiting",
+    DownloadState.DONE: "done",
+    DownloadState.FAILED: "failed",
+    DownloadState.CANCELLED: "cancelled",
+}
+
+
 class _Bridge(QObject):
     """Carries the manager's callbacks into the GUI thread (direct when already there)."""
 
@@ -197,7 +207,8 @@ class DownloadsPanel(QWidget):
         self._rows: dict[str, DownloadRow] = {}
         self.setAccessibleName("Downloads")
 
-        self.title = QLabel("Downloads")
+        self.title = QLabel("No downloads")
+        self.title.setAccessibleName("Downloads summary")
         self.clear_button = QPushButton("C&lear finished")
         self.clear_button.setShortcut(QKeySequence("Ctrl+Shift+L"))
         self.clear_button.setToolTip(
@@ -264,7 +275,21 @@ class DownloadsPanel(QWidget):
         else:
             row.update_progress(progress)
         self.clear_button.setEnabled(any(r.progress.state.terminal for r in self._rows.values()))
+        self._summarize()
+
+    def sizeHint(self) -> QSize:
+        """Tall enough for a download with its buttons: a dock opens at its panel's size hint,
+        and the scroll area alone would ask for a sliver that cuts the first row off."""
+        hint = super().sizeHint()
+        return QSize(hint.width(), max(hint.height(), self.fontMetrics().lineSpacing() * 13))
 
     def _refresh_empty(self) -> None:
         self.empty_label.setVisible(not self._rows)
+        self._summarize()
+
+    def _summarize(self) -> None:
+        """The header counts the downloads by state ("1 saving, 2 done"); the dock has the title."""
+        states = Counter(row.progress.state for row in self._rows.values())
+        parts = [f"{states[s]} {_SUMMARY[s]}" for s in _SUMMARY if states[s]]
+        self.title.setText(", ".join(parts) if parts else "No downloads")
         self.clear_button.setEnabled(any(r.progress.state.terminal for r in self._rows.values()))

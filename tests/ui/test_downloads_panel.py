@@ -85,6 +85,7 @@ def test_a_row_follows_a_download_to_done_then_opens_the_file_and_its_folder(
     qtbot.addWidget(panel)
     panel.show()
     assert shown(panel.empty_label)
+    assert panel.title.text() == "No downloads"
     sim.world.file_faults.latency = 0.3  # long enough to see the row while it saves
     job_id, url = _job(sim, 300_000, "table.csv")
     manager.start(job_id, url, tmp_path / "dl")
@@ -98,6 +99,9 @@ def test_a_row_follows_a_download_to_done_then_opens_the_file_and_its_folder(
     saved = tmp_path / "dl" / "table.csv"
     assert saved.stat().st_size == 300_000
     assert row.state_label.text() == "Done"
+    assert panel.title.text() == "1 done"
+    # A dock opens at the panel's size hint: it leaves room for the row and its buttons.
+    assert panel.sizeHint().height() > row.sizeHint().height() + panel.title.sizeHint().height()
     assert row.name_label.text() == "table.csv"
     assert row.bar.value() == row.bar.maximum()
     assert row.detail_label.text().startswith("Done · 300.0 KB")
