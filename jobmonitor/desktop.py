@@ -329,12 +329,14 @@ class DesktopApp(QObject):
             self.session.scheduler.set_rate_limit(limit)
 
     async def _switch_api(self) -> None:
-        """A new base URL: a new client and scheduler; every job is watched again there."""
+        """A new base URL: a new client and scheduler; every job is checked again there, the
+        finished ones too (what the old server said of a job says nothing of this one's)."""
         old, self.session = self.session, None
         self._base_url_override = None
         if old is not None:
             await old.aclose()
         self._start_session()
+        self.polling.check_now(job.job_id for job in self.watchlist.jobs())
 
     def _show_budget(self) -> None:
         self.status.set_budget(*self.polling.budget_usage)
