@@ -1,7 +1,7 @@
 """A command-line run loads Qt only when the saved settings may hold what it needs.
 
 The commands run in child processes (a fresh interpreter, as a user's would be), against the
-simulator, with XDG homes of their own.
+simulator (the ``world`` and ``server`` fixtures of conftest.py), with XDG homes of their own.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,19 +26,6 @@ from jobmonitor.__main__ import main
 code = main(sys.argv[1:])
 print(json.dumps({"code": code, "qt": "PySide6.QtCore" in sys.modules}))
 """
-
-
-@pytest.fixture
-def world() -> SimWorld:
-    world = SimWorld(seed=3)
-    world.add_key(KEY)
-    return world
-
-
-@pytest.fixture
-def server(world: SimWorld) -> Iterator[SimServer]:
-    with SimServer(world) as server:
-        yield server
 
 
 def _run(*args: str) -> dict[str, object]:
