@@ -22,7 +22,7 @@ META_SUFFIX = ".json"
 WRITEBACK_STEP = 32 * 1024 * 1024
 WRITE_SLICE = 1024 * 1024  # the most one os.write hands the kernel (see OsPartFile)
 _FADVISE = hasattr(os, "posix_fadvise")  # Linux and BSDs; elsewhere the final fsync does it all
-_DONTNEED = getattr(os, "POSIX_FADV_DONTNEED", 4)
+_DONTNEED = getattr(os, "POSIX_FADV_DONTNEED", 4)  # 4 on Linux; used only where _FADVISE
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # never write through a symlink planted in the folder
 _BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 
@@ -48,10 +48,10 @@ class OsPartFile:
     few milliseconds), and the page cache reuses a few recently freed pages instead of taking
     fresh memory for every step. On a VM that matters most: memory that has sat free for a few
     seconds has most likely been handed back to the host and is slow to get again, and big
-    writes want it in big pieces (Linux sizes page-cache folios after the write). Writing
-    1 GiB in 1 MiB pieces took 1.0-1.8 s of kernel time when only the newest step was dropped,
-    0.25-0.31 s with the older steps dropped too (tests/benchmarks/bench_download.py measures
-    the whole download).
+    writes want it in big pieces (Linux sizes page-cache folios after the write). On the 2-vCPU
+    test VM, writing 1 GiB in 256 KiB pieces took 1.0-1.8 s when only the newest step was
+    dropped, 0.30-0.37 s with the older steps dropped too, and 1 MiB pieces 0.25-0.31 s
+    (tests/benchmarks/bench_download.py measures the whole download).
 
     Each ``os.write`` gets at most ``WRITE_SLICE`` bytes: every call has to take the GIL back
     from the event loop's thread afterwards, so fewer calls leave the network side more time
