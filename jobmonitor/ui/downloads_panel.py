@@ -274,8 +274,7 @@ class DownloadsPanel(QWidget):
             self._refresh_empty()
         else:
             row.update_progress(progress)
-        self.clear_button.setEnabled(any(r.progress.state.terminal for r in self._rows.values()))
-        self._summarize()
+        self._refresh_header()
 
     def sizeHint(self) -> QSize:
         """Tall enough for a download with its buttons: a dock opens at its panel's size hint,
@@ -285,10 +284,11 @@ class DownloadsPanel(QWidget):
 
     def _refresh_empty(self) -> None:
         self.empty_label.setVisible(not self._rows)
-        self._summarize()
+        self._refresh_header()
 
-    def _summarize(self) -> None:
-        """The header counts the downloads by state ("1 saving, 2 done"); the dock has the title."""
+    def _refresh_header(self) -> None:
+        """The header counts the downloads by state ("1 saving, 2 done"; the dock has the title),
+        and Clear finished is there when something finished."""
         states = Counter(row.progress.state for row in self._rows.values())
         parts = [f"{states[s]} {_SUMMARY[s]}" for s in _SUMMARY if states[s]]
         self.title.setText(", ".join(parts) if parts else "No downloads")
