@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import httpx
 import pytest
+import trustme
 from test_downloads_helpers import MIB, clock, expected, new_job, sim  # noqa: F401 - fixtures
 
 from jobmonitor.core.body import body_chunks, direct_length
+from jobmonitor.core.download_types import DownloadState
+from jobmonitor.core.downloads import DownloadManager
 from jobmonitor.sim.files import create_files_app
 from jobmonitor.sim.server import SimServer
 
@@ -167,3 +172,42 @@ async def test_a_compressed_body_is_left_to_httpx(
     async with httpx.AsyncClient(timeout=5) as http, http.stream("GET", url) as response:
         assert direct_length(response) is None
         assert await _read(response) == packed  # raw bytes, exactly as httpx gives them
+
+
+async def test_over_tls_the_direct_read_gets_the_decrypted_body(tmp_path: Path) -> None:
+    """Real result files come over HTTPS: the direct read goes through the TLS stream."""
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(server_ctx)
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+    body = bytes(range(251)) * (4 * 4177)  # ~4 MiB, a length no chunk size divides
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(_head(len(body)) + body)
+        await writer.drain()
+        await reader.read()  # until the client closes
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=server_ctx)
+    port = server.sockets[0].getsockname()[1]
+    url = f"https://127.0.0.1:{port}/report.bin"
+    try:
+        async with httpx.AsyncClient(verify=client_ctx, timeout=10) as http:
+            async with http.stream("GET", url) as response:
+                assert direct_length(response) == len(body)
+                assert await _read(response) == body
+                assert response.num_bytes_downloaded < len(body) // 2  # the direct path
+            manager = DownloadManager(lambda _url: http, url, lambda: None, _no_refresh)
+            final = await manager.start("tls-job", url, tmp_path).wait()
+            assert final.state is DownloadState.DONE, final.message
+            assert final.path is not None and final.path.read_bytes() == body
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def _no_refresh(_job_id: str) -> str | None:
+    return None
