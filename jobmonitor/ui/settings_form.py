@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -116,6 +116,7 @@ class SettingsForm(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._fit_pending = False
         self._build_api_group()
         self._build_session_offer()
         self._build_other_groups()
@@ -286,8 +287,16 @@ class SettingsForm(QWidget):
         """Grow the window to the height wrapped texts need at its width.
 
         Qt does not apply height-for-width to a top-level window's size, so a message that
-        wraps onto more lines after the dialog is shown would otherwise be cut off.
+        wraps onto more lines after the dialog is shown would otherwise be cut off. The fit
+        waits for the event loop: until Qt has laid out the change (a text, a row shown), the
+        layout has no height-for-width to give.
         """
+        if not self._fit_pending:
+            self._fit_pending = True
+            QTimer.singleShot(0, self, self._fit_now)
+
+    def _fit_now(self) -> None:
+        self._fit_pending = False
         window = self.window()
         layout = window.layout()
         if layout is None or not window.isVisible():

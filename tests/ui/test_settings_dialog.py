@@ -272,6 +272,29 @@ def test_no_keyring_offers_a_session_only_key(
     assert "session only" in reopened.form.key_status.text()
 
 
+def _clipped(dialog: SettingsDialog) -> list[str]:
+    """Texts of visible wrapped labels shorter than their wrapped text needs."""
+    return [
+        label.text()
+        for label in dialog.findChildren(QLabel)
+        if label.isVisible()
+        and label.wordWrap()
+        and label.height() < label.heightForWidth(label.width())
+    ]
+
+
+def test_a_status_that_wraps_after_the_dialog_opened_is_not_cut_off(
+    qtbot: QtBot, qloop: qasync.QEventLoop, settings: Settings
+) -> None:
+    store = CredentialStore(backend=fail.Keyring(), environ={})
+    store.keep_for_session("https://api.apidatatools.com", GOOD)
+    dialog = _dialog(qtbot, settings, store)  # the status arrives after the dialog is shown
+    label = dialog.form.key_status
+    assert "forgotten when the app quits" in label.text()
+    assert label.heightForWidth(label.width()) > label.fontMetrics().lineSpacing() * 1.5  # wraps
+    qtbot.waitUntil(lambda: not _clipped(dialog), timeout=2000)
+
+
 def _test_key(qtbot: QtBot, dialog: SettingsDialog) -> str:
     dialog.form.test_button.click()
     qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
