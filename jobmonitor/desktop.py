@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import time
 from collections.abc import Coroutine
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,18 +23,15 @@ from jobmonitor import APP_NAME
 from jobmonitor.api.errors import InsecureUrl
 from jobmonitor.core.api_session import HttpPool, PollingSession
 from jobmonitor.core.credentials import CredentialStore
-from jobmonitor.core.download_types import DownloadProgress, DownloadState
 from jobmonitor.core.downloads import DownloadManager
 from jobmonitor.core.polling import PollingController
 from jobmonitor.core.settings import Settings
 from jobmonitor.core.state import JobEvent
-from jobmonitor.core.store import JobStore, SavedFile
+from jobmonitor.core.store import JobStore
 from jobmonitor.core.watchlist import WatchList
-from jobmonitor.ui.actions import themed_icon
+from jobmonitor.desktop_downloads import DesktopDownloads
 from jobmonitor.ui.add_jobs import AddReport
-from jobmonitor.ui.downloads_panel import DownloadsPanel
 from jobmonitor.ui.icons import status_icon
-from jobmonitor.ui.job_text import result_file_url
 from jobmonitor.ui.main_window import MainWindow
 from jobmonitor.ui.settings_dialog import SettingsDialog
 from jobmonitor.ui.status_bar import ConnectionStatusWidget
@@ -46,7 +42,6 @@ log = logging.getLogger(__name__)
 DB_NAME = "jobs.db"
 GC_FREEZE_MS = 20_000
 TRAY_HINT = f"{APP_NAME} keeps watching in the tray; Quit from its menu or Ctrl+Q"
-_NOT_AGAIN = (DownloadState.QUEUED, DownloadState.SAVING, DownloadState.DONE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +80,6 @@ class DesktopApp(QObject):
         self.store = JobStore(data_dir / DB_NAME)
         self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobmonitor-db")
         self.watchlist = WatchList(self.store, executor=self._db_thread)
-        self.saved = self.store.load_saved()  # result files saved before, by job id
         self.polling = PollingController(self)
         self.http = HttpPool()
         self.session: PollingSession | None = None
@@ -100,8 +94,16 @@ class DesktopApp(QObject):
         self.status = ConnectionStatusWidget(self.window)
         self.window.add_status_widget(self.status)
         self.tray = TrayController(settings, self, tray_available=tray_available)
-        self.downloads: DownloadManager | None = None
-        self.downloads_dock: QDockWidget | None = None
+        self.files = DesktopDownloads(
+            window=self.window,
+            settings=settings,
+            watchlist=self.watchlist,
+            store=self.store,
+            db_thread=self._db_thread,
+            http_for=self.http.for_url,
+            api_key=lambda: self.session.api_key if self.session else None,
+            result_url=self._result_url,
+        )
         self._budget_timer = QTimer(self, interval=1000)
         self._budget_timer.timeout.connect(self._show_budget)
         # Long-lived records (thousands of jobs, their answers) would make every full garbage
@@ -127,7 +129,6 @@ class DesktopApp(QObject):
         self.status.settings_requested.connect(self.open_settings)
         a.settings_requested.connect(self.open_settings)
         a.quit_requested.connect(self.quit_requested)
-        a.download_all_requested.connect(self.download_all_finished)
         # With a tray icon to bring it back, closing the window hides it; else the app quits.
         w.hide_on_close = lambda: self.tray.can_bring_back and not self._closed
         w.hidden_to_tray.connect(self._hidden_to_tray)
@@ -136,8 +137,6 @@ class DesktopApp(QObject):
         self.tray.pause_toggled.connect(self.polling.set_paused)
         self.tray.show_window_requested.connect(self.show_window)
         self.tray.job_activated.connect(self._show_job)
-        w.details.download_requested.connect(self.start_download)
-        w.details.saved_file = self.saved_file
         w.adder.reported.connect(self._after_add)
 
     # -- start-up --------------------------------------------------------------------------
@@ -191,20 +190,7 @@ class DesktopApp(QObject):
         self.watchlist.attach_poller(session.scheduler)
         self.polling.attach(session.scheduler)
         session.start()
-        if self.downloads is not None:
-            # Another API now: its key must never go to the files of the one before.
-            self.downloads.set_api_origin(session.origin)
-        else:
-            self.downloads = DownloadManager(
-                self.http.for_url,
-                session.origin,
-                lambda: self.session.api_key if self.session else None,
-                self._result_url,
-            )
-            self.downloads.add_listener(self._on_download)
-            panel = DownloadsPanel(self.downloads)
-            icon = themed_icon(self.window, "folder-download")
-            self.downloads_dock = self.window.add_panel(panel, "Downloads", "Ctrl+J", icon)
+        self.files.attach(session.origin)
         if self.demo is not None:
             self.credentials.keep_for_session(session.origin, self.demo.key)
         else:
@@ -226,24 +212,6 @@ class DesktopApp(QObject):
             if not lookup.usable:
                 log.info("no usable API key for %s: %s", session.origin, lookup.message)
 
-    def saved_file(self, job_id: str) -> SavedFile | None:
-        """The result file saved for ``job_id`` (in any session), if it is still there as saved."""
-        saved = self.saved.get(job_id)
-        return saved if saved is not None and saved.exists() else None
-
-    def _on_download(self, progress: DownloadProgress) -> None:
-        if progress.state is not DownloadState.DONE or progress.path is None:
-            return
-        saved = SavedFile(progress.job_id, progress.path, progress.bytes_done, time.time())
-        self.saved[progress.job_id] = saved
-        try:
-            self._db_thread.submit(self.store.record_saved, saved).add_done_callback(_log_failure)
-        except RuntimeError:  # shutting down: the file is saved, only the record is lost
-            log.info("not recorded (closing): the saved result of %s", progress.job_id)
-        shown = self.window.details.job
-        if shown is not None and shown.job_id == progress.job_id:
-            self.window.details.refresh()
-
     async def _result_url(self, job_id: str) -> str | None:
         return await self.session.result_url(job_id) if self.session else None
 
@@ -263,49 +231,17 @@ class DesktopApp(QObject):
             self.tray_hint_given = True
             self.tray.show_message(APP_NAME, TRAY_HINT)
 
-    def start_download(self, job_id: str, url: str) -> None:
-        if self.downloads is None:
-            return
-        self.downloads.start(job_id, url, self.settings.download_dir)
-        self._show_downloads()
-        self.window.statusBar().showMessage(
-            f"Downloading the result of {job_id} to {self.settings.download_dir}…", 6000
-        )
+    # The download manager, its dock and Download all (tests and the menus reach them here).
+    @property
+    def downloads(self) -> DownloadManager | None:
+        return self.files.manager
+
+    @property
+    def downloads_dock(self) -> QDockWidget | None:
+        return self.files.dock
 
     def download_all_finished(self) -> list[str]:
-        """Start the download of every succeeded job's file not already saved (now or in an
-        earlier session, and still there) or being saved (a failed or cancelled one starts
-        again, resuming its ``.part``)."""
-        manager = self.downloads
-        if manager is None:
-            self.window.statusBar().showMessage("Downloads need a working base URL (Settings).")
-            return []
-        started: list[str] = []
-        for job in self.watchlist.jobs():
-            url = result_file_url(job)
-            if url is None:
-                continue
-            current = manager.get(job.job_id)
-            if current is not None and current.state in _NOT_AGAIN:
-                continue
-            if current is None and self.saved_file(job.job_id) is not None:
-                continue  # saved in an earlier session and still there
-            manager.start(job.job_id, url, self.settings.download_dir)
-            started.append(job.job_id)
-        n = len(started)
-        if n:
-            self._show_downloads()
-            files = f"{n} result file{'s' if n != 1 else ''}"
-            text = f"Downloading {files} to {self.settings.download_dir}…"
-        else:
-            text = "Every finished job's result file is already downloaded or on its way."
-        self.window.statusBar().showMessage(text, 8000)
-        return started
-
-    def _show_downloads(self) -> None:
-        if self.downloads_dock is not None:
-            self.downloads_dock.show()
-            self.downloads_dock.raise_()
+        return self.files.download_all_finished()
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(
@@ -369,11 +305,7 @@ class DesktopApp(QObject):
             await asyncio.gather(*self._tasks, return_exceptions=True)
         if self.session is not None:
             await self.session.aclose()
-        if self.downloads is not None:
-            for download in self.downloads.downloads:
-                if download.task is not None and not download.task.done():
-                    download.task.cancel()
-                    await asyncio.gather(download.task, return_exceptions=True)
+        await self.files.aclose()
         await self.http.aclose()
         self.tray.flush()
         self.tray.hide()
@@ -382,8 +314,3 @@ class DesktopApp(QObject):
         self.store.close()
         self.window.hide()
         self.window.deleteLater()
-
-
-def _log_failure(future: Future[None]) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        log.warning("could not record a saved result file: %s", future.exception())

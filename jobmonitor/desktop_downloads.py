@@ -1,0 +1,150 @@
+"""The desktop app's downloads: the manager and its dock, Download / Download all, and the record
+of where each job's result file was saved (kept in the watch-list database across sessions).
+
+Part of the composition root (``desktop.py`` builds one and hands it the API of each session).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor, Future
+
+import httpx
+from PySide6.QtWidgets import QDockWidget
+
+from jobmonitor.core.download_types import DownloadProgress, DownloadState
+from jobmonitor.core.downloads import DownloadManager
+from jobmonitor.core.settings import Settings
+from jobmonitor.core.store import JobStore, SavedFile
+from jobmonitor.core.watchlist import WatchList
+from jobmonitor.ui.actions import themed_icon
+from jobmonitor.ui.downloads_panel import DownloadsPanel
+from jobmonitor.ui.job_text import result_file_url
+from jobmonitor.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+_NOT_AGAIN = (DownloadState.QUEUED, DownloadState.SAVING, DownloadState.DONE)
+
+
+class DesktopDownloads:
+    """Downloads for the window; ``attach`` is called with each API session's origin."""
+
+    def __init__(
+        self,
+        *,
+        window: MainWindow,
+        settings: Settings,
+        watchlist: WatchList,
+        store: JobStore,
+        db_thread: Executor,
+        http_for: Callable[[str], httpx.AsyncClient],
+        api_key: Callable[[], str | None],
+        result_url: Callable[[str], Awaitable[str | None]],
+    ) -> None:
+        self._window = window
+        self._settings = settings
+        self._watchlist = watchlist
+        self._store = store
+        self._db_thread = db_thread
+        self._http_for = http_for
+        self._api_key = api_key
+        self._result_url = result_url
+        self.saved = store.load_saved()  # result files saved before, by job id
+        self.manager: DownloadManager | None = None
+        self.dock: QDockWidget | None = None
+        window.details.download_requested.connect(self.start)
+        window.details.saved_file = self.saved_file
+        window.job_actions.download_all_requested.connect(self.download_all_finished)
+
+    def attach(self, api_origin: str) -> None:
+        """The app polls this API now: built on the first call, and afterwards its key goes
+        only to the new API's files, never to the files of the one before."""
+        if self.manager is not None:
+            self.manager.set_api_origin(api_origin)
+            return
+        self.manager = DownloadManager(self._http_for, api_origin, self._api_key, self._result_url)
+        self.manager.add_listener(self._on_progress)
+        panel = DownloadsPanel(self.manager)
+        icon = themed_icon(self._window, "folder-download")
+        self.dock = self._window.add_panel(panel, "Downloads", "Ctrl+J", icon)
+
+    def saved_file(self, job_id: str) -> SavedFile | None:
+        """The result file saved for ``job_id`` (in any session), if it is still there as saved."""
+        saved = self.saved.get(job_id)
+        return saved if saved is not None and saved.exists() else None
+
+    def start(self, job_id: str, url: str) -> None:
+        if self.manager is None:
+            return
+        self.manager.start(job_id, url, self._settings.download_dir)
+        self._show()
+        self._window.statusBar().showMessage(
+            f"Downloading the result of {job_id} to {self._settings.download_dir}…", 6000
+        )
+
+    def download_all_finished(self) -> list[str]:
+        """Start the download of every succeeded job's file not already saved (now or in an
+        earlier session, and still there) or being saved (a failed or cancelled one starts
+        again, resuming its ``.part``)."""
+        manager = self.manager
+        status = self._window.statusBar()
+        if manager is None:
+            status.showMessage("Downloads need a working base URL (Settings).")
+            return []
+        started: list[str] = []
+        for job in self._watchlist.jobs():
+            url = result_file_url(job)
+            if url is None:
+                continue
+            current = manager.get(job.job_id)
+            if current is not None and current.state in _NOT_AGAIN:
+                continue
+            if current is None and self.saved_file(job.job_id) is not None:
+                continue  # saved in an earlier session and still there
+            manager.start(job.job_id, url, self._settings.download_dir)
+            started.append(job.job_id)
+        n = len(started)
+        if n:
+            self._show()
+            files = f"{n} result file{'s' if n != 1 else ''}"
+            text = f"Downloading {files} to {self._settings.download_dir}…"
+        else:
+            text = "Every finished job's result file is already downloaded or on its way."
+        status.showMessage(text, 8000)
+        return started
+
+    async def aclose(self) -> None:
+        """Stop every running download; each keeps its ``.part`` for the next session."""
+        if self.manager is None:
+            return
+        for download in self.manager.downloads:
+            if download.task is not None and not download.task.done():
+                download.task.cancel()
+                await asyncio.gather(download.task, return_exceptions=True)
+
+    def _show(self) -> None:
+        if self.dock is not None:
+            self.dock.show()
+            self.dock.raise_()
+
+    def _on_progress(self, progress: DownloadProgress) -> None:
+        if progress.state is not DownloadState.DONE or progress.path is None:
+            return
+        saved = SavedFile(progress.job_id, progress.path, progress.bytes_done, time.time())
+        self.saved[progress.job_id] = saved
+        try:
+            self._db_thread.submit(self._store.record_saved, saved).add_done_callback(_log_failure)
+        except RuntimeError:  # shutting down: the file is saved, only the record is lost
+            log.info("not recorded (closing): the saved result of %s", progress.job_id)
+        details = self._window.details
+        if details.job is not None and details.job.job_id == progress.job_id:
+            details.refresh()
+
+
+def _log_failure(future: Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("could not record a saved result file: %s", future.exception())
