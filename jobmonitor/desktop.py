@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import time
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 
 DB_NAME = "jobs.db"
 GC_FREEZE_MS = 20_000
+BUDGET_MEMORY_AGE = 24 * 3600.0  # seconds a learned request budget is trusted in later sessions
 TRAY_HINT = f"{APP_NAME} keeps watching in the tray; Quit from its menu or Ctrl+Q"
 
 
@@ -83,6 +85,7 @@ class DesktopApp(QObject):
         self.polling = PollingController(self)
         self.http = HttpPool()
         self.session: PollingSession | None = None
+        self._recalled: tuple[int | None, int] = (None, 0)  # the budget memory it started with
 
         self.window = MainWindow(
             self.watchlist,
@@ -186,6 +189,9 @@ class DesktopApp(QObject):
             )
             return
         self.session = session
+        budget = session.scheduler.budget
+        budget.recall(*self.settings.budget_memory(url, time.time(), BUDGET_MEMORY_AGE))
+        self._recalled = (budget.learned, budget.assumed)
         session.scheduler.add_listener(self._on_job_event)
         self.watchlist.attach_poller(session.scheduler)
         self.polling.attach(session.scheduler)
@@ -270,9 +276,21 @@ class DesktopApp(QObject):
         old, self.session = self.session, None
         self._base_url_override = None
         if old is not None:
+            self._remember_budget(old)
             await old.aclose()
         self._start_session()
         self.polling.check_now(job.job_id for job in self.watchlist.jobs())
+
+    def _remember_budget(self, session: PollingSession) -> None:
+        """Keep what this session learned of the API's request budget for the next ones (a
+        day): a 429's lesson, or how far pacing grew without one. A value only recalled is not
+        saved again, so it expires unless a session confirms it."""
+        budget = session.scheduler.budget
+        if (budget.learned, budget.assumed) != self._recalled:
+            self.settings.set_budget_memory(
+                session.base_url, budget.learned, budget.assumed, time.time()
+            )
+            self.settings.sync()
 
     def _show_budget(self) -> None:
         self.status.set_budget(*self.polling.budget_usage)
@@ -304,6 +322,7 @@ class DesktopApp(QObject):
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         if self.session is not None:
+            self._remember_budget(self.session)
             await self.session.aclose()
         await self.files.aclose()
         await self.http.aclose()

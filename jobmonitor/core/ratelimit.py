@@ -79,6 +79,18 @@ class RequestBudget:
     def set_configured(self, per_window: int | None) -> None:
         self.configured = _positive(per_window)
 
+    @property
+    def assumed(self) -> int:
+        """The assumption paced at while no limit is known (it grows while no 429 comes)."""
+        return self._assumed
+
+    def recall(self, learned: int | None, assumed: int | None) -> None:
+        """Start from what an earlier session found out about this API: the limit a 429
+        taught, and how far the assumption grew without one (never below the default)."""
+        self.learned = _positive(learned)
+        if assumed is not None:
+            self._assumed = min(max(self._assumed, assumed), MAX_ASSUMED_LIMIT)
+
     def used(self, now: float | None = None) -> int:
         """Requests sent in the last window."""
         now = self._clock() if now is None else now

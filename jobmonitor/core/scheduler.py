@@ -40,8 +40,6 @@ from jobmonitor.core.ratelimit import DEFAULT_GUARD, RequestBudget
 from jobmonitor.core.state import ApiStatus, JobEvent, JobState
 
 REAL_JITTER = 0.05  # real seconds of send-to-server jitter the budget's guard must cover
-
-
 DEFAULT_CONCURRENCY = 16  # in flight at once; 8 capped a 200 ms server at ~40 polls/s (benchmark)
 
 
@@ -82,7 +80,6 @@ class PollScheduler:
         self._health = ApiHealth(clock, wall_clock)
         self._update_api_status()
 
-    # -- listeners --------------------------------------------------------------------------
     def add_listener(self, cb: Callable[[JobEvent], None]) -> None:
         self._listeners.append(cb)
 
@@ -106,10 +103,9 @@ class PollScheduler:
         self._poke()
 
     def check_now(self, job_id: str) -> None:
-        job = self._queue.get(canonical_id(job_id))
-        if job is None:
+        if canonical_id(job_id) not in self._queue.entries:
             self._add(job_id, JobState.PENDING)
-            job = self._queue.get(canonical_id(job_id))
+        job = self._queue.get(canonical_id(job_id))
         if (
             job is None
             or job.in_flight
@@ -170,6 +166,10 @@ class PollScheduler:
     def set_rate_limit(self, per_minute: int | None) -> None:
         self._budget.set_configured(per_minute)
         self._poke()
+
+    @property
+    def budget(self) -> RequestBudget:  # what it learned, for the app to remember
+        return self._budget
 
     @property
     def budget_usage(self) -> tuple[int, int | None]:

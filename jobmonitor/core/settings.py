@@ -83,6 +83,24 @@ class Settings:
     def rate_limit(self, value: int | None) -> None:
         self._q.setValue("api/rate_limit", int(value or 0))
 
+    def budget_memory(self, base_url: str, now: float, max_age: float) -> tuple[int | None, int]:
+        """(learned limit, grown assumption) saved for this base URL less than ``max_age``
+        seconds before ``now``; (None, 0) when there is none or it is older."""
+        value = str(self._q.value(f"limits/{_key(base_url)}", "") or "")
+        parts = value.split()
+        if len(parts) != 3 or not all(p.lstrip("-").isdigit() for p in parts):
+            return None, 0
+        learned, assumed, saved_at = (int(p) for p in parts)
+        if not 0 <= now - saved_at < max_age:
+            return None, 0
+        return (learned if learned > 0 else None), max(assumed, 0)
+
+    def set_budget_memory(
+        self, base_url: str, learned: int | None, assumed: int, now: float
+    ) -> None:
+        """What this session found out about the API's request budget (never the key)."""
+        self._q.setValue(f"limits/{_key(base_url)}", f"{learned or 0} {assumed} {int(now)}")
+
     @property
     def download_dir(self) -> Path:
         value = self._q.value("downloads/folder")

@@ -173,3 +173,20 @@ def test_used_counts_the_last_minute_only() -> None:
         budget.record()
         clock.now += 19  # sends at 0, 19, 38, 57, 76; now 95
     assert budget.used() == 3
+
+
+def test_recall_starts_from_what_an_earlier_session_learned() -> None:
+    clock = Clock()
+    budget = RequestBudget(clock=clock)
+    budget.recall(90, None)
+    assert budget.limit == 90 and budget.learned == 90
+    assert max_in_window(send_greedily(budget, clock, clock.now + 120)) <= 90  # no 429 to relearn
+
+    grown = RequestBudget(clock=clock)
+    grown.recall(None, ASSUMED_LIMIT * 3)
+    assert grown.limit is None  # still an assumption: it keeps probing, a 429 still teaches
+    assert grown.pacing_limit == grown.assumed == ASSUMED_LIMIT * 3
+
+    low = RequestBudget(clock=clock)
+    low.recall(0, ASSUMED_LIMIT // 2)  # nothing learned; never below the default assumption
+    assert low.limit is None and low.assumed == ASSUMED_LIMIT
