@@ -6,7 +6,6 @@ import html
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QFontDatabase, QGuiApplication, QIcon
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from jobmonitor import __version__
+from jobmonitor.core.failure import as_text, failure_fields
 from jobmonitor.core.report import build_support_report
 from jobmonitor.core.state import JobState
 from jobmonitor.core.store import HistoryEntry, SavedFile, WatchedJob
@@ -37,10 +37,6 @@ def pretty(text: str) -> str:
         return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
     except ValueError:
         return text
-
-
-def _value(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def _selectable(text: str = "", *, mono: bool = False) -> QLabel:
@@ -244,39 +240,10 @@ class JobDetails(QScrollArea):
 
     def _show_failure(self, job: WatchedJob) -> None:
         self._clear_form(self.failure_form)
-        error = (job.snapshot or {}).get("error") if job.state is JobState.FAILED else None
-        if isinstance(error, dict):
-            raw_details = error.get("details")
-            details: dict[str, Any] = raw_details if isinstance(raw_details, dict) else {}
-            rows: list[tuple[str, str]] = [
-                ("Code", _value(error.get("code", "UNKNOWN_ERROR"))),
-                ("Message", _value(error.get("message", ""))),
-            ]
-            for key in ("line", "column"):
-                if key in details:
-                    rows.append((key.capitalize(), _value(details[key])))
-            rows += [(str(k), _value(v)) for k, v in details.items() if k not in ("line", "column")]
-            if raw_details is not None and not isinstance(raw_details, dict):
-                rows.append(("Details", _value(raw_details)))
-        elif job.error_body is not None and (job.state.is_problem or job.error_code):
-            body_details = job.error_body.get("details")
-            message = (
-                body_details.get("message", "") if isinstance(body_details, dict) else body_details
-            )
-            rows = [
-                ("Code", job.error_code or _value(job.error_body.get("error", ""))),
-                ("Message", _value(message or "")),
-            ]
-            if job.http_status is not None:
-                rows.append(("HTTP status", str(job.http_status)))
-            if not job.state.terminal:
-                rows.append(("Note", "The last check failed; it will be retried."))
-        else:
-            self.failure.hide()
-            return
+        rows = failure_fields(job)
         for name, text in rows:
             self.failure_form.addRow(f"{name}:", _selectable(text, mono=name == "Code"))
-        self.failure.show()
+        self.failure.setVisible(bool(rows))
 
     def _show_result(self, job: WatchedJob) -> None:
         self._clear_form(self.result_form)
@@ -286,12 +253,12 @@ class JobDetails(QScrollArea):
             return
         for key, value in result.items():
             if key not in ("preview", "file"):
-                self.result_form.addRow(f"{key}:", _selectable(_value(value)))
+                self.result_form.addRow(f"{key}:", _selectable(as_text(value)))
         file_url = result.get("file")
         if isinstance(file_url, str) and file_url:
             self.result_form.addRow("File:", _selectable(file_url, mono=True))
         preview = result.get("preview")
-        text = preview if isinstance(preview, str) else _value(preview) if preview else ""
+        text = preview if isinstance(preview, str) else as_text(preview) if preview else ""
         self.preview.setPlainText(pretty(text) if text else "(no preview)")
         self.download_button.setEnabled(isinstance(file_url, str) and bool(file_url))
         self._show_saved(job)
