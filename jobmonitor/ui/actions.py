@@ -92,6 +92,7 @@ class JobActions(QObject):
     report_requested = Signal()
     download_requested = Signal()
     download_all_requested = Signal()
+    export_requested = Signal()
     select_all_requested = Signal()
 
     def __init__(
@@ -188,6 +189,12 @@ class JobActions(QObject):
             "Ctrl+Shift+D",
             "Save the result file of every finished job not downloaded yet",
             self.download_all_requested.emit,
+        )
+        self.export = make(
+            "&Export list as CSV…",
+            "Ctrl+E",
+            "Save the jobs shown (filter and sort applied) with their status and errors as CSV",
+            self.export_requested.emit,
         )
         self.select_all = make(
             "Select &all",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import (
@@ -38,6 +39,7 @@ from jobmonitor.core.watchlist import WatchList
 from jobmonitor.ui import jobs_model as cols
 from jobmonitor.ui.actions import JobActions
 from jobmonitor.ui.add_jobs import AddJobsBar, JobAdder
+from jobmonitor.ui.export_list import ListExporter
 from jobmonitor.ui.filter_bar import FilterBar
 from jobmonitor.ui.job_details import JobDetails
 from jobmonitor.ui.job_text import Category
@@ -146,6 +148,7 @@ class MainWindow(QMainWindow):
         self.add_bar = AddJobsBar(self.adder, self)
         self.filter_bar = FilterBar(self.model, self.proxy, icon_for=icon_for, parent=self)
         self.notice = NoticeBanner(self)
+        self.exporter = ListExporter(self, self.proxy, watchlist, self._saved_path)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.table)
@@ -186,6 +189,9 @@ class MainWindow(QMainWindow):
             )
         )
         self.details.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        a.export_requested.connect(self.exporter.export)
+        self.exporter.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.exporter.failed.connect(self.notice.show_message)
         selection = self.table.selectionModel()
         selection.currentRowChanged.connect(self._current_changed)
         selection.selectionChanged.connect(self._update_action_states)
@@ -199,6 +205,10 @@ class MainWindow(QMainWindow):
         self._counts_changed()
 
     # -- selection and details -------------------------------------------------------------
+
+    def _saved_path(self, job_id: str) -> Path | None:
+        saved = self.details.saved_file(job_id)
+        return saved.path if saved is not None else None
 
     def selected_ids(self) -> list[str]:
         rows = self.table.selectionModel().selectedRows()

@@ -87,7 +87,7 @@ def build_menus(
     file = bar.addMenu("&File")
     file.addActions([a.add, a.import_file])
     file.addSeparator()
-    file.addActions([a.download, a.download_all])
+    file.addActions([a.download, a.download_all, a.export])
     file.addSeparator()
     file.addAction(a.settings)
     file.addSeparator()

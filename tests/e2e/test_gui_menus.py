@@ -49,6 +49,7 @@ def test_menus_hold_the_window_commands_once(qtbot: QtBot, make_app: AppFactory)
         "Add ids from file…",
         "Download result",
         "Download all finished",
+        "Export list as CSV…",
         "Settings…",
         "Quit",
     ]
