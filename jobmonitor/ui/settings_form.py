@@ -301,6 +301,10 @@ class SettingsForm(QWidget):
         layout = window.layout()
         if layout is None or not window.isVisible():
             return  # before it is shown the width is not final; showEvent fits again
+        # The window's layout keeps the height it was last told for this form at a width; a
+        # text that wrapped inside a group has not reached it yet. updateGeometry() drops it.
+        self.updateGeometry()
+        layout.activate()
         needed = layout.totalHeightForWidth(window.width())
         if needed > 0:
             window.setMinimumHeight(needed)

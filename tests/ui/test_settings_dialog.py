@@ -283,14 +283,17 @@ def _clipped(dialog: SettingsDialog) -> list[str]:
     ]
 
 
+@pytest.mark.parametrize("kept", [True, False], ids=["session-key", "no-keyring"])
 def test_a_status_that_wraps_after_the_dialog_opened_is_not_cut_off(
-    qtbot: QtBot, qloop: qasync.QEventLoop, settings: Settings
+    qtbot: QtBot, qloop: qasync.QEventLoop, settings: Settings, kept: bool
 ) -> None:
     store = CredentialStore(backend=fail.Keyring(), environ={})
-    store.keep_for_session("https://api.apidatatools.com", GOOD)
+    if kept:
+        store.keep_for_session("https://api.apidatatools.com", GOOD)
     dialog = _dialog(qtbot, settings, store)  # the status arrives after the dialog is shown
     label = dialog.form.key_status
-    assert "forgotten when the app quits" in label.text()
+    expected = "forgotten when the app quits" if kept else "No OS keyring is available"
+    assert expected in label.text()
     assert label.heightForWidth(label.width()) > label.fontMetrics().lineSpacing() * 1.5  # wraps
     qtbot.waitUntil(lambda: not _clipped(dialog), timeout=2000)
 
