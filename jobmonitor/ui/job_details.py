@@ -243,6 +243,11 @@ class JobDetails(QScrollArea):
         rows = failure_fields(job)
         for name, text in rows:
             self.failure_form.addRow(f"{name}:", _selectable(text, mono=name == "Code"))
+        # The job failed / the API refused the id (settled) / a check went wrong (retried).
+        if job.state is JobState.FAILED:
+            self.failure.setTitle("Failure")
+        else:
+            self.failure.setTitle("Problem" if job.state.terminal else "Last check problem")
         self.failure.setVisible(bool(rows))
 
     def _show_result(self, job: WatchedJob) -> None:

@@ -127,20 +127,25 @@ class MainWindow(QMainWindow):
         mono = QFontMetrics(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         text = self.fontMetrics()
         header.resizeSection(cols.ID, mono.horizontalAdvance("0" * 36) + 16)
-        for column, sample in (
-            (cols.LABEL, "Demo: started processing"),
-            (cols.STATUS, "Unknown status: 'on_h"),
-            (cols.CREATED, "59 min ago"),
-            (cols.UPDATED, "59 min ago"),
-            (cols.LAST_CHECKED, "Last checked"),
-            (cols.NEXT_CHECK, "after rate-limit pause"),
-            (cols.ERROR, "JOB_NOT_FOUND"),
+        icon = 22  # the status icon and its gap
+        for column, sample, extra in (
+            (cols.LABEL, "Demo: started processing", 0),
+            (cols.STATUS, JobState.PENDING.label, icon),  # the longest but one (Forbidden…)
+            (cols.CREATED, "59 min ago", 0),
+            (cols.UPDATED, "59 min ago", 0),
+            (cols.LAST_CHECKED, "Last checked", 0),
+            (cols.NEXT_CHECK, "after rate-limit pause", 8),
+            (cols.ERROR, "JOB_NOT_FOUND", 0),
         ):
-            header.resizeSection(column, text.horizontalAdvance(sample) + 24)
-        # Shown order: the live columns (next and last check) right after the status, where a
-        # window of ordinary width still shows them; the model's order stays as it is.
-        for column in (cols.NEXT_CHECK, cols.LAST_CHECKED):
-            header.moveSection(header.visualIndex(column), header.visualIndex(cols.STATUS) + 1)
+            header.resizeSection(column, text.horizontalAdvance(sample) + 24 + extra)
+        # Shown order (the model's stays as it is): the status right after the id, where even a
+        # narrow window shows it; then the label and the live columns (next and last check);
+        # the API's created/updated times last.
+        order = (cols.ID, cols.STATUS, cols.LABEL, cols.NEXT_CHECK, cols.LAST_CHECKED)
+        for place, column in enumerate(order):
+            header.moveSection(header.visualIndex(column), place)
+        for column in (cols.CREATED, cols.UPDATED):
+            header.moveSection(header.visualIndex(column), header.count() - 1)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
         self.details = JobDetails(base_url=base_url, icon_for=icon_for, parent=self)

@@ -6,8 +6,10 @@ from __future__ import annotations
 from guihelpers import KEY, AppFactory, close, make_app, qloop, sim, world  # noqa: F401
 from pytestqt.qtbot import QtBot
 
+from jobmonitor.core.state import JobState
 from jobmonitor.desktop import TRAY_HINT
 from jobmonitor.sim.world import SimWorld
+from jobmonitor.ui import jobs_model as cols
 
 
 def test_without_a_tray_closing_the_window_quits(qtbot: QtBot, make_app: AppFactory) -> None:
@@ -85,3 +87,19 @@ def test_a_restored_list_opens_with_its_first_job_selected(
     assert current is not None and current.job_id == ids[0]
     assert again.window.details.job is not None and again.window.details.job.job_id == ids[0]
     assert not again.window.details.placeholder.isVisible()
+
+
+def test_the_status_comes_right_after_the_id_and_fits_every_common_state(
+    qtbot: QtBot, make_app: AppFactory
+) -> None:
+    app = make_app()
+    header = app.window.table.horizontalHeader()
+    shown = [header.logicalIndex(v) for v in range(header.count())]
+    assert shown[:5] == [cols.ID, cols.STATUS, cols.LABEL, cols.NEXT_CHECK, cols.LAST_CHECKED]
+    assert shown[-2:] == [cols.CREATED, cols.UPDATED]
+    # A 900-pixel-wide window still shows the status beside the id.
+    assert header.sectionSize(cols.ID) + header.sectionSize(cols.STATUS) < 900 - 420
+    metrics = app.window.table.fontMetrics()
+    for state in JobState:
+        if state is not JobState.FORBIDDEN:  # the one long label: elided, whole in its tooltip
+            assert metrics.horizontalAdvance(state.label) + 22 < header.sectionSize(cols.STATUS)

@@ -65,6 +65,7 @@ def test_forbidden_job_shows_the_error_answer(qtbot: QtBot) -> None:
         "Message:": "Access denied.",
         "HTTP status:": "403",
     }
+    assert panel.failure.title() == "Problem"  # the API refused it; the job did not fail
     assert not panel.result.isVisible()
     panel.raw_toggle.click()
     assert '"FORBIDDEN"' in panel.raw.toPlainText() and "HTTP 403" in panel.raw.toPlainText()
@@ -78,6 +79,7 @@ def test_transient_error_on_an_open_job_says_it_will_retry(qtbot: QtBot) -> None
     )
     panel.show_job(job, [])
     assert _rows(panel.failure_form)["Note:"].endswith("will be retried.")
+    assert panel.failure.title() == "Last check problem"
 
 
 def test_success_with_structured_preview_and_report_without_key(qtbot: QtBot) -> None:
