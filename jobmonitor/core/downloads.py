@@ -226,8 +226,9 @@ class DownloadManager:
                     )
                     raise DownloadError(f"{exc} (gave up after {failures} tries).{kept}") from None
                 delay = self._delay(failures, exc.retry_after)
-                self._set(dl, DownloadState.SAVING, f"{exc}; retrying in {delay:.0f} s")
+                self._set(dl, DownloadState.SAVING, f"{exc}; trying again in {delay:.0f} s…")
                 await asyncio.sleep(delay)
+                self._set(dl, DownloadState.SAVING, "Resuming…" if dl.received else "Trying again…")
 
     async def _fresh_url(self, job_id: str) -> str | None:
         try:

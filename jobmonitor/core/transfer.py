@@ -26,6 +26,7 @@ from jobmonitor.core.download_types import (
     DownloadState,
     describe_disk_error,
     describe_transport_error,
+    human_size,
 )
 from jobmonitor.core.filenames import choose_filename
 from jobmonitor.core.partfile import PartFile, PartMeta, PartOpener, PartWriter
@@ -238,9 +239,15 @@ class Transfer:
                 raise Transient(describe_transport_error(exc)) from None
             await writer.flush()
             if expected is not None and got != expected:
-                raise Transient(f"The transfer ended after {got} of {expected} bytes")
+                raise Transient(
+                    f"The connection ended after {human_size(dl.received)} of "
+                    f"{human_size(dl.received - got + expected)}"
+                )
             if dl.total is not None and dl.received != dl.total:
-                raise Transient(f"Got {dl.received} of {dl.total} bytes")
+                raise Transient(
+                    f"The connection ended after {human_size(dl.received)} of "
+                    f"{human_size(dl.total)}"
+                )
             self._report(dl, DownloadState.SAVING, "Writing to disk…")
             await writer.sync()
         finally:

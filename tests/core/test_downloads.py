@@ -61,10 +61,14 @@ async def test_cut_mid_transfer_resumes_with_range_and_if_range(
 ) -> None:
     job_id, url = new_job(sim.world, file_size=SIZE)
     sim.world.file_faults.cut_after = MIB + 7
-    manager, _ = manager_for(sim, http_for)
+    manager, rec = manager_for(sim, http_for)
     final = await manager.start(job_id, url, folder).wait()
     assert final.state is DownloadState.DONE, final.message
     assert final.path is not None and final.path.read_bytes() == expected(sim.world, url)
+    messages = [e.message for e in rec.events]
+    said = next(m for m in messages if "trying again in" in m)  # in sizes people read
+    assert said.startswith("The connection ended after 1.0 MB of 3.1 MB")
+    assert "Resuming…" in messages[messages.index(said) :]
     log = await logged(sim.world, 2)
     assert [r.status for r in log] == [200, 206]
     assert log[1].range == f"bytes={MIB + 7}-"
