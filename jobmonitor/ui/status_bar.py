@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStyle, QWidget
 from jobmonitor.core.state import ApiCondition, ApiStatus
 from jobmonitor.ui.icons import connection_icon
 
-_KEY_PROBLEMS = (ApiCondition.KEY_MISSING, ApiCondition.KEY_REJECTED)
+# Conditions the user can act on in Settings: the text is a link that opens it.
+_SETTINGS_PROBLEMS = (ApiCondition.KEY_MISSING, ApiCondition.KEY_REJECTED, ApiCondition.UNREACHABLE)
 _SETTINGS_LINK = "settings"
 
 
@@ -60,14 +61,17 @@ def condition_text(status: ApiStatus, now: float) -> str:
 
 def budget_text(used: int, limit: int | None) -> str:
     if limit is None:
-        return f"{used} requests in the last minute (limit unknown)"
-    return f"Requests used {used} / {limit} per minute"
+        requests = "request" if used == 1 else "requests"
+        return f"{used} {requests} in the last minute (limit unknown)"
+    requests = "request" if limit == 1 else "requests"
+    return f"{used} of {limit} {requests} in the last minute"
 
 
 class ConnectionStatusWidget(QWidget):
     """Shows one API's connection state and the request budget; ticks while rate limited.
 
-    ``settings_requested`` is emitted when the user activates the key-problem text (mouse or
+    ``settings_requested`` is emitted when the user activates the text of a problem Settings can
+    fix (no key, a rejected key, an unreachable server; mouse or
     keyboard), so the window can open the settings dialog. ``icon_for`` picks the icon per
     condition (default: the app's icon set, following the palette).
     """
@@ -152,7 +156,7 @@ class ConnectionStatusWidget(QWidget):
         now = self._clock()
         plain = condition_text(status, now)
         self._text.setAccessibleDescription(plain)
-        if status.condition in _KEY_PROBLEMS:
+        if status.condition in _SETTINGS_PROBLEMS:
             # The whole text is the link: a bigger target, reachable with Tab + Enter.
             self._text.setText(f"<a href='{_SETTINGS_LINK}'>{html.escape(plain)}</a>")
         else:

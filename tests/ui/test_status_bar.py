@@ -89,13 +89,17 @@ def test_countdown_format() -> None:
 
 def test_budget(widget: ConnectionStatusWidget) -> None:
     widget.set_budget(12, 60)
-    assert widget.budget_label_text == "Requests used 12 / 60 per minute"
+    assert widget.budget_label_text == "12 of 60 requests in the last minute"
     widget.set_budget(7, None)
     assert widget.budget_label_text == "7 requests in the last minute (limit unknown)"
+    widget.set_budget(1, None)
+    assert widget.budget_label_text == "1 request in the last minute (limit unknown)"
 
 
-@pytest.mark.parametrize("condition", [ApiCondition.KEY_MISSING, ApiCondition.KEY_REJECTED])
-def test_clicking_the_key_problem_requests_settings(
+@pytest.mark.parametrize(
+    "condition", [ApiCondition.KEY_MISSING, ApiCondition.KEY_REJECTED, ApiCondition.UNREACHABLE]
+)
+def test_clicking_a_problem_settings_can_fix_opens_them(
     qtbot: QtBot, widget: ConnectionStatusWidget, condition: ApiCondition
 ) -> None:
     widget.set_api_status(ApiStatus(condition))
