@@ -70,10 +70,9 @@ def budget_text(used: int, limit: int | None) -> str:
 class ConnectionStatusWidget(QWidget):
     """Shows one API's connection state and the request budget; ticks while rate limited.
 
-    ``settings_requested`` is emitted when the user activates the text of a problem Settings can
-    fix (no key, a rejected key, an unreachable server; mouse or
-    keyboard), so the window can open the settings dialog. ``icon_for`` picks the icon per
-    condition (default: the app's icon set, following the palette).
+    ``settings_requested`` is emitted when the user activates (mouse or keyboard) the text of a
+    problem Settings can fix: no key, a rejected key, an unreachable server. ``icon_for`` picks
+    the icon per condition (default: the app's icon set, following the palette).
     """
 
     settings_requested = Signal()
