@@ -95,6 +95,7 @@ class SettingsDialog(QDialog):
         form.base_url.editingFinished.connect(self._on_base_url_edited)
         form.base_url.textEdited.connect(lambda _text: form.show_url_error(""))
         form.key.textEdited.connect(lambda _text: form.show_key_error(""))
+        form.folder.textChanged.connect(lambda _text: form.show_folder_error(""))
 
         form.base_url.setText(self._active_url)
         form.rate.setValue(settings.rate_limit or 0)

@@ -260,6 +260,9 @@ class SettingsForm(QWidget):
         self.busy_bar.setVisible(text is not None)
         self.busy_text.setText(text or "")
 
+    def show_folder_error(self, text: str) -> None:
+        self._show(self.folder_error, text)
+
     def validated_folder(self) -> Path | None:
         text = self.folder.text().strip()
         if not text:

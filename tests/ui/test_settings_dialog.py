@@ -171,6 +171,20 @@ def test_bad_base_url_is_refused_inline(
     assert settings.base_url == "https://api.apidatatools.com"
 
 
+def test_a_file_as_the_folder_is_refused_and_the_note_goes_when_the_folder_changes(
+    qtbot: QtBot, qloop: qasync.QEventLoop, settings: Settings, tmp_path: Path
+) -> None:
+    dialog = _dialog(qtbot, settings, CredentialStore(backend=MemoryKeyring(), environ={}))
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x", encoding="utf-8")
+    dialog.form.folder.setText(str(a_file))
+    dialog.ok_button.click()
+    assert dialog.isVisible() and dialog.form.folder_error.isVisible()
+    assert "not a folder" in dialog.form.folder_error.text()
+    dialog.form.folder.setText(str(tmp_path))  # typed or chosen: the old complaint is gone
+    assert not dialog.form.folder_error.isVisible()
+
+
 def test_ok_without_a_key_applies_and_signals(
     qtbot: QtBot, qloop: qasync.QEventLoop, settings: Settings, tmp_path: Path
 ) -> None:
