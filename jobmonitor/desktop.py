@@ -256,6 +256,7 @@ class DesktopApp(QObject):
             self.http.for_url,
             self.window,
             active_base_url=self.base_url or None,
+            demo=self.demo is not None,
         )
         dialog.key_changed.connect(lambda _origin: self._reload_key())
         dialog.rate_limit_changed.connect(self._set_rate_limit)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from jobmonitor.api.client import normalize_base_url, origin_of
 from jobmonitor.api.errors import InsecureUrl
-from jobmonitor.core.credentials import CredentialStore
+from jobmonitor.core.credentials import CredentialStore, KeySource
 from jobmonitor.core.keycheck import KeyCheck, check_key
 from jobmonitor.core.redact import register_secret
 from jobmonitor.core.settings import Settings
@@ -63,8 +63,10 @@ class SettingsDialog(QDialog):
         key_checker: KeyChecker | None = None,
         folder_chooser: FolderChooser = choose_folder,
         active_base_url: str | None = None,
+        demo: bool = False,
     ) -> None:
         super().__init__(parent)
+        self._demo = demo  # the key in memory is the demo simulator's own: no warning about it
         self.setWindowTitle("Settings")
         self.setMinimumWidth(560)
         self._settings = settings
@@ -160,6 +162,9 @@ class SettingsDialog(QDialog):
         lookup = await self._store.get(origin)
         if origin == self._origin_shown:
             status, placeholder = key_status_text(lookup, self._store.env_key_in_use())
+            if self._demo and lookup.source is KeySource.SESSION:
+                status = "The demo's own key for its built-in simulator, kept in memory only."
+                placeholder = f"the demo's key ({lookup.masked})"
             self.form.set_key_status(status)
             self.form.key.setPlaceholderText(placeholder)
 

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from jobmonitor.core.state import JobState
 from jobmonitor.sim.world import SimWorld
 from jobmonitor.ui.jobs_model import Category
+from jobmonitor.ui.settings_dialog import SettingsDialog
 
 
 def test_restore_after_restart(
@@ -104,6 +105,13 @@ def test_demo_shows_every_state_within_seconds(
         assert all(counts[c] > 0 for c in Category)
         assert app.window.windowTitle() == "Job Monitor — demo"
         assert app.credentials.get_sync(app.session.origin).key == demo.key  # type: ignore[union-attr]
+        app.open_settings()  # the demo's key is no cause for a warning
+        dialogs = app.window.findChildren(SettingsDialog)
+        assert len(dialogs) == 1
+        qtbot.waitUntil(lambda: "demo's own key" in dialogs[0].form.key_status.text())
+        assert "⚠" not in dialogs[0].form.key_status.text()
+        assert demo.key not in dialogs[0].form.key.placeholderText()
+        dialogs[0].reject()
         close(qtbot, app)
     finally:
         server.stop()
