@@ -53,7 +53,7 @@ def progress_text(p: DownloadProgress) -> str:
         folder = p.path.parent if p.path is not None else None
         return f"Done · {human_size(p.bytes_done)}" + (f" · in {folder}" if folder else "")
     if p.state is DownloadState.FAILED:
-        return f"Failed: {p.message}"
+        return p.message  # the row's state already says Failed
     return p.message or "Cancelled"
 
 
@@ -124,13 +124,15 @@ class DownloadRow(QFrame):
 
     def update_progress(self, p: DownloadProgress) -> None:
         self._progress = p
-        name = p.path.name if p.path is not None else f"result of job {p.job_id}"
+        name = p.path.name if p.path is not None else f"Result of job {p.job_id}"
         self.name_label.setText(name)
         self.name_label.setToolTip(str(p.path) if p.path is not None else "")
         self.state_label.setText(p.state.label)
         detail = progress_text(p)
         self.detail_label.setText(detail)
-        note = p.message if p.state is DownloadState.SAVING and "retrying" in p.message else ""
+        # While saving: what is going on besides the bytes (a retry, a fresh link, the fsync).
+        routine = not p.message or p.message.startswith(("Saving to ", "Connecting"))
+        note = p.message if p.state is DownloadState.SAVING and not routine else ""
         self.note_label.setText(note)
         self.note_label.setVisible(bool(note))
 

@@ -171,5 +171,24 @@ def test_progress_text_for_each_state() -> None:
 
     assert progress_text(p(DownloadState.SAVING)) == "2.5 MB of 10.0 MB · 1.2 MB/s · 6 s left"
     assert progress_text(p(DownloadState.SAVING, total=None, speed=None, eta=None)) == "2.5 MB"
-    assert progress_text(p(DownloadState.FAILED, message="The disk is full")).startswith("Failed: ")
+    assert progress_text(p(DownloadState.FAILED, message="The disk is full")) == "The disk is full"
     assert progress_text(p(DownloadState.DONE, bytes_done=10_000_000)) == "Done · 10.0 MB · in /d"
+
+
+def test_a_retry_is_told_in_the_row_and_goes_once_done(
+    qtbot: QtBot, manager: DownloadManager, sim: SimServer, tmp_path: Path
+) -> None:
+    panel = DownloadsPanel(manager, open_url=Opened())
+    qtbot.addWidget(panel)
+    panel.show()
+    sim.world.file_faults.cut_after = 100_000
+    job_id, url = _job(sim, 300_000, "cut.csv")
+    notes: list[str] = []
+    manager.add_listener(lambda _p: notes.append(row.note_label.text()) if row else None)
+    row = None
+    manager.start(job_id, url, tmp_path / "dl")
+    row = panel.row(job_id)
+    assert row is not None
+    qtbot.waitUntil(lambda: row.progress.state is DownloadState.DONE, timeout=5000)
+    assert any("trying again in" in n for n in notes)  # the retry was shown while it waited
+    assert not shown(row.note_label)  # and is gone once the file is saved
