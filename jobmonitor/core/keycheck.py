@@ -83,13 +83,13 @@ def _from_error(exc: ApiError, key: str) -> KeyCheck:
     if isinstance(exc, JobNotFound | ForbiddenError):
         return KeyCheck(
             KeyCheckOutcome.WORKS,
-            f"The API accepted the key (it answered {exc.code} for a test job id, as expected).",
+            "The API accepted the key.",
             status,
         )
     if isinstance(exc, AuthError):
         return KeyCheck(
             KeyCheckOutcome.REJECTED,
-            f"The API rejected the key (HTTP {status} {exc.code}: {text}).",
+            f"The API rejected this key (HTTP {status}: {text}).",
             status,
         )
     if isinstance(exc, RateLimited):
@@ -102,10 +102,18 @@ def _from_error(exc: ApiError, key: str) -> KeyCheck:
         )
     if isinstance(exc, InsecureUrl):
         return KeyCheck(KeyCheckOutcome.BAD_URL, f"Not checked: {text}", None)
-    if isinstance(exc, Unreachable | ServerError | BadResponse):
+    if isinstance(exc, Unreachable):
         return KeyCheck(
             KeyCheckOutcome.UNREACHABLE,
-            f"Could not check the key: {redact(str(exc), extra=[key])}",
+            f"Could not reach the API to check the key ({text}). Check the base URL and "
+            "the network.",
+            status,
+        )
+    if isinstance(exc, ServerError | BadResponse):
+        reason = f"HTTP {status}: {text}" if status else text
+        return KeyCheck(
+            KeyCheckOutcome.UNREACHABLE,
+            f"The API could not answer the check ({reason}); try again in a moment.",
             status,
         )
     return KeyCheck(

@@ -62,20 +62,21 @@ def key_status_text(lookup: KeyLookup, env_in_use: bool) -> tuple[str, str]:
     return "No key stored." + note, "paste your API key"
 
 
-_VERDICT: dict[KeyCheckOutcome, tuple[str, JobState | ApiCondition]] = {
-    KeyCheckOutcome.WORKS: ("Works", JobState.SUCCESS),
-    KeyCheckOutcome.REJECTED: ("Rejected", ApiCondition.KEY_REJECTED),
-    KeyCheckOutcome.UNREACHABLE: ("Unreachable", ApiCondition.UNREACHABLE),
-    KeyCheckOutcome.RATE_LIMITED: ("Rate limited", ApiCondition.RATE_LIMITED),
-    KeyCheckOutcome.BAD_URL: ("Base URL refused", ApiCondition.UNREACHABLE),
-    KeyCheckOutcome.UNCONFIRMED: ("Not confirmed", JobState.UNKNOWN),
+_VERDICT_ICON: dict[KeyCheckOutcome, JobState | ApiCondition] = {
+    KeyCheckOutcome.WORKS: JobState.SUCCESS,
+    KeyCheckOutcome.REJECTED: ApiCondition.KEY_REJECTED,
+    KeyCheckOutcome.UNREACHABLE: ApiCondition.UNREACHABLE,
+    KeyCheckOutcome.RATE_LIMITED: ApiCondition.RATE_LIMITED,
+    KeyCheckOutcome.BAD_URL: ApiCondition.UNREACHABLE,
+    KeyCheckOutcome.UNCONFIRMED: JobState.UNKNOWN,
 }
 
 
 def verdict(check: KeyCheck) -> tuple[str, QIcon]:
-    word, kind = _VERDICT[check.outcome]
+    """The outcome as a sentence (it names the outcome itself: never the icon alone)."""
+    kind = _VERDICT_ICON[check.outcome]
     icon = status_icon(kind) if isinstance(kind, JobState) else connection_icon(kind)
-    return f"{word}: {check.detail}", icon
+    return check.detail, icon
 
 
 class _Rows:

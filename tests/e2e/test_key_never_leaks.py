@@ -241,7 +241,7 @@ def test_a_full_desktop_session_leaves_the_key_nowhere(
         qtbot.keyClicks(dialog.key_field, WRONG)
         qtbot.mouseClick(dialog.form.test_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(
-            lambda: dialog.form.verdict_text.text().startswith("Rejected"), timeout=15000
+            lambda: dialog.form.verdict_text.text().startswith("The API rejected"), timeout=15000
         )
         captured["key test verdict"] = dialog.form.verdict_text.text()
         dialog.key_field.clear()

@@ -235,7 +235,7 @@ def test_the_active_api_is_shown_tested_and_not_saved_over_the_setting(
     qtbot.waitUntil(lambda: not dialog.busy, timeout=5000)
     assert dialog.form.base_url.text() == sim.api_url
     dialog.form.key.setText(GOOD)
-    assert _test_key(qtbot, dialog).startswith("Works")
+    assert _test_key(qtbot, dialog) == "The API accepted the key."
     assert origins and all("apidatatools.com" not in origin for origin in origins)
     dialog.form.key.clear()
     with qtbot.assertNotEmitted(dialog.base_url_changed):
@@ -331,20 +331,20 @@ def test_test_key_against_the_simulator(
     dialog = _dialog(qtbot, settings, CredentialStore(backend=backend, environ={}), http)
 
     dialog.form.key.setText(GOOD)
-    assert _test_key(qtbot, dialog).startswith("Works: The API accepted the key")
+    assert _test_key(qtbot, dialog) == "The API accepted the key."
     dialog.form.key.setText(BAD)
     text = _test_key(qtbot, dialog)
-    assert text.startswith("Rejected: The API rejected the key (HTTP 401")
+    assert text.startswith("The API rejected this key (HTTP 401")
     assert BAD not in text
 
     dialog.form.key.clear()  # no key typed: the stored one is tested
     assert "Type a key" in _test_key(qtbot, dialog) + dialog.form.key_error.text()
     backend.set_password("jobmonitor", sim.api_url, GOOD)
-    assert _test_key(qtbot, dialog).startswith("Works")
+    assert _test_key(qtbot, dialog) == "The API accepted the key."
 
     dialog.form.base_url.setText(f"http://127.0.0.1:{_closed_port()}")
     dialog.form.key.setText(GOOD)
-    assert _test_key(qtbot, dialog).startswith("Unreachable: Could not check the key")
+    assert _test_key(qtbot, dialog).startswith("Could not reach the API to check the key")
 
 
 def test_test_key_says_when_rate_limited(
@@ -358,8 +358,8 @@ def test_test_key_says_when_rate_limited(
     settings.base_url = sim.api_url
     dialog = _dialog(qtbot, settings, CredentialStore(backend=MemoryKeyring(), environ={}), http)
     dialog.form.key.setText(GOOD)
-    assert _test_key(qtbot, dialog).startswith("Works")
-    assert _test_key(qtbot, dialog).startswith("Rate limited: The API is limiting requests")
+    assert _test_key(qtbot, dialog) == "The API accepted the key."
+    assert _test_key(qtbot, dialog).startswith("The API is limiting requests right now")
 
 
 def test_a_failing_check_restores_the_ui_and_reaches_the_excepthook(
