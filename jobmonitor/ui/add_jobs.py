@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QObject, Qt, Signal
+from PySide6.QtCore import QMimeData, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -52,7 +52,13 @@ class AddReport:
             text += f"\nRejected {item.text[:60]!r}: {item.reason}"
         if len(rejected) > _SHOWN_REJECTIONS:
             text += f"\n… and {len(rejected) - _SHOWN_REJECTIONS} more rejected"
+        if rejected:
+            text += f"\nJob ids look like {_EXAMPLE_ID} (upper case and braces are fine)."
         return text
+
+
+_EXAMPLE_ID = "123e4567-e89b-42d3-a456-426614174000"
+SUCCESS_SHOWN_MS = 8000  # a plain "Added 3 jobs." goes away by itself; problems stay
 
 
 class JobAdder(QObject):
@@ -143,6 +149,10 @@ class AddJobsBar(QWidget):
         self.feedback.setAccessibleName("Result of the last add")
         self.feedback.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.feedback.hide()
+        self.fade_timer = QTimer(self, singleShot=True, interval=SUCCESS_SHOWN_MS)
+        self.fade_timer.timeout.connect(self.feedback.hide)
+        # Rejections stay until fixed: emptying the field (or the next add) clears them.
+        self.edit.textChanged.connect(self._on_edited)
 
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
@@ -175,3 +185,11 @@ class AddJobsBar(QWidget):
         )
         self.feedback.setProperty("problem", not report.ok)
         self.feedback.show()
+        if report.ok:
+            self.fade_timer.start()
+        else:
+            self.fade_timer.stop()
+
+    def _on_edited(self) -> None:
+        if not self.edit.toPlainText().strip() and self.feedback.property("problem"):
+            self.feedback.hide()

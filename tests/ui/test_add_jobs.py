@@ -37,7 +37,7 @@ def test_report_says_what_was_added_skipped_and_rejected(adder: JobAdder) -> Non
 
 def test_long_rejection_lists_are_cut(adder: JobAdder) -> None:
     report = adder.add_text(" ".join(f"bad{i}" for i in range(9)))
-    assert report.summary().endswith("… and 4 more rejected")
+    assert "\n… and 4 more rejected\n" in report.summary()
     assert not report.added and "No new jobs added" in report.summary()
 
 
@@ -68,6 +68,27 @@ def test_bar_adds_on_enter_and_keeps_rejected_text(qtbot: QtBot, adder: JobAdder
     assert "wrong-id" in bar.feedback.toolTip()
     qtbot.keyClick(bar.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
     assert bar.edit.toPlainText().count("\n") == 1  # Shift+Enter starts a new line
+
+
+def test_success_goes_away_by_itself_and_rejections_stay_until_fixed(
+    qtbot: QtBot, adder: JobAdder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(add_jobs, "SUCCESS_SHOWN_MS", 50)
+    bar = AddJobsBar(adder)
+    qtbot.addWidget(bar)
+    bar.show()
+    bar.edit.setPlainText(IDS[6])
+    bar.submit()
+    assert bar.feedback.isVisible() and bar.feedback.text() == "✔ Added 1 job."
+    qtbot.waitUntil(lambda: not bar.feedback.isVisible(), timeout=2000)
+
+    bar.edit.setPlainText("12345")
+    bar.submit()
+    assert "Job ids look like 123e4567-" in bar.feedback.text()  # what a good one looks like
+    assert bar.feedback.isVisible()
+    assert not bar.fade_timer.isActive()  # a rejection does not go away by itself
+    bar.edit.clear()  # given up on (or fixed and added): the complaint goes
+    assert not bar.feedback.isVisible()
 
 
 def test_dropped_urls_read_the_files(adder: JobAdder, tmp_path: Path) -> None:
