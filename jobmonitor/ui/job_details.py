@@ -6,6 +6,8 @@ import html
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QFontDatabase, QGuiApplication, QIcon
@@ -37,6 +39,19 @@ def pretty(text: str) -> str:
         return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
     except ValueError:
         return text
+
+
+def _field_name(key: str) -> str:
+    """``request_id`` -> ``Request id``: the API's field names, as words."""
+    words = key.replace("_", " ").strip()
+    return words[:1].upper() + words[1:] if words else key
+
+
+def _field_text(value: Any) -> str:
+    """A list of plain values one per line; anything else as text or compact JSON."""
+    if isinstance(value, list) and value and all(isinstance(v, str | int | float) for v in value):
+        return "\n".join(f"• {v}" for v in value)
+    return as_text(value)
 
 
 def _selectable(text: str = "", *, mono: bool = False) -> QLabel:
@@ -258,10 +273,15 @@ class JobDetails(QScrollArea):
             return
         for key, value in result.items():
             if key not in ("preview", "file"):
-                self.result_form.addRow(f"{key}:", _selectable(as_text(value)))
+                self.result_form.addRow(
+                    f"{_field_name(str(key))}:", _selectable(_field_text(value))
+                )
         file_url = result.get("file")
         if isinstance(file_url, str) and file_url:
-            self.result_form.addRow("File:", _selectable(file_url, mono=True))
+            name = unquote(urlsplit(file_url).path.rsplit("/", 1)[-1]) or file_url
+            link = _selectable(name, mono=True)
+            link.setToolTip(file_url)  # the whole link (also in the raw response)
+            self.result_form.addRow("File:", link)
         preview = result.get("preview")
         text = preview if isinstance(preview, str) else as_text(preview) if preview else ""
         self.preview.setPlainText(pretty(text) if text else "(no preview)")

@@ -102,6 +102,24 @@ def test_success_with_structured_preview_and_report_without_key(qtbot: QtBot) ->
     assert panel.result.isVisible() and not panel.failure.isVisible()
     assert json.loads(panel.preview.toPlainText()) == {"rows": 2}
     assert not panel.download_button.isEnabled()
-    assert _rows(panel.result_form)["warnings:"] == '["cast"]'
+    rows = _rows(panel.result_form)
+    assert rows["Warnings:"] == "• cast" and rows["Request id:"] == "r-1"  # fields as words
     report = panel.support_report()
     assert report is not None and JOB in report and "march" in report and SECRET not in report
+
+
+def test_the_result_file_is_named_and_its_link_is_in_the_tooltip(qtbot: QtBot) -> None:
+    panel = _panel(qtbot)
+    url = "https://files.example/t0k3n/report%20march.csv?X-Amz-Signature=abc"
+    snapshot = {"job_id": JOB, "status": "success", "result": {"file": url}}
+    panel.show_job(WatchedJob(JOB, 0, 1.0, JobState.SUCCESS, snapshot=snapshot), [])
+    form = panel.result_form
+    labels = {
+        form.itemAt(r, form.ItemRole.LabelRole).widget().text(): form.itemAt(
+            r, form.ItemRole.FieldRole
+        ).widget()
+        for r in range(form.rowCount())
+    }
+    assert labels["File:"].text() == "report march.csv"
+    assert labels["File:"].toolTip() == url
+    assert panel.download_button.isEnabled()
