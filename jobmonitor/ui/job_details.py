@@ -284,7 +284,12 @@ class JobDetails(QScrollArea):
             self.result_form.addRow("File:", link)
         preview = result.get("preview")
         text = preview if isinstance(preview, str) else as_text(preview) if preview else ""
-        self.preview.setPlainText(pretty(text) if text else "(no preview)")
+        shown = pretty(text) if text else "(no preview)"
+        self.preview.setPlainText(shown)
+        # As tall as the preview (3 to 14 lines): a one-line answer gets no empty box under it.
+        lines = min(max(shown.count("\n") + 1, 3), 14)
+        frame = 2 * self.preview.frameWidth() + 8
+        self.preview.setFixedHeight(self.preview.fontMetrics().lineSpacing() * lines + frame)
         self.download_button.setEnabled(isinstance(file_url, str) and bool(file_url))
         self._show_saved(job)
         self.result.show()

@@ -123,3 +123,16 @@ def test_the_result_file_is_named_and_its_link_is_in_the_tooltip(qtbot: QtBot) -
     assert labels["File:"].text() == "report march.csv"
     assert labels["File:"].toolTip() == url
     assert panel.download_button.isEnabled()
+
+
+def test_the_preview_box_is_as_tall_as_its_text(qtbot: QtBot) -> None:
+    panel = _panel(qtbot)
+
+    def height(preview: object) -> int:
+        snapshot = {"status": "success", "result": {"preview": preview}}
+        panel.show_job(WatchedJob(JOB, 0, 1.0, JobState.SUCCESS, snapshot=snapshot), [])
+        return panel.preview.height()
+
+    one, ten, huge = height("ok"), height({f"k{i}": i for i in range(8)}), height("x\n" * 500)
+    assert one < ten < huge
+    assert huge < panel.preview.fontMetrics().lineSpacing() * 20  # long ones scroll inside
