@@ -135,7 +135,7 @@ class JobDetails(QScrollArea):
         self.created = _selectable()
         self.updated = _selectable()
         self.checked = _selectable()
-        head.addRow("Job id:", self.job_id)
+        head.addRow("Job ID:", self.job_id)
         head.addRow("Label:", self.label)
         head.addRow("Status:", status_row)
         head.addRow("Created:", self.created)
