@@ -176,6 +176,13 @@ class MainWindow(QMainWindow):
     def _build_bars(self) -> None:
         a = self.job_actions
         self.toolbar = build_toolbar(self, a)
+        pause = self.toolbar.widgetForAction(a.pause)
+        if pause is not None:  # as wide as "Resume polling": the toolbar does not shift on a click
+            text = a.pause.text()
+            a.pause.setText("&Resume polling")
+            widest = pause.sizeHint().width()
+            a.pause.setText(text)
+            pause.setMinimumWidth(max(widest, pause.sizeHint().width()))
         self.menus = build_menus(self, a, self.filter_bar, self.details, self.toolbar)
         for action in (a.check_now, a.copy_ids, a.copy_report, a.download, a.remove):
             self.table.addAction(action)

@@ -168,3 +168,16 @@ def test_download_all_finished_saves_every_result_once(
     assert app.download_all_finished() == []  # already saved: not fetched again
     assert "already downloaded" in w.statusBar().currentMessage()
     assert sorted(p.name for p in folder.iterdir()) == ["r0.csv", "r1.csv"]
+
+
+def test_pausing_does_not_shift_the_toolbar(qtbot: QtBot, make_app: AppFactory) -> None:
+    app = make_app()
+    w, a = app.window, app.window.job_actions
+    button = w.toolbar.widgetForAction(a.settings)
+    assert button is not None
+    before = button.x()
+    a.pause.trigger()
+    assert a.pause.text().replace("&", "") == "Resume polling"
+    w.toolbar.layout().activate()  # lay the toolbar out again now
+    assert button.x() == before
+    a.pause.trigger()
