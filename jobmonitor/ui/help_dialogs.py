@@ -37,6 +37,7 @@ EXTRA_SHORTCUTS: tuple[tuple[str, str, str], ...] = (
     ("Job list", "F2 or double-click", "Edit the label of the current job"),
     ("Job list", "Menu key or right click", "Commands for the selected jobs"),
     ("Everywhere", "Tab / Shift+Tab", "Move between the add field, filters, list and details"),
+    ("Downloads panel", "Ctrl+Shift+L", "Clear finished downloads"),
 )
 
 
@@ -90,6 +91,8 @@ def menu_shortcuts(bar: QMenuBar) -> list[tuple[str, str, str]]:
             keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
             # "Failed (2)" in View: the count is the menu's, not the command's
             command = _COUNT.sub("", action.text().replace("&", ""))
+            if action.isCheckable() and action.actionGroup() is not None:
+                command = f"Show {command.lower()} jobs" if command != "All" else "Show all jobs"
             rows.append((menu_title, keys, command))
 
     for top in bar.actions():

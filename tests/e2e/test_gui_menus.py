@@ -118,7 +118,9 @@ def test_help_lists_shortcuts_and_versions(qtbot: QtBot, make_app: AppFactory) -
     assert ("File", "Ctrl+Q", "Quit") in rows
     assert ("Jobs", "F5", "Check now") in rows
     assert ("View", "Ctrl+J", "Downloads panel") in rows
-    assert ("View", "Ctrl+5", "Failed") in rows  # without the menu's count
+    assert ("View", "Ctrl+5", "Show failed jobs") in rows  # without the menu's count
+    assert ("View", "Ctrl+1", "Show all jobs") in rows
+    assert ("Downloads panel", "Ctrl+Shift+L", "Clear finished downloads") in rows
     assert ("File", "Ctrl+Shift+D", "Download all finished") in rows
     dialogs[0].close()
 
