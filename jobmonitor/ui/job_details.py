@@ -288,8 +288,10 @@ class JobDetails(QScrollArea):
         self.preview.setPlainText(shown)
         # As tall as the preview (3 to 14 lines): a one-line answer gets no empty box under it.
         lines = min(max(shown.count("\n") + 1, 3), 14)
-        frame = 2 * self.preview.frameWidth() + 8
-        self.preview.setFixedHeight(self.preview.fontMetrics().lineSpacing() * lines + frame)
+        view = self.preview
+        margins = view.contentsMargins().top() + view.contentsMargins().bottom()
+        chrome = margins + 2 * int(view.document().documentMargin()) + 6
+        view.setFixedHeight(view.fontMetrics().lineSpacing() * lines + chrome)
         self.download_button.setEnabled(isinstance(file_url, str) and bool(file_url))
         self._show_saved(job)
         self.result.show()

@@ -136,3 +136,14 @@ def test_the_preview_box_is_as_tall_as_its_text(qtbot: QtBot) -> None:
     one, ten, huge = height("ok"), height({f"k{i}": i for i in range(8)}), height("x\n" * 500)
     assert one < ten < huge
     assert huge < panel.preview.fontMetrics().lineSpacing() * 20  # long ones scroll inside
+
+
+def test_a_short_preview_needs_no_scroll_bar(qtbot: QtBot) -> None:
+    panel = _panel(qtbot)
+    panel.resize(500, 700)
+    panel.show()
+    preview = {"name": "John", "age": 30}
+    snapshot = {"status": "success", "result": {"preview": preview}}
+    panel.show_job(WatchedJob(JOB, 0, 1.0, JobState.SUCCESS, snapshot=snapshot), [])
+    bar = panel.preview.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() == 0, timeout=2000)  # the 4 lines fit
