@@ -111,6 +111,9 @@ class Download:
         self.name: str | None = None  # the file name chosen (the bytes go to name + ".part")
         self.path: Path | None = None  # the final path once DONE
         self.meta: PartMeta | None = None
+        # The .part under ``name`` is this download's own (reserved by it, or its resume record
+        # says so): only then may it be opened again, cut back or continued.
+        self.owns_part = False
         self.received = 0
         self.total: int | None = None
         self.restart = False  # the next request asks for the whole file (no Range)

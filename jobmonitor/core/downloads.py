@@ -125,7 +125,9 @@ class DownloadManager:
         current = self._downloads.get(job_id)
         if current is not None and not current.state.terminal:
             return current
-        download = Download(job_id, url, Path(folder))
+        # Absolute: the resume record stores absolute paths, and a relative folder would never
+        # match them (and would change meaning if the working directory did).
+        download = Download(job_id, url, Path(folder).absolute())
         self._downloads[job_id] = download
         download.task = asyncio.get_running_loop().create_task(
             self._run(download), name=f"download {job_id}"
@@ -189,6 +191,7 @@ class DownloadManager:
         meta = await asyncio.to_thread(partfile.find_meta, dl.folder, dl.job_id)
         if meta is not None:
             dl.meta, dl.name, dl.total = meta, meta.name, meta.total
+            dl.owns_part = True  # its resume record names this job
         refreshed = False
         failures = start_overs = 0
         while True:

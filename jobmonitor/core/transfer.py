@@ -93,7 +93,7 @@ class Transfer:
                     "allowed (plain http only for this computer)."
                 ) from None
             offset = 0
-            if dl.name is not None and not dl.restart:
+            if dl.name is not None and dl.owns_part and not dl.restart:
                 try:
                     offset = await asyncio.to_thread(partfile.part_size, dl.folder, dl.name)
                 except OSError as exc:
@@ -201,13 +201,20 @@ class Transfer:
         """Open the .part: a fresh one reserves a free name (never an existing file's)."""
         assert dl.name is not None and dl.meta is not None
         path = partfile.part_path(dl.folder, dl.name)
-        if create and not await asyncio.to_thread(path.exists):
+        if dl.owns_part and create and not await asyncio.to_thread(path.exists):
+            dl.owns_part = False  # its own .part was deleted meanwhile: reserve a name again
+        if not dl.owns_part:
+            # A fresh download takes a name no file or .part has (exclusive create): never
+            # another download's .part, nor a file of the user's that ends in .part.
             name, part = await asyncio.to_thread(
                 partfile.reserve_part, dl.folder, dl.name, self._open_part
             )
             dl.name = dl.meta.name = name
+            dl.owns_part = True
         else:
-            part = await asyncio.to_thread(self._open_part, path, create=False, offset=offset)
+            part = await asyncio.to_thread(
+                self._open_part, path, create=False, offset=0 if create else offset
+            )
         await asyncio.to_thread(partfile.save_meta, dl.folder, dl.meta)
         return part
 

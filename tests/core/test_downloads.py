@@ -6,6 +6,7 @@ names, cancel and shutdown. Links and keys: test_downloads_links.py; disks: _dis
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,56 @@ async def test_a_part_left_by_an_earlier_run_is_resumed(
     assert final.state is DownloadState.DONE, final.message
     assert final.path is not None and final.path.read_bytes() == expected(sim.world, url)
     assert (await logged(sim.world, 2))[-1].range == f"bytes={2 * MIB}-"
+
+
+@pytest.mark.parametrize("relative", [False, True], ids=["absolute", "relative"])
+async def test_a_part_is_resumed_from_a_relative_folder_too(
+    sim: SimServer,
+    http_for: HttpFor,
+    folder: Path,
+    relative: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(folder.parent)
+    where = Path(folder.name) if relative else folder  # as typed: jobmonitor download -o dl
+    job_id, url = new_job(sim.world, file_size=SIZE)
+    sim.world.file_faults.cut_after = MIB
+    first, _ = manager_for(sim, http_for, max_retries=0)
+    assert (await first.start(job_id, url, where).wait()).state is DownloadState.FAILED
+    second, _ = manager_for(sim, http_for)
+    final = await second.start(job_id, url, where).wait()
+    assert final.state is DownloadState.DONE, final.message
+    assert final.path == folder / final.path.name and final.path.is_absolute()
+    assert final.path.read_bytes() == expected(sim.world, url)
+    assert (await logged(sim.world, 2))[-1].range == f"bytes={MIB}-"  # resumed, not restarted
+
+
+async def test_downloads_of_the_same_name_at_once_each_get_their_own_file(
+    sim: SimServer, http_for: HttpFor, folder: Path
+) -> None:
+    jobs = [new_job(sim.world, file_size=2 * MIB + n, file_name="out.bin") for n in range(3)]
+    manager, _ = manager_for(sim, http_for)
+    started = [manager.start(job_id, url, folder) for job_id, url in jobs]
+    finals = [await d.wait() for d in started]
+    assert all(f.state is DownloadState.DONE for f in finals), [f.message for f in finals]
+    paths = [f.path for f in finals]
+    assert len({p for p in paths if p is not None}) == 3
+    for (_, url), path in zip(jobs, paths, strict=True):
+        assert path is not None and path.read_bytes() == expected(sim.world, url)
+    assert names(folder) == ["out (1).bin", "out (2).bin", "out.bin"]
+
+
+async def test_a_users_own_file_ending_in_part_is_left_alone(
+    sim: SimServer, http_for: HttpFor, folder: Path
+) -> None:
+    os.makedirs(folder)
+    (folder / "out.bin.part").write_bytes(b"the user's own notes")
+    job_id, url = new_job(sim.world, file_size=MIB, file_name="out.bin")
+    manager, _ = manager_for(sim, http_for)
+    final = await manager.start(job_id, url, folder).wait()
+    assert final.state is DownloadState.DONE, final.message
+    assert final.path is not None and final.path.read_bytes() == expected(sim.world, url)
+    assert (folder / "out.bin.part").read_bytes() == b"the user's own notes"
 
 
 async def test_a_changed_file_makes_the_server_send_it_whole_and_we_start_over(
