@@ -56,7 +56,7 @@ def is_loopback_host(host: str | None) -> bool:
     if not host:
         return False
     host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    if host == "localhost":  # not *.localhost: some resolvers send those to the network
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -65,8 +65,13 @@ def is_loopback_host(host: str | None) -> bool:
 
 
 def check_url_security(url: str) -> None:
-    """Refuse anything but HTTPS, except plain HTTP to a loopback address."""
-    parts = urlsplit(url.strip())
+    """Refuse anything but HTTPS, except plain HTTP to a loopback address; and a URL that
+    does not parse (a port that is no number or out of range, a broken IPv6 address)."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError as exc:
+        raise InsecureUrl(f"not a valid URL: {url!r} ({exc})") from None
     if parts.scheme == "https" and parts.hostname:
         return
     if parts.scheme == "http" and is_loopback_host(parts.hostname):

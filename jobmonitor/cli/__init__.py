@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from jobmonitor import __version__
-from jobmonitor.cli.common import EXIT_INTERRUPTED, EXIT_USAGE, CliError
+from jobmonitor.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, CliError
 
 SUBCOMMANDS = ("status", "watch", "download", "auth", "sim")
 
@@ -39,19 +40,41 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def run_cli(argv: list[str]) -> int:
-    parser = build_parser(argv[0] if argv and argv[0] in SUBCOMMANDS else None)
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
-        return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
-    if getattr(args, "func", None) is None:
-        parser.print_help()
-        return EXIT_USAGE
-    try:
-        return int(args.func(args))
+        parser = build_parser(argv[0] if argv and argv[0] in SUBCOMMANDS else None)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+            return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+        if getattr(args, "func", None) is None:
+            parser.print_help()
+            return EXIT_USAGE
+        code = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe or a full disk shows here, not as noise at exit
+        return code
     except CliError as exc:
         print(f"jobmonitor: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("jobmonitor: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as other command-line tools do.
+        _silence_stdout()
+        return EXIT_FAILED
+    except OSError as exc:
+        if exc.filename is not None:
+            raise  # not the output: the command's own file work raises its own messages
+        _silence_stdout()
+        print(f"jobmonitor: could not write the output: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's last flush at exit cannot fail."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):
+        pass

@@ -22,6 +22,7 @@ from jobmonitor.cli.common import (
     make_status_client,
     resolve_api_key,
     resolve_base_url,
+    saved_settings_may_hold,
 )
 from jobmonitor.core.scheduler import PollScheduler
 from jobmonitor.core.state import ApiCondition, ApiStatus, JobEvent, JobState
@@ -88,6 +89,8 @@ def _read_ids(tokens: list[str]) -> list[str]:
 
 
 def _saved_rate_limit() -> int | None:
+    if not saved_settings_may_hold("api"):
+        return None  # nothing saved: no need to load Qt to read it
     from jobmonitor.core.settings import Settings
 
     return Settings().rate_limit

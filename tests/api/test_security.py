@@ -62,6 +62,10 @@ async def test_the_key_is_sent_to_the_api_origin_only(
         "ftp://127.0.0.1",
         "api.apidatatools.com",
         "https://",
+        "http://foo.localhost:9",  # a resolver may send *.localhost to the network
+        "http://127.0.0.1:abc",  # ports that are no port: refused, not a traceback
+        "http://127.0.0.1:99999",
+        "https://[::1",
     ],
 )
 def test_insecure_or_odd_base_urls_are_refused(http: httpx.AsyncClient, url: str) -> None:

@@ -1,0 +1,71 @@
+"""What the command line does when its output cannot be written, its URL cannot be parsed or it is
+interrupted while starting: one line on stderr and an exit code, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+from apihelpers import KEY
+
+from jobmonitor.sim import SimServer, SimWorld
+
+
+@pytest.fixture
+def api() -> Iterator[tuple[SimServer, str]]:
+    world = SimWorld(seed=4)
+    world.add_key(KEY)
+    job = world.add_job(KEY, queued_for=0, processing_for=0)
+    with SimServer(world) as server:
+        yield server, job
+
+
+def _run(args: list[str], stdout: int) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, JOBMONITOR_API_KEY=KEY)
+    return subprocess.run(
+        [sys.executable, "-m", "jobmonitor", *args],
+        env=env,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_reader_that_went_away_ends_the_command_quietly(api: tuple[SimServer, str]) -> None:
+    server, job = api
+    read, write = os.pipe()
+    os.close(read)  # like `| head -c1` having exited already
+    try:
+        proc = _run(["status", "--json", "--base-url", server.api_url, job], write)
+    finally:
+        os.close(write)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_disk_under_the_output_is_said_in_one_line(api: tuple[SimServer, str]) -> None:
+    server, job = api
+    with open("/dev/full", "w") as full:
+        proc = _run(["status", "--json", "--base-url", server.api_url, job], full.fileno())
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (
+        "jobmonitor: could not write the output: No space left on device"
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:abc", "http://127.0.0.1:99999", "https://[::1", "http://foo.localhost"],
+)
+def test_a_base_url_that_does_not_parse_is_a_usage_error(url: str) -> None:
+    proc = _run(
+        ["status", "--base-url", url, "a1b2c3d4-e5f6-7890-abcd-ef1234567890"], subprocess.PIPE
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("jobmonitor: ") and proc.stderr.count("\n") == 1
+    assert "Traceback" not in proc.stderr
