@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,6 +22,19 @@ EXIT_INTERRUPTED = 130
 
 ENV_KEY = "JOBMONITOR_API_KEY"
 ENV_BASE_URL = "JOBMONITOR_BASE_URL"
+
+
+# C0 and C1 control characters, DEL: escape sequences, carriage returns, bells... (not tab, LF)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str, *, multiline: bool = False) -> str:
+    """Text from a server made safe for a terminal: a control character (which could clear the
+    screen, retitle the window, write the clipboard or overwrite a line) is shown as ``\\xNN``;
+    a line break becomes a space unless ``multiline``."""
+    if not multiline:
+        text = text.replace("\n", " ")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 class CliError(Exception):

@@ -25,6 +25,7 @@ from jobmonitor.cli.common import (
     add_base_url_argument,
     make_http_client,
     make_status_client,
+    printable,
     resolve_api_key,
     resolve_base_url,
 )
@@ -113,7 +114,7 @@ async def download_jobs(
     def say(line: str, stream: TextIO) -> None:
         if bar is not None:
             bar.clear()
-        print(line, file=stream, flush=True)
+        print(printable(line), file=stream, flush=True)
 
     async def one(job_id: str) -> bool:
         nonlocal key_rejected

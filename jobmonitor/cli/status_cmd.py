@@ -20,6 +20,7 @@ from jobmonitor.cli.common import (
     add_base_url_argument,
     make_http_client,
     make_status_client,
+    printable,
     resolve_api_key,
     resolve_base_url,
 )
@@ -77,7 +78,7 @@ def describe_error(exc: ApiError) -> str:
         "FORBIDDEN": " (the job belongs to another account)",
         "RATE_LIMITED": " (wait a minute and try again)",
     }
-    return f"{exc}{hints.get(exc.code, '')}"
+    return printable(f"{exc}{hints.get(exc.code, '')}")
 
 
 def _when(epoch: float | None) -> str:
@@ -116,9 +117,10 @@ def format_snapshot(snapshot: JobSnapshot) -> str:
             rows.append(("request", res.request_id))
         for key, value in res.extra.items():
             rows.append((str(key), json.dumps(value, ensure_ascii=False)))
+    rows = [(printable(label), printable(str(value))) for label, value in rows]
     width = max(len(label) for label, _ in rows)
     lines = [f"{label + ':':<{width + 1}} {value}" for label, value in rows]
     if snapshot.result is not None and snapshot.result.preview:
         lines.append("preview:")
-        lines.extend("  " + line for line in snapshot.result.preview.splitlines()[:20])
+        lines.extend("  " + printable(line) for line in snapshot.result.preview.splitlines()[:20])
     return "\n".join(lines)

@@ -20,6 +20,7 @@ from jobmonitor.cli.common import (
     add_base_url_argument,
     make_http_client,
     make_status_client,
+    printable,
     resolve_api_key,
     resolve_base_url,
     saved_settings_may_hold,
@@ -138,7 +139,11 @@ async def _watch(
 
 
 def _detail(event: JobEvent) -> str:
-    """One line about the job for people: message, error, or result file."""
+    """One line about the job for people: message, error, or result file (terminal-safe)."""
+    return printable(_raw_detail(event))
+
+
+def _raw_detail(event: JobEvent) -> str:
     snap = event.snapshot
     if snap is not None and snap.error is not None:
         err = snap.error

@@ -152,3 +152,24 @@ def test_route_fallback_is_remembered_between_runs(
     assert world.stats.by_route == {"jobs": 1, "status-api": 1}
     assert status(capsys, job, "--base-url", url, "--json")[0] == 0
     assert world.stats.by_route == {"jobs": 1, "status-api": 2}
+
+
+def test_server_text_cannot_drive_the_terminal(
+    capsys: pytest.CaptureFixture[str], world: SimWorld, url: str
+) -> None:
+    hostile = "bad\x1b[2J\x1b]0;pwned\x07 json\rFAKE: all good\nstatus: success"
+    job = world.add_job(
+        KEY,
+        queued_for=0,
+        processing_for=0,
+        outcome="failed",
+        error_message=hostile,
+        error_details={"line": 1, "\x1b[31mkey": "\x9bvalue"},
+    )
+    code, out, _ = status(capsys, job, "--base-url", url)
+    assert code == 0  # the API answered (the job's failure is shown, not an exit code)
+    assert not any(ch in out for ch in "\x1b\x07\r\x9b")  # no escape reaches the terminal
+    assert "bad\\x1b[2J\\x1b]0;pwned\\x07 json\\x0dFAKE: all good status: success" in out
+    assert "\\x1b[31mkey" in out
+    code, out, _ = status(capsys, job, "--base-url", url, "--json")
+    assert json.loads(out)["error"]["message"] == hostile  # --json keeps the exact text
