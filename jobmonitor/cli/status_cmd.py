@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from jobmonitor.api.errors import ApiError, InvalidJobId
+from jobmonitor.api.errors import ApiError, AuthError, InvalidJobId
 from jobmonitor.api.ids import normalize_job_id
 from jobmonitor.api.models import JobSnapshot
 from jobmonitor.cli.common import (
@@ -31,7 +31,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "status",
         help="ask the API once about one job",
         description="Ask the Status API once about one job. Exit 0 when the API answered about the "
-        "job (any state), 1 on an API error, 2 on a malformed id or a usage/key error.",
+        "job (any state), 1 on an API error, 2 on a malformed id, a usage error or a missing or "
+        "rejected key.",
     )
     parser.add_argument("job_id", metavar="JOB_ID")
     add_base_url_argument(parser)
@@ -63,7 +64,8 @@ async def _status(job_id: str, base_url: str, key: str | None, *, as_json: bool)
                 print(json.dumps(exc.error_body(), ensure_ascii=False))
             else:
                 print(f"error: {describe_error(exc)}", file=sys.stderr)
-            return EXIT_FAILED
+            # A rejected key is a key error (2), as in watch and download; the rest are 1.
+            return EXIT_USAGE if isinstance(exc, AuthError) else EXIT_FAILED
     if as_json:
         print(json.dumps(snapshot.raw_dict(), ensure_ascii=False))
     else:

@@ -71,7 +71,7 @@ def test_json_of_an_api_error_exits_1(
     assert code == 1 and json.loads(out) == error_body(http_status)
 
 
-def test_wrong_key_exits_1_and_is_never_echoed(
+def test_wrong_key_exits_2_like_watch_and_download_and_is_never_echoed(
     capsys: pytest.CaptureFixture[str],
     world: SimWorld,
     url: str,
@@ -81,7 +81,7 @@ def test_wrong_key_exits_1_and_is_never_echoed(
     job = world.add_job(KEY)
     for extra in (["--json"], []):
         code, out, err = status(capsys, job, "--base-url", url, *extra)
-        assert code == 1 and WRONG_KEY not in out + err
+        assert code == 2 and WRONG_KEY not in out + err
         assert "UNAUTHORIZED" in out + err
     assert json.loads(status(capsys, job, "--base-url", url, "--json")[1]) == error_body(401)
 
