@@ -120,12 +120,23 @@ def remember_route_template(base_url: str, template: str) -> None:
 
 def resolve_api_key(base_url: str, *, required: bool = True) -> str | None:
     """``$JOBMONITOR_API_KEY``, else the OS keyring entry for the API origin."""
-    from jobmonitor.core.credentials import CredentialStore
+    from jobmonitor.core.credentials import CredentialStore, KeyProblem
 
     lookup = CredentialStore().get_sync(origin_of(base_url))
     if lookup.key:
         return lookup.key
     if required:
+        # What to do next, for the command line: the keyring's own words are about saving.
+        if lookup.problem is KeyProblem.NO_BACKEND:
+            raise CliError(
+                "no API key: there is no OS keyring here to keep one, so set "
+                f"${ENV_KEY} (e.g. {ENV_KEY}=... jobmonitor ...)."
+            )
+        if lookup.problem is KeyProblem.NOT_STORED:
+            raise CliError(
+                f"no API key stored for {origin_of(base_url)}: run 'jobmonitor auth set' "
+                f"(or set ${ENV_KEY})."
+            )
         raise CliError(lookup.message)
     return None
 

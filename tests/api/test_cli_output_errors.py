@@ -69,3 +69,21 @@ def test_a_base_url_that_does_not_parse_is_a_usage_error(url: str) -> None:
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.startswith("jobmonitor: ") and proc.stderr.count("\n") == 1
     assert "Traceback" not in proc.stderr
+
+
+def test_no_key_and_no_keyring_says_what_to_do(api: tuple[SimServer, str]) -> None:
+    server, job = api
+    env = {k: v for k, v in os.environ.items() if k != "JOBMONITOR_API_KEY"}
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    for command in (["status"], ["watch"], ["download"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "jobmonitor", *command, "--base-url", server.api_url, job],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.startswith("jobmonitor: no API key: there is no OS keyring here")
+        assert "set $JOBMONITOR_API_KEY" in proc.stderr
+        assert server.world.stats.requests == 0  # nothing was sent without a key
