@@ -13,10 +13,10 @@ from typing import TextIO
 
 import httpx
 
-from jobmonitor.api.client import origin_of
+from jobmonitor.api.client import StatusClient, origin_of
 from jobmonitor.api.errors import ApiError, AuthError, InvalidJobId
 from jobmonitor.api.ids import normalize_job_id
-from jobmonitor.api.models import JobStatus
+from jobmonitor.api.models import JobSnapshot, JobStatus
 from jobmonitor.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -39,6 +39,9 @@ from jobmonitor.core.download_types import (
 from jobmonitor.core.downloads import DownloadManager
 
 STATUS_CONCURRENCY = 4  # job look-ups in flight at once (they share the API's request budget)
+LOOKUP_TRIES = 4  # a job look-up that fails for a transient reason is tried this often
+MAX_LOOKUP_PAUSE = 60.0  # seconds, at most, between two tries (a long Retry-After is cut)
+LOOKUP_BACKOFF = 1.0  # seconds before the second try, doubling for each one after
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -120,7 +123,7 @@ async def download_jobs(
         nonlocal key_rejected
         try:
             async with lookups:
-                snapshot = await client.get_job(job_id)
+                snapshot = await _get_job(client, job_id, err if bar is None else None)
         except ApiError as exc:
             key_rejected = key_rejected or isinstance(exc, AuthError)
             say(f"error: {job_id}: {describe_error(exc)}", err)
@@ -151,6 +154,25 @@ async def download_jobs(
     if key_rejected:
         return EXIT_USAGE
     return EXIT_OK if all(results) else EXIT_FAILED
+
+
+async def _get_job(client: StatusClient, job_id: str, notes: TextIO | None) -> JobSnapshot:
+    """The job's answer; a transient failure (network, 5xx, garbage, 429) is tried again a few
+    times, after the server's Retry-After or a growing pause, before it counts."""
+    for attempt in range(LOOKUP_TRIES):
+        try:
+            return await client.get_job(job_id)
+        except ApiError as exc:
+            if not exc.transient or attempt == LOOKUP_TRIES - 1:
+                raise
+            hint = getattr(exc, "retry_after", None)
+            delay = min(float(hint) if hint else LOOKUP_BACKOFF * 2.0**attempt, MAX_LOOKUP_PAUSE)
+            if notes is not None:
+                print(
+                    printable(f"note: {job_id}: {exc}; trying again in {delay:.0f} s"), file=notes
+                )
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")
 
 
 class ProgressLine:

@@ -27,6 +27,7 @@ class Faults:
     retry_after_body: bool = False  # also put "retry_after" into the 429 body
     rate_header_style: str = "x"  # "x" | "x-epoch" | "ietf" | "ietf-draft"
     redirect_to: str | None = None  # answer every request with a 307 to this origin (same path)
+    fail_next: int = 0  # the next N answers are 500s (a deterministic transient fault)
 
 
 @dataclass

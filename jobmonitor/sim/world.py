@@ -187,6 +187,10 @@ class SimWorld:
                 return self._too_many(reset, headers, now)
         answer = self._job_answer(key, raw_id, now)
         answer.headers.update(headers)
+        if f.fail_next > 0:
+            f.fail_next -= 1
+            self._stats.server_errors += 1
+            return Answer(500, error_body(500), headers)
         if f.error_rate > 0 and self._rng.random() < f.error_rate:
             self._stats.server_errors += 1
             return Answer(500, error_body(500), headers)

@@ -153,3 +153,28 @@ def test_progress_line_rendering() -> None:
     line.clear()
     assert stream.getvalue().endswith("\r\x1b[K")
     assert format_eta(75) == "1 min 15 s" and format_eta(7300) == "2 h 01 min"
+
+
+def test_a_transient_failure_of_the_job_look_up_is_tried_again(
+    sim: SimServer,
+    keyed: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from jobmonitor.cli import download_cmd
+
+    monkeypatch.setattr(download_cmd, "LOOKUP_BACKOFF", 0.01)
+    world = sim.world
+    job = finished(world)
+    world.faults.fail_next = 2  # the first two answers are 500s
+    code = run_cli(["download", "--base-url", sim.api_url, "--output", str(tmp_path), job])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert captured.err.count("trying again") == 2 and "Traceback" not in captured.err
+    assert Path(captured.out.strip()).read_bytes() == file_bytes(world, job)
+
+    world.faults.fail_next = 10  # more than it tries: said once, exit 1
+    code = run_cli(["download", "--base-url", sim.api_url, "--output", str(tmp_path), job])
+    captured = capsys.readouterr()
+    assert code == 1 and captured.err.strip().splitlines()[-1].startswith(f"error: {job}: ")
