@@ -87,3 +87,16 @@ def test_no_key_and_no_keyring_says_what_to_do(api: tuple[SimServer, str]) -> No
         assert proc.stderr.startswith("jobmonitor: no API key: there is no OS keyring here")
         assert "set $JOBMONITOR_API_KEY" in proc.stderr
         assert server.world.stats.requests == 0  # nothing was sent without a key
+
+
+def test_a_mistyped_command_is_named_instead_of_opening_the_window(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from jobmonitor.__main__ import main
+
+    assert main(["statuss", "a1b2c3d4-e5f6-7890-abcd-ef1234567890"]) == 2
+    assert capsys.readouterr().err == (
+        "jobmonitor: unknown command 'statuss'; did you mean 'status'?\n"
+    )
+    assert main(["downlod"]) == 2
+    assert "did you mean 'download'?" in capsys.readouterr().err
