@@ -22,6 +22,7 @@ class ApiHealth:
         self._clock = clock
         self._wall = wall_clock
         self.faults = 0
+        self.last_fault = ""
         self.last_answer = clock()
         self.seen_answer = False
         self.key_rejected = False
@@ -34,8 +35,11 @@ class ApiHealth:
         self.last_answer = now
         self.seen_answer = True
 
-    def fault(self) -> None:
+    def fault(self, reason: str = "") -> None:
+        """A request got no usable answer; ``reason`` (the error, for people) is kept as the
+        unreachable state's detail: a wrong base URL and a dead network read differently."""
         self.faults += 1
+        self.last_fault = reason
 
     def key_changed(self) -> None:
         self.key_generation += 1
@@ -64,7 +68,9 @@ class ApiHealth:
             detail = f"rate limited; budget now {budget} requests/min"
         elif self.faults >= UNREACHABLE_FAULTS and now - self.last_answer >= UNREACHABLE_AFTER:
             condition = ApiCondition.UNREACHABLE
-            detail = f"{self.faults} failed requests in a row"
+            # The latest error, not a running count: the state (and the line a command-line
+            # watch prints for it) changes when the reason does, not with every retry.
+            detail = self.last_fault or "no answer"
         elif self.seen_answer:
             condition = ApiCondition.ONLINE
         else:

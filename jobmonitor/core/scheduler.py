@@ -324,7 +324,7 @@ class PollScheduler:
             self._health.answered(now)
             self._budget.on_success()
         else:
-            self._health.fault()
+            self._health.fault(str(exc))
         self._update_api_status()
         if not self._queue.is_current(job):
             return  # unwatched while the request was out
