@@ -55,7 +55,10 @@ def add_base_url_argument(parser: argparse.ArgumentParser) -> None:
 
 def resolve_base_url(args: argparse.Namespace) -> str:
     """``--base-url``, else ``$JOBMONITOR_BASE_URL``, else the saved setting, else the default."""
-    url = getattr(args, "base_url", None) or os.environ.get(ENV_BASE_URL)
+    given = getattr(args, "base_url", None)
+    if given is not None and not given.strip():  # --base-url "" (an unset shell variable?)
+        raise CliError("--base-url is empty")
+    url = given or os.environ.get(ENV_BASE_URL)
     if not url and saved_settings_may_hold("api"):
         from jobmonitor.core.settings import Settings
 

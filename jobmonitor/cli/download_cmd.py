@@ -78,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
     base_url = resolve_base_url(args)
     key = resolve_api_key(base_url)
     folder: Path = args.output if args.output is not None else Path.cwd()
+    if folder.exists() and not folder.is_dir():  # said before anything is asked of the API
+        raise CliError(f"{folder} is a file, not a folder to save into", EXIT_USAGE)
     bar = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     return asyncio.run(download_jobs(job_ids, base_url, key, folder, bar=bar))
 

@@ -100,3 +100,18 @@ def test_a_mistyped_command_is_named_instead_of_opening_the_window(
     )
     assert main(["downlod"]) == 2
     assert "did you mean 'download'?" in capsys.readouterr().err
+
+
+def test_a_file_as_the_output_folder_or_an_empty_base_url_is_a_usage_error(
+    api: tuple[SimServer, str], tmp_path: object
+) -> None:
+    server, job = api
+    a_file = os.path.join(str(tmp_path), "notes.txt")
+    with open(a_file, "w", encoding="utf-8") as f:
+        f.write("x")
+    proc = _run(["download", "--base-url", server.api_url, "-o", a_file, job], subprocess.PIPE)
+    assert proc.returncode == 2
+    assert proc.stderr == f"jobmonitor: {a_file} is a file, not a folder to save into\n"
+    assert server.world.stats.requests == 0  # said before asking the API anything
+    proc = _run(["status", "--base-url", "", job], subprocess.PIPE)
+    assert proc.returncode == 2 and proc.stderr == "jobmonitor: --base-url is empty\n"
