@@ -28,6 +28,7 @@ def test_export_writes_the_jobs_shown_and_says_where(
         timeout=10000,
     )
     w.filter_bar.select(Category.FAILED)
+    qtbot.waitUntil(lambda: w.proxy.rowCount() == 2, timeout=5000)  # the table caught up
     asked: list[Path] = []
     target = tmp_path / "export" / "failed.csv"
     target.parent.mkdir()
