@@ -11,6 +11,7 @@ import time
 from datetime import datetime
 from typing import Any, TextIO
 
+from jobmonitor.api.errors import ApiError
 from jobmonitor.api.ids import parse_job_ids
 from jobmonitor.cli.common import (
     EXIT_FAILED,
@@ -28,6 +29,7 @@ from jobmonitor.cli.common import (
 from jobmonitor.core.scheduler import PollScheduler
 from jobmonitor.core.state import ApiCondition, ApiStatus, JobEvent, JobState
 
+_WRONG_URL_CODES = frozenset({"ROUTE_NOT_FOUND", "UNSAFE_REDIRECT"})
 REDRAW_EVERY = 0.5  # seconds between live-table redraws (countdowns), sooner after events
 _SHORT = {JobState.PENDING: "waiting", JobState.NOT_FOUND: "not found"}  # table column width
 
@@ -101,23 +103,39 @@ async def _watch(
     job_ids: list[str], base_url: str, key: str | None, rate_limit: int | None, view: _View
 ) -> int:
     key_rejected = asyncio.Event()
+    misconfigured = asyncio.Event()
+    wrong: list[ApiError] = []  # the answer that shows the base URL is not a Status API
+    answered = False
 
     def on_api(status: ApiStatus) -> None:
         view.api_changed(status)
         if status.condition is ApiCondition.KEY_REJECTED:
             key_rejected.set()
 
+    def on_job(event: JobEvent) -> None:
+        # Until the API has answered once, an answer that says "no Status API here" (no route,
+        # a redirect elsewhere) is a wrong base URL: say so and stop, instead of retrying forever.
+        nonlocal answered
+        error = event.error
+        if error is None or event.new.terminal:
+            answered = True
+        elif not answered and error.code in _WRONG_URL_CODES:
+            wrong.append(error)
+            misconfigured.set()
+
     async with make_http_client() as http:
         client = make_status_client(http, base_url, key)
         scheduler = PollScheduler(client, rate_limit=rate_limit)
         view.bind(scheduler, job_ids)
         scheduler.add_listener(view.job_event)
+        scheduler.add_listener(on_job)
         scheduler.add_api_listener(on_api)
         scheduler.watch_many(job_ids)
         owned = [
             asyncio.create_task(scheduler.run()),
             asyncio.create_task(scheduler.wait_all_terminal()),
             asyncio.create_task(key_rejected.wait()),
+            asyncio.create_task(misconfigured.wait()),
             asyncio.create_task(view.refresh_loop()),
         ]
         try:
@@ -133,6 +151,13 @@ async def _watch(
     if key_rejected.is_set():
         raise CliError(
             "the API rejected the key (401); check it with: jobmonitor auth status", EXIT_USAGE
+        )
+    if wrong:
+        raise CliError(
+            printable(
+                f"{base_url} does not answer like the Status API ({wrong[0]}); check --base-url"
+            ),
+            EXIT_USAGE,
         )
     states = [scheduler.state_of(job_id) for job_id in job_ids]
     return EXIT_OK if all(s is JobState.SUCCESS for s in states) else EXIT_FAILED

@@ -213,3 +213,19 @@ def test_live_table_on_a_terminal(sim: SimServer) -> None:
     final = screen.rsplit("JOB", 1)[-1]
     assert "2 of 2 finished" in final
     assert "success" in final and "failed" in final and "INVALID_JSON" in final
+
+
+@pytest.mark.parametrize("wrong", ["file origin", "redirect elsewhere"])
+def test_a_base_url_that_is_no_status_api_ends_the_watch(sim: SimServer, wrong: str) -> None:
+    job = quick_job(sim)
+    if wrong == "file origin":  # a server that answers, but has no Status API routes
+        base = sim.files_url
+    else:  # every answer a redirect to another origin: the key is never taken there
+        base = sim.api_url
+        sim.world.faults.redirect_to = sim.files_url
+    started = time.monotonic()
+    run = watch("--base-url", base, job)
+    assert run.code == 2, run.err
+    assert f"jobmonitor: {base} does not answer like the Status API" in run.err
+    assert run.err.rstrip().endswith("check --base-url")
+    assert time.monotonic() - started < 30  # said and ended, not retried forever
