@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="poll jobs until every one is finished",
         description="Poll jobs until every one is terminal, within one shared request budget. "
         "Exit 0 when every job succeeded, 1 when any failed or was refused (400/403/404), "
-        "2 on usage or key errors, 130 when interrupted.",
+        "2 on usage or key errors or a base URL that is no Status API, 130 when interrupted.",
     )
     parser.add_argument(
         "job_ids", nargs="+", metavar="JOB_ID", help="job ids, or - to read them from stdin"
