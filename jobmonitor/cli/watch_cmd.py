@@ -260,6 +260,7 @@ class _TableView(_View):
         super().__init__(out)
         self._details: dict[str, str] = {}
         self._drawn = 0
+        self._hidden: list[str] = []  # jobs the last drawing had no room for
         self._dirty = asyncio.Event()
         self._api = ApiStatus(ApiCondition.IDLE)
 
@@ -284,6 +285,17 @@ class _TableView(_View):
 
     def close(self) -> None:
         self.draw()
+        if self.scheduler is not None and self._hidden:
+            # The jobs that did not fit: the ones that did not succeed are named, once, below.
+            width = shutil.get_terminal_size((100, 24)).columns
+            for job_id in self._hidden:
+                state = self.scheduler.state_of(job_id) or JobState.PENDING
+                if state is not JobState.SUCCESS:
+                    row = f"{job_id:<36}  {_SHORT.get(state, state.value):<10}  "
+                    self.out.write(
+                        (row + self._details.get(job_id, ""))[: max(width - 1, 1)] + "\n"
+                    )
+            self.out.flush()
         super().close()
 
     def draw(self) -> None:
@@ -299,25 +311,27 @@ class _TableView(_View):
 
     def _lines(self, sched: PollScheduler, width: int, height: int) -> list[str]:
         now = time.time()
+        cut = max(width - 1, 1)  # never the last column: some terminals wrap the line there
         states = {j: sched.state_of(j) or JobState.PENDING for j in self.job_ids}
         room = max(height - 3, 1)
         order = self.job_ids
-        if len(order) > room:  # not all fit: the open jobs first
-            order = sorted(order, key=lambda j: states[j].terminal)
+        if len(order) > room:  # not all fit: the open jobs first, then the ones that failed
+            order = sorted(order, key=lambda j: (states[j].terminal, states[j] is JobState.SUCCESS))
         shown = order[:room]
-        lines = [f"{'JOB':<36}  {'STATE':<10}  {'NEXT':>5}  DETAIL"]
+        self._hidden = order[room:]
+        lines = [f"{'JOB':<36}  {'STATE':<10}  {'NEXT':>5}  DETAIL"[:cut]]
         for job_id in shown:
             due = sched.next_due(job_id)
             countdown = "-" if due is None else f"{max(due - now, 0):.0f}s"
             state = _SHORT.get(states[job_id], states[job_id].value)
             row = f"{job_id:<36}  {state:<10}  {countdown:>5}  "
-            lines.append((row + self._details.get(job_id, ""))[:width])
-        if len(order) > len(shown):
-            lines.append(f"... and {len(order) - len(shown)} more")
+            lines.append((row + self._details.get(job_id, ""))[:cut])
+        if self._hidden:
+            lines.append(f"... and {len(self._hidden)} more"[:cut])
         done = sum(1 for s in states.values() if s.terminal)
         used, limit = sched.budget_usage
         budget = f"{used}/{limit}" if limit is not None else f"{used} (limit not known)"
         api = self._api.condition.value.replace("_", " ")
         footer = f"{done} of {len(states)} finished · API {api} · {budget} requests/min"
-        lines.append(footer[:width])
+        lines.append(footer[:cut])
         return lines
