@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     if typo is not None:  # "statuss ID" would open the window with two rejected ids
         print(f"jobmonitor: unknown command {args[0]!r}; did you mean {typo!r}?", file=sys.stderr)
         return 2
-    from jobmonitor.app import run_gui
+    from jobmonitor.desktop.main import run_gui
 
     return run_gui(args)
 

@@ -25,8 +25,14 @@ from jobmonitor.cli.common import (
     resolve_base_url,
     saved_route_template,
 )
-from jobmonitor.core.credentials import CredentialStore, KeyLookup, KeyProblem, KeySource, clean_key
-from jobmonitor.core.keycheck import KeyCheck, KeyCheckOutcome, check_key
+from jobmonitor.core.credentials.keycheck import KeyCheck, KeyCheckOutcome, check_key
+from jobmonitor.core.credentials.store import (
+    CredentialStore,
+    KeyLookup,
+    KeyProblem,
+    KeySource,
+    clean_key,
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -123,7 +123,7 @@ def remember_route_template(base_url: str, template: str) -> None:
 
 def resolve_api_key(base_url: str, *, required: bool = True) -> str | None:
     """``$JOBMONITOR_API_KEY``, else the OS keyring entry for the API origin."""
-    from jobmonitor.core.credentials import CredentialStore, KeyProblem
+    from jobmonitor.core.credentials.store import CredentialStore, KeyProblem
 
     lookup = CredentialStore().get_sync(origin_of(base_url))
     if lookup.key:

@@ -30,13 +30,13 @@ from jobmonitor.cli.common import (
     resolve_base_url,
 )
 from jobmonitor.cli.status_cmd import describe_error
-from jobmonitor.core.download_types import (
+from jobmonitor.core.downloads.manager import DownloadManager
+from jobmonitor.core.downloads.model import (
     DownloadProgress,
     DownloadState,
     format_eta,
     human_size,
 )
-from jobmonitor.core.downloads import DownloadManager
 
 STATUS_CONCURRENCY = 4  # job look-ups in flight at once (they share the API's request budget)
 LOOKUP_TRIES = 4  # a job look-up that fails for a transient reason is tried this often

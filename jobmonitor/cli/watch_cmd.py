@@ -26,7 +26,7 @@ from jobmonitor.cli.common import (
     resolve_base_url,
     saved_settings_may_hold,
 )
-from jobmonitor.core.scheduler import PollScheduler
+from jobmonitor.core.polling.scheduler import PollScheduler
 from jobmonitor.core.state import ApiCondition, ApiStatus, JobEvent, JobState
 
 _WRONG_URL_CODES = frozenset({"ROUTE_NOT_FOUND", "UNSAFE_REDIRECT"})

@@ -15,11 +15,11 @@ from concurrent.futures import Executor, Future
 import httpx
 from PySide6.QtWidgets import QDockWidget
 
-from jobmonitor.core.download_types import DownloadProgress, DownloadState
-from jobmonitor.core.downloads import DownloadManager
+from jobmonitor.core.downloads.manager import DownloadManager
+from jobmonitor.core.downloads.model import DownloadProgress, DownloadState
 from jobmonitor.core.settings import Settings
-from jobmonitor.core.store import JobStore, SavedFile
-from jobmonitor.core.watchlist import WatchList
+from jobmonitor.core.watchlist.db import JobStore, SavedFile
+from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.ui.actions import themed_icon
 from jobmonitor.ui.downloads_panel import DownloadsPanel
 from jobmonitor.ui.job_text import result_file_url

@@ -15,15 +15,17 @@ import signal
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
 from jobmonitor import APP_ID, APP_NAME, ORG_DOMAIN, ORG_NAME
 from jobmonitor.core.paths import data_dir
 from jobmonitor.core.settings import Settings
+
+if TYPE_CHECKING:
+    from jobmonitor.desktop.root import DesktopApp
 
 EXIT_AFTER_SHOWN_ENV = "JOBMONITOR_EXIT_AFTER_SHOWN"
 DARK_ENV = "JOBMONITOR_DARK"
@@ -55,37 +57,6 @@ def parse_gui_args(argv: list[str]) -> GuiOptions:
     return GuiOptions(args.demo, args.base_url, dark, tuple(args.job_ids) + tuple(extra))
 
 
-def dark_palette() -> QPalette:
-    """A dark Fusion palette, for desktops that do not pass their own dark theme to Qt."""
-    p = QPalette()
-    window, base, text = QColor(37, 37, 40), QColor(28, 28, 30), QColor(230, 230, 230)
-    roles = {
-        QPalette.ColorRole.Window: window,
-        QPalette.ColorRole.WindowText: text,
-        QPalette.ColorRole.Base: base,
-        QPalette.ColorRole.AlternateBase: QColor(44, 44, 48),
-        QPalette.ColorRole.ToolTipBase: QColor(50, 50, 54),
-        QPalette.ColorRole.ToolTipText: text,
-        QPalette.ColorRole.PlaceholderText: QColor(150, 150, 150),
-        QPalette.ColorRole.Text: text,
-        QPalette.ColorRole.Button: QColor(48, 48, 52),
-        QPalette.ColorRole.ButtonText: text,
-        QPalette.ColorRole.BrightText: QColor(255, 90, 90),
-        QPalette.ColorRole.Link: QColor(110, 170, 255),
-        QPalette.ColorRole.Highlight: QColor(45, 110, 200),
-        QPalette.ColorRole.HighlightedText: QColor(255, 255, 255),
-    }
-    for role, color in roles.items():
-        p.setColor(role, color)
-    for role in (
-        QPalette.ColorRole.Text,
-        QPalette.ColorRole.ButtonText,
-        QPalette.ColorRole.WindowText,
-    ):
-        p.setColor(QPalette.ColorGroup.Disabled, role, QColor(120, 120, 120))
-    return p
-
-
 def make_qapplication(*, dark: bool = False) -> QApplication:
     existing = QApplication.instance()
     app = (
@@ -99,10 +70,12 @@ def make_qapplication(*, dark: bool = False) -> QApplication:
     app.setOrganizationDomain(ORG_DOMAIN)
     app.setDesktopFileName(APP_ID)
     app.setQuitOnLastWindowClosed(False)  # quitting goes through DesktopApp.aclose, in order
+    from jobmonitor.ui.icons import app_icon
+    from jobmonitor.ui.palette import dark_palette
+
     if dark:
         app.setStyle(QStyleFactory.create("Fusion"))
         app.setPalette(dark_palette())
-    from jobmonitor.ui.icons import app_icon
 
     app.setWindowIcon(app_icon())
     return app
@@ -137,21 +110,29 @@ def run_gui(argv: list[str]) -> int:
     app = make_qapplication(dark=options.dark)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    holder: dict[str, Any] = {}
-    install_excepthook(lambda: holder["desktop"].window if "desktop" in holder else None)
+    running = _Running()
+    install_excepthook(lambda: running.desktop.window if running.desktop else None)
     with loop:
-        return int(loop.run_until_complete(_main(options, holder)))
+        return int(loop.run_until_complete(_main(options, running)))
 
 
-async def _main(options: GuiOptions, holder: dict[str, Any]) -> int:
-    from jobmonitor.desktop import DemoSetup, DesktopApp
+@dataclass(slots=True)
+class _Running:
+    """The desktop app once built, for the excepthook to parent its dialog on the window."""
+
+    desktop: DesktopApp | None = None
+
+
+async def _main(options: GuiOptions, running: _Running) -> int:
+    from jobmonitor.desktop.demo import DemoSetup, start_demo
+    from jobmonitor.desktop.root import DesktopApp
 
     loop = asyncio.get_running_loop()
     quit_now = asyncio.Event()
     server = None
     demo: DemoSetup | None = None
     if options.demo:
-        server, demo = await loop.run_in_executor(None, _start_demo)
+        server, demo = await loop.run_in_executor(None, start_demo)
     settings = Settings(demo=options.demo)
     desktop = DesktopApp(
         settings=settings,
@@ -159,7 +140,7 @@ async def _main(options: GuiOptions, holder: dict[str, Any]) -> int:
         base_url=options.base_url,
         demo=demo,
     )
-    holder["desktop"] = desktop
+    running.desktop = desktop
     desktop.quit_requested.connect(quit_now.set)  # Ctrl+Q, the tray's Quit, or closing w/o tray
     if os.environ.get(EXIT_AFTER_SHOWN_ENV) == "1":
 
@@ -182,25 +163,3 @@ async def _main(options: GuiOptions, holder: dict[str, Any]) -> int:
         if server is not None:
             await loop.run_in_executor(None, server.stop)
     return 0
-
-
-def _start_demo() -> tuple[Any, Any]:
-    """Start the simulator on loopback with the demo world (in a worker: binding takes a moment)."""
-    from jobmonitor.desktop import DemoSetup
-    from jobmonitor.sim.demo import build_demo_world
-    from jobmonitor.sim.server import SimServer
-
-    world = build_demo_world()
-    server = SimServer(world.world).start()
-    order = ("processing", "queued", "unknown", "success", "failed", "forbidden", "not_found")
-    labels = {  # how each demo job starts (they move on while the demo runs)
-        "processing": "Demo: started processing",
-        "queued": "Demo: started queued",
-        "unknown": "Demo: undocumented status",
-        "success": "Demo: done at start",
-        "failed": "Demo: failed at start",
-        "forbidden": "Demo: another account's job",
-        "not_found": "Demo: deleted job",
-    }
-    ids = tuple((job_id, labels[kind]) for kind in order for job_id in world.jobs.get(kind, []))
-    return server, DemoSetup(base_url=server.api_url, key=world.key, job_ids=ids)

@@ -13,7 +13,6 @@ import logging
 import time
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +21,16 @@ from PySide6.QtWidgets import QDockWidget
 
 from jobmonitor import APP_NAME
 from jobmonitor.api.errors import InsecureUrl
-from jobmonitor.core.api_session import HttpPool, PollingSession
-from jobmonitor.core.credentials import CredentialStore
-from jobmonitor.core.downloads import DownloadManager
-from jobmonitor.core.polling import PollingController
+from jobmonitor.core.credentials.store import CredentialStore
+from jobmonitor.core.downloads.manager import DownloadManager
+from jobmonitor.core.polling.controller import PollingController
+from jobmonitor.core.polling.session import HttpPool, PollingSession
 from jobmonitor.core.settings import Settings
 from jobmonitor.core.state import JobEvent
-from jobmonitor.core.store import JobStore
-from jobmonitor.core.watchlist import WatchList
-from jobmonitor.desktop_downloads import DesktopDownloads
+from jobmonitor.core.watchlist.db import JobStore
+from jobmonitor.core.watchlist.watchlist import WatchList
+from jobmonitor.desktop.demo import DemoSetup
+from jobmonitor.desktop.downloads import DesktopDownloads
 from jobmonitor.ui.add_jobs import AddReport
 from jobmonitor.ui.icons import status_icon
 from jobmonitor.ui.main_window import MainWindow
@@ -44,15 +44,6 @@ DB_NAME = "jobs.db"
 GC_FREEZE_MS = 20_000
 BUDGET_MEMORY_AGE = 24 * 3600.0  # seconds a learned request budget is trusted in later sessions
 TRAY_HINT = f"{APP_NAME} keeps watching in the tray; Quit from its menu or Ctrl+Q"
-
-
-@dataclass(frozen=True, slots=True)
-class DemoSetup:
-    """What demo mode hands over: the simulator's URL, its key (memory only), and ids to watch."""
-
-    base_url: str
-    key: str
-    job_ids: tuple[tuple[str, str], ...]  # (job id, label)
 
 
 class DesktopApp(QObject):

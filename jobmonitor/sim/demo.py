@@ -17,6 +17,17 @@ from jobmonitor.sim.world import SimWorld
 DEMO_KEY = "demo-key-7f3a9c2e51b84d06"  # a key for the simulator only: printing it is the point
 OTHER_KEY = "demo-other-account-key-0000"  # owns the "forbidden" jobs
 KINDS = ("queued", "processing", "unknown", "success", "failed", "forbidden", "not_found")
+# How each kind of demo job starts, in the order a watch list shows them (they move on while the
+# demo runs): the labels demo mode gives them.
+KIND_LABELS = {
+    "processing": "Demo: started processing",
+    "queued": "Demo: started queued",
+    "unknown": "Demo: undocumented status",
+    "success": "Demo: done at start",
+    "failed": "Demo: failed at start",
+    "forbidden": "Demo: another account's job",
+    "not_found": "Demo: deleted job",
+}
 
 # (kind at start, queued_for, processing_for, outcome, retry_after)
 _PLAN: tuple[tuple[str, float, float, str, float], ...] = (
@@ -46,6 +57,12 @@ class DemoWorld:
     key: str
     jobs: dict[str, list[str]]
     other_key: str = OTHER_KEY
+
+    def labelled_jobs(self) -> tuple[tuple[str, str], ...]:
+        """(job id, label) of every job, running ones first (see ``KIND_LABELS``)."""
+        return tuple(
+            (job_id, label) for kind, label in KIND_LABELS.items() for job_id in self.jobs[kind]
+        )
 
 
 def build_demo_world(

@@ -19,8 +19,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QFileDialog, QStyle, QWidget
 
-from jobmonitor.core.polling import PollingController
-from jobmonitor.core.watchlist import RemovedJobs, WatchList
+from jobmonitor.core.polling.controller import PollingController
+from jobmonitor.core.watchlist.watchlist import RemovedJobs, WatchList
 from jobmonitor.ui.add_jobs import JobAdder
 
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from jobmonitor.api.ids import ParsedIds, RejectedId, parse_job_ids
-from jobmonitor.core.watchlist import WatchList
+from jobmonitor.core.watchlist.watchlist import WatchList
 
 MAX_IMPORT_BYTES = 32 * 1024 * 1024  # far beyond any real list of ids
 _SHOWN_REJECTIONS = 5

@@ -25,13 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jobmonitor.core.download_types import (
+from jobmonitor.core.downloads.manager import DownloadManager
+from jobmonitor.core.downloads.model import (
     DownloadProgress,
     DownloadState,
     format_eta,
     human_size,
 )
-from jobmonitor.core.downloads import DownloadManager
 
 UrlOpener = Callable[[QUrl], bool]
 _BAR_STEPS = 1000

@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from jobmonitor import __version__
-from jobmonitor.core.failure import as_text, failure_fields
-from jobmonitor.core.report import build_support_report
 from jobmonitor.core.state import JobState
-from jobmonitor.core.store import HistoryEntry, SavedFile, WatchedJob
+from jobmonitor.core.watchlist.db import HistoryEntry, SavedFile, WatchedJob
+from jobmonitor.core.watchlist.failure import as_text, failure_fields
+from jobmonitor.core.watchlist.report import build_support_report
 from jobmonitor.ui.job_text import status_text
 from jobmonitor.ui.timefmt import absolute, short_local
 

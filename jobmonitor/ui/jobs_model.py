@@ -20,8 +20,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
 
 from jobmonitor.core.state import JobState
-from jobmonitor.core.store import WatchedJob
-from jobmonitor.core.watchlist import WatchList
+from jobmonitor.core.watchlist.db import WatchedJob
+from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.ui.job_text import Category as Category
 from jobmonitor.ui.job_text import category_of as category_of
 from jobmonitor.ui.job_text import result_text as result_text

@@ -32,10 +32,10 @@ from PySide6.QtWidgets import (
 )
 
 from jobmonitor import APP_NAME
-from jobmonitor.core.polling import PollingController
+from jobmonitor.core.polling.controller import PollingController
 from jobmonitor.core.state import JobState
-from jobmonitor.core.store import WatchedJob
-from jobmonitor.core.watchlist import WatchList
+from jobmonitor.core.watchlist.db import WatchedJob
+from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.ui import jobs_model as cols
 from jobmonitor.ui.actions import JobActions
 from jobmonitor.ui.add_jobs import AddJobsBar, JobAdder

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 
 from jobmonitor.api.client import normalize_base_url, origin_of
 from jobmonitor.api.errors import InsecureUrl
-from jobmonitor.core.credentials import CredentialStore, KeySource
-from jobmonitor.core.keycheck import KeyCheck, check_key
+from jobmonitor.core.credentials.keycheck import KeyCheck, check_key
+from jobmonitor.core.credentials.store import CredentialStore, KeySource
 from jobmonitor.core.redact import register_secret
 from jobmonitor.core.settings import Settings
 from jobmonitor.ui.settings_form import SettingsForm, key_status_text, verdict

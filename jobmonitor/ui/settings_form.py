@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jobmonitor.core.credentials import KeyLookup, KeySource
-from jobmonitor.core.keycheck import KeyCheck, KeyCheckOutcome
+from jobmonitor.core.credentials.keycheck import KeyCheck, KeyCheckOutcome
+from jobmonitor.core.credentials.store import KeyLookup, KeySource
 from jobmonitor.core.state import ApiCondition, JobState
 from jobmonitor.ui.icons import connection_icon, status_icon
 

@@ -64,7 +64,7 @@ with SimServer(world) as server:
 _MANAGER = """
 import asyncio, json, sys, time
 import httpx
-from jobmonitor.core.downloads import DownloadManager
+from jobmonitor.core.downloads.manager import DownloadManager
 
 async def main(api, job, url, folder):
     marks = {}

@@ -110,10 +110,10 @@ async def _until(predicate: Any, limit: float) -> None:
 async def _in_process(api: str, n: int, seconds: float, home: Path) -> dict[str, float]:
     from PySide6.QtCore import QSettings
 
-    from jobmonitor.core.credentials import CredentialStore
+    from jobmonitor.core.credentials.store import CredentialStore
     from jobmonitor.core.paths import data_dir
     from jobmonitor.core.settings import Settings
-    from jobmonitor.desktop import DesktopApp
+    from jobmonitor.desktop.root import DesktopApp
 
     settings = Settings(qsettings=QSettings(str(home / "bench.ini"), QSettings.Format.IniFormat))
     settings.rate_limit = 30_000  # "a high rate": 500 requests a second at most
@@ -197,7 +197,7 @@ def run(n: int, seconds: float, rounds: int) -> dict[str, float]:
         api = json.loads(sim.stdout.readline())["api"]
         import qasync
 
-        from jobmonitor.app import make_qapplication
+        from jobmonitor.desktop.main import make_qapplication
 
         qapp = make_qapplication()
         loop = qasync.QEventLoop(qapp)

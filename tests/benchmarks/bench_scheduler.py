@@ -34,7 +34,7 @@ import httpx
 import pytest
 
 from jobmonitor.api.client import StatusClient
-from jobmonitor.core.scheduler import DEFAULT_CONCURRENCY, PollScheduler
+from jobmonitor.core.polling.scheduler import DEFAULT_CONCURRENCY, PollScheduler
 from jobmonitor.core.state import JobEvent
 from jobmonitor.sim import SimServer, SimWorld
 

@@ -16,7 +16,7 @@ import pytest
 
 from jobmonitor.cli import run_cli
 from jobmonitor.cli.download_cmd import ProgressLine
-from jobmonitor.core.download_types import DownloadProgress, DownloadState, format_eta
+from jobmonitor.core.downloads.model import DownloadProgress, DownloadState, format_eta
 from jobmonitor.sim.files import content_slice
 from jobmonitor.sim.server import SimServer
 from jobmonitor.sim.world import SimWorld

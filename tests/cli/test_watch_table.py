@@ -10,7 +10,7 @@ import pytest
 
 from jobmonitor.api.client import StatusClient
 from jobmonitor.cli import watch_cmd
-from jobmonitor.core.scheduler import PollScheduler
+from jobmonitor.core.polling.scheduler import PollScheduler
 from jobmonitor.core.state import JobState
 
 IDS = [f"{n:08x}-e5f6-4890-abcd-ef1234567890" for n in range(12)]

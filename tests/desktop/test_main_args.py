@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from jobmonitor.app import DARK_ENV, dark_palette, parse_gui_args
+from jobmonitor.desktop.main import DARK_ENV, parse_gui_args
+from jobmonitor.ui.palette import dark_palette
 
 JOB = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
 
@@ -40,7 +41,7 @@ def test_dark_palette_is_dark() -> None:
 
 
 def test_no_display_is_said_in_words_not_a_qt_abort() -> None:
-    from jobmonitor.app import display_problem
+    from jobmonitor.desktop.main import display_problem
 
     problem = display_problem({}, "linux")
     assert problem is not None and "DISPLAY" in problem and "jobmonitor --help" in problem

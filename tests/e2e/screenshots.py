@@ -17,7 +17,7 @@ from pathlib import Path
 _GRAB = """
 import sys
 from PySide6.QtCore import QTimer
-import jobmonitor.desktop as desktop
+import jobmonitor.desktop.root as desktop
 out, select = sys.argv[1], sys.argv[2]
 start = desktop.DesktopApp.start
 def patched(self, **kw):
@@ -37,7 +37,7 @@ def patched(self, **kw):
         QTimer.singleShot(400, save)
     QTimer.singleShot(10_000, grab)
 desktop.DesktopApp.start = patched
-from jobmonitor.app import run_gui
+from jobmonitor.desktop.main import run_gui
 sys.exit(run_gui(sys.argv[3:]))
 """
 

@@ -139,7 +139,7 @@ def test_download_all_finished_saves_every_result_once(
 ) -> None:
     from pathlib import Path
 
-    from jobmonitor.core.download_types import DownloadState
+    from jobmonitor.core.downloads.model import DownloadState
 
     done = [
         world.add_job(KEY, queued_for=0, processing_for=0, file_name=f"r{n}.csv", file_size=5000)

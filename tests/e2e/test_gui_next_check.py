@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from jobmonitor.core.state import ApiCondition, JobState
-from jobmonitor.desktop import DesktopApp
+from jobmonitor.desktop.root import DesktopApp
 from jobmonitor.sim.world import SimWorld
 from jobmonitor.ui import jobs_model as cols
 from jobmonitor.ui import next_check as nc

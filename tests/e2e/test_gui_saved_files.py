@@ -9,7 +9,7 @@ from guihelpers import KEY, AppFactory, close, make_app, qloop, sim, world  # no
 from PySide6.QtCore import QUrl
 from pytestqt.qtbot import QtBot
 
-from jobmonitor.core.download_types import DownloadState
+from jobmonitor.core.downloads.model import DownloadState
 from jobmonitor.core.state import JobState
 from jobmonitor.sim.world import SimWorld
 

@@ -86,9 +86,9 @@ def test_missing_key_pauses_polling_and_says_so(
 def test_demo_shows_every_state_within_seconds(
     qtbot: QtBot, make_app: AppFactory, tmp_path: Path
 ) -> None:
-    from jobmonitor.app import _start_demo
+    from jobmonitor.desktop.demo import start_demo
 
-    server, demo = _start_demo()
+    server, demo = start_demo()
     try:
         app = make_app(demo=demo, data_dir=tmp_path / "demo", key=None)
         counts = app.window.model.counts

@@ -7,7 +7,7 @@ from guihelpers import KEY, AppFactory, close, make_app, qloop, sim, world  # no
 from pytestqt.qtbot import QtBot
 
 from jobmonitor.core.state import JobState
-from jobmonitor.desktop import TRAY_HINT
+from jobmonitor.desktop.root import TRAY_HINT
 from jobmonitor.sim.world import SimWorld
 from jobmonitor.ui import jobs_model as cols
 

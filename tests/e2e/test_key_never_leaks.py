@@ -45,12 +45,12 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
-from jobmonitor.core.credentials import CredentialStore, mask_key
-from jobmonitor.core.download_types import DownloadState
+from jobmonitor.core.credentials.store import CredentialStore, mask_key
+from jobmonitor.core.downloads.model import DownloadState
 from jobmonitor.core.paths import data_dir
 from jobmonitor.core.settings import Settings
 from jobmonitor.core.state import ApiCondition, JobState
-from jobmonitor.desktop import DesktopApp
+from jobmonitor.desktop.root import DesktopApp
 from jobmonitor.sim.server import SimServer
 from jobmonitor.sim.world import SimWorld
 from jobmonitor.ui import errors

@@ -1,4 +1,4 @@
-"""Fixtures for the API client tests: the simulator on a real loopback socket, one httpx client."""
+"""Fixtures for the API client and CLI tests: the simulator on a real loopback socket, one httpx client."""
 
 from __future__ import annotations
 

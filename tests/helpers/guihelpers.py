@@ -14,9 +14,10 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from jobmonitor.core.credentials import CredentialStore
+from jobmonitor.core.credentials.store import CredentialStore
 from jobmonitor.core.settings import Settings
-from jobmonitor.desktop import DemoSetup, DesktopApp
+from jobmonitor.desktop.demo import DemoSetup
+from jobmonitor.desktop.root import DesktopApp
 from jobmonitor.sim.server import SimServer
 from jobmonitor.sim.world import SimWorld
 
@@ -98,6 +99,11 @@ def make_app(
         if start:
             app.start(add_text=add_text)
             qtbot.waitExposed(app.window)
+            # A window shortcut (Ctrl+D, Ctrl+F...) fires only in the active window, and
+            # activation arrives after the expose: a test that pressed a shortcut before it
+            # (or while an earlier test's window was still active) sent the key to nowhere.
+            app.window.activateWindow()
+            qtbot.waitUntil(app.window.isActiveWindow)
         return app
 
     yield make

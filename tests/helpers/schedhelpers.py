@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from jobmonitor.api.client import StatusClient
-from jobmonitor.core.scheduler import PollScheduler
+from jobmonitor.core.polling.scheduler import PollScheduler
 from jobmonitor.core.state import ApiCondition, ApiStatus, JobEvent
 from jobmonitor.sim import SimServer, SimWorld
 from jobmonitor.sim.faults import Answer

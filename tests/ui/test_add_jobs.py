@@ -10,8 +10,8 @@ from PySide6.QtCore import QMimeData, Qt, QUrl
 from pytestqt.qtbot import QtBot
 from uihelpers import IDS, collect_on_gui_thread  # noqa: F401 - autouse fixture
 
-from jobmonitor.core.store import JobStore
-from jobmonitor.core.watchlist import WatchList
+from jobmonitor.core.watchlist.db import JobStore
+from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.ui import add_jobs
 from jobmonitor.ui.add_jobs import AddJobsBar, JobAdder
 

@@ -13,8 +13,8 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from jobmonitor.core.download_types import DownloadProgress, DownloadState
-from jobmonitor.core.downloads import DownloadManager
+from jobmonitor.core.downloads.manager import DownloadManager
+from jobmonitor.core.downloads.model import DownloadProgress, DownloadState
 from jobmonitor.sim.server import SimServer
 from jobmonitor.sim.world import SimWorld
 from jobmonitor.ui.downloads_panel import DownloadsPanel, progress_text

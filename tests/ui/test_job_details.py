@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 from uihelpers import collect_on_gui_thread  # noqa: F401 - autouse fixture
 
 from jobmonitor.core.state import JobState
-from jobmonitor.core.store import HistoryEntry, WatchedJob
+from jobmonitor.core.watchlist.db import HistoryEntry, WatchedJob
 from jobmonitor.ui.job_details import JobDetails, pretty
 
 JOB = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"

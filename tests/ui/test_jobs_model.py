@@ -20,8 +20,8 @@ from uihelpers import (  # noqa: F401 - collect_on_gui_thread is an autouse fixt
 )
 
 from jobmonitor.core.state import JobState
-from jobmonitor.core.store import JobStore
-from jobmonitor.core.watchlist import WatchList
+from jobmonitor.core.watchlist.db import JobStore
+from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.ui import jobs_model as m
 from jobmonitor.ui.jobs_proxy import JobsFilterProxy
 

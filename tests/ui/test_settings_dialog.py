@@ -22,7 +22,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
-from jobmonitor.core.credentials import CredentialStore, KeySource
+from jobmonitor.core.credentials.store import CredentialStore, KeySource
 from jobmonitor.core.settings import Settings
 from jobmonitor.sim.server import SimServer
 from jobmonitor.sim.world import SimWorld

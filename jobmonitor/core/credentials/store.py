@@ -22,7 +22,7 @@ from keyring.backend import KeyringBackend
 
 from jobmonitor import KEYRING_SERVICE
 from jobmonitor.api.client import origin_of
-from jobmonitor.core import keyring_backends
+from jobmonitor.core.credentials import backends as keyring_backends
 from jobmonitor.core.redact import register_secret
 
 ENV_KEY = "JOBMONITOR_API_KEY"

@@ -28,16 +28,22 @@ import httpx
 
 from jobmonitor.api.client import origin_of
 from jobmonitor.api.errors import ApiError
-from jobmonitor.core import partfile
-from jobmonitor.core.download_types import (
+from jobmonitor.core.downloads import partfile
+from jobmonitor.core.downloads.model import (
     Download,
     DownloadError,
     DownloadProgress,
     DownloadState,
     human_size,
 )
-from jobmonitor.core.partfile import PartOpener, open_part_file
-from jobmonitor.core.transfer import SOCKET_READ_SIZE, Refused, StartOver, Transfer, Transient
+from jobmonitor.core.downloads.partfile import PartOpener, open_part_file
+from jobmonitor.core.downloads.transfer import (
+    SOCKET_READ_SIZE,
+    Refused,
+    StartOver,
+    Transfer,
+    Transient,
+)
 
 log = logging.getLogger(__name__)
 

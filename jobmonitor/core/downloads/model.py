@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from jobmonitor.core.partfile import PartMeta
+from jobmonitor.core.downloads.partfile import PartMeta
 
 SPEED_WINDOW = 3.0  # seconds of history behind the speed figure
 

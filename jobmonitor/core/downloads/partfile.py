@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
-from jobmonitor.core.filenames import PART_SUFFIX, candidates, inside, taken
+from jobmonitor.core.downloads.filenames import PART_SUFFIX, candidates, inside, taken
 
 META_SUFFIX = ".json"
 WRITEBACK_STEP = 32 * 1024 * 1024

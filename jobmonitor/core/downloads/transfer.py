@@ -18,9 +18,10 @@ import httpx
 from jobmonitor.api.client import check_url_security, origin_of
 from jobmonitor.api.errors import InsecureUrl
 from jobmonitor.api.models import RateLimitInfo
-from jobmonitor.core import partfile
-from jobmonitor.core.body import body_chunks
-from jobmonitor.core.download_types import (
+from jobmonitor.core.downloads import partfile
+from jobmonitor.core.downloads.body import body_chunks
+from jobmonitor.core.downloads.filenames import choose_filename
+from jobmonitor.core.downloads.model import (
     Download,
     DownloadError,
     DownloadState,
@@ -28,8 +29,7 @@ from jobmonitor.core.download_types import (
     describe_transport_error,
     human_size,
 )
-from jobmonitor.core.filenames import choose_filename
-from jobmonitor.core.partfile import PartFile, PartMeta, PartOpener, PartWriter
+from jobmonitor.core.downloads.partfile import PartFile, PartMeta, PartOpener, PartWriter
 
 MAX_REDIRECTS = 5
 SOCKET_READ_SIZE = 1024 * 1024  # the most one read may take from httpcore

@@ -26,8 +26,9 @@ from jobmonitor.api.client import StatusClient
 from jobmonitor.api.errors import ApiError, AuthError, InvalidJobId, RateLimited
 from jobmonitor.api.ids import normalize_job_id
 from jobmonitor.api.models import JobSnapshot
-from jobmonitor.core.apihealth import ApiHealth
-from jobmonitor.core.pollqueue import (
+from jobmonitor.core.polling.budget import DEFAULT_GUARD, RequestBudget
+from jobmonitor.core.polling.health import ApiHealth
+from jobmonitor.core.polling.queue import (
     CHECK_NOW,
     REGULAR,
     PollEntry,
@@ -36,7 +37,6 @@ from jobmonitor.core.pollqueue import (
     fault_backoff,
     next_interval,
 )
-from jobmonitor.core.ratelimit import DEFAULT_GUARD, RequestBudget
 from jobmonitor.core.state import ApiStatus, JobEvent, JobState
 
 REAL_JITTER = 0.05  # real seconds of send-to-server jitter the budget's guard must cover

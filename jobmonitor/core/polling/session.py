@@ -11,7 +11,7 @@ import httpx
 from jobmonitor import __version__
 from jobmonitor.api.client import StatusClient, origin_of
 from jobmonitor.api.errors import ApiError
-from jobmonitor.core.scheduler import DEFAULT_CONCURRENCY, PollScheduler
+from jobmonitor.core.polling.scheduler import DEFAULT_CONCURRENCY, PollScheduler
 
 log = logging.getLogger(__name__)
 

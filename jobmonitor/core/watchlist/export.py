@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from jobmonitor.core.failure import failure_fields
 from jobmonitor.core.state import JobState
-from jobmonitor.core.store import WatchedJob
+from jobmonitor.core.watchlist.db import WatchedJob
+from jobmonitor.core.watchlist.failure import failure_fields
 
 COLUMNS = (
     "job_id",

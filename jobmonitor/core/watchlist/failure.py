@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from jobmonitor.core.state import JobState
-from jobmonitor.core.store import WatchedJob
+from jobmonitor.core.watchlist.db import WatchedJob
 
 
 def as_text(value: Any) -> str:

@@ -18,7 +18,7 @@ from typing import Protocol
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from jobmonitor.core.state import JobEvent, JobState
-from jobmonitor.core.store import HistoryEntry, JobStore, WatchedJob
+from jobmonitor.core.watchlist.db import HistoryEntry, JobStore, WatchedJob
 
 log = logging.getLogger(__name__)
 

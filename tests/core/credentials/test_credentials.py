@@ -12,7 +12,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail, null
 
-from jobmonitor.core.credentials import (
+from jobmonitor.core.credentials.store import (
     ENV_KEY,
     CredentialStore,
     KeyLookup,

@@ -18,7 +18,7 @@ from contextlib import closing, contextmanager, suppress
 
 import pytest
 
-from jobmonitor.core.credentials import CredentialStore, KeyProblem, KeySource
+from jobmonitor.core.credentials.store import CredentialStore, KeyProblem, KeySource
 
 pytestmark = pytest.mark.keyring
 

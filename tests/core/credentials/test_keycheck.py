@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from jobmonitor.core.keycheck import PROBE_JOB_ID, KeyCheckOutcome, check_key
+from jobmonitor.core.credentials.keycheck import PROBE_JOB_ID, KeyCheckOutcome, check_key
 from jobmonitor.sim.app import create_api_app
 from jobmonitor.sim.server import SimServer
 from jobmonitor.sim.world import SimWorld

@@ -18,9 +18,9 @@ import pytest
 import trustme
 from test_downloads_helpers import MIB, clock, expected, new_job, sim  # noqa: F401 - fixtures
 
-from jobmonitor.core.body import body_chunks, direct_length
-from jobmonitor.core.download_types import DownloadState
-from jobmonitor.core.downloads import DownloadManager
+from jobmonitor.core.downloads.body import body_chunks, direct_length
+from jobmonitor.core.downloads.manager import DownloadManager
+from jobmonitor.core.downloads.model import DownloadState
 from jobmonitor.sim.files import create_files_app
 from jobmonitor.sim.server import SimServer
 

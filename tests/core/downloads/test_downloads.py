@@ -26,8 +26,8 @@ from test_downloads_helpers import (  # noqa: F401 - fixtures
     sim,
 )
 
-from jobmonitor.core import partfile
-from jobmonitor.core.download_types import DownloadProgress, DownloadState
+from jobmonitor.core.downloads import partfile
+from jobmonitor.core.downloads.model import DownloadProgress, DownloadState
 from jobmonitor.sim.server import SimServer
 
 

@@ -15,9 +15,9 @@ from urllib.parse import unquote, urlsplit
 import httpx
 import pytest
 
-from jobmonitor.core import partfile
-from jobmonitor.core.download_types import DownloadState
-from jobmonitor.core.downloads import DownloadManager
+from jobmonitor.core.downloads import partfile
+from jobmonitor.core.downloads.manager import DownloadManager
+from jobmonitor.core.downloads.model import DownloadState
 from jobmonitor.sim.files import content_slice
 from jobmonitor.sim.server import SimServer
 from jobmonitor.sim.world import SimWorld

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from jobmonitor.api.client import origin_of
-from jobmonitor.core.download_types import DownloadProgress, DownloadState
-from jobmonitor.core.downloads import DownloadManager
+from jobmonitor.core.downloads.manager import DownloadManager
+from jobmonitor.core.downloads.model import DownloadProgress, DownloadState
 from jobmonitor.sim.faults import FileRequestRecord, ManualClock
 from jobmonitor.sim.files import content_slice
 from jobmonitor.sim.server import SimServer

@@ -25,8 +25,8 @@ from test_downloads_helpers import (  # noqa: F401 - fixtures
 )
 
 from jobmonitor.api.client import StatusClient
-from jobmonitor.core.download_types import DownloadState
-from jobmonitor.core.downloads import DownloadManager
+from jobmonitor.core.downloads.manager import DownloadManager
+from jobmonitor.core.downloads.model import DownloadState
 from jobmonitor.sim.faults import ManualClock
 from jobmonitor.sim.server import SimServer
 

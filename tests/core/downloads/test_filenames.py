@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from jobmonitor.core import partfile
-from jobmonitor.core.filenames import (
+from jobmonitor.core.downloads import partfile
+from jobmonitor.core.downloads.filenames import (
     MAX_NAME_BYTES,
     available_name,
     choose_filename,

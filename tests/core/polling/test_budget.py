@@ -8,7 +8,7 @@ import random
 import pytest
 
 from jobmonitor.api.models import RateLimitInfo
-from jobmonitor.core.ratelimit import ASSUMED_LIMIT, FIRST_PAUSE, RequestBudget
+from jobmonitor.core.polling.budget import ASSUMED_LIMIT, FIRST_PAUSE, RequestBudget
 
 
 class Clock:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jobmonitor.core.apihealth import UNREACHABLE_AFTER, UNREACHABLE_FAULTS, ApiHealth
+from jobmonitor.core.polling.health import UNREACHABLE_AFTER, UNREACHABLE_FAULTS, ApiHealth
 from jobmonitor.core.state import ApiCondition
 
 

@@ -6,7 +6,7 @@ import random
 import time
 
 from jobmonitor.api.models import JobSnapshot
-from jobmonitor.core.pollqueue import CHECK_NOW, PollQueue, fault_backoff, next_interval
+from jobmonitor.core.polling.queue import CHECK_NOW, PollQueue, fault_backoff, next_interval
 from jobmonitor.core.state import JobState
 
 

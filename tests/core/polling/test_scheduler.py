@@ -15,7 +15,7 @@ from schedhelpers import KEY, harness
 
 from jobmonitor.api.client import StatusClient
 from jobmonitor.api.errors import InvalidJobId
-from jobmonitor.core.scheduler import PollScheduler
+from jobmonitor.core.polling.scheduler import PollScheduler
 from jobmonitor.core.state import ApiCondition, JobState
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from jobmonitor.core.export import COLUMNS, write_csv
 from jobmonitor.core.state import JobState
-from jobmonitor.core.store import WatchedJob
+from jobmonitor.core.watchlist.db import WatchedJob
+from jobmonitor.core.watchlist.export import COLUMNS, write_csv
 
 OK = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
 BAD = "b1b2c3d4-e5f6-7890-abcd-ef1234567890"

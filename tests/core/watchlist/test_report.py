@@ -10,8 +10,8 @@ from datetime import timedelta, timezone
 import pytest
 
 from jobmonitor.core import redact
-from jobmonitor.core.report import build_support_report
 from jobmonitor.core.state import JobState
+from jobmonitor.core.watchlist.report import build_support_report
 
 JOB = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
 KEY = "sk-RECOGNISABLE-7f3a9c1e5b2d"

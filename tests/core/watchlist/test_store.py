@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from jobmonitor.core.state import JobState
-from jobmonitor.core.store import SCHEMA_VERSION, HistoryEntry, JobStore, SavedFile, WatchedJob
+from jobmonitor.core.watchlist.db import (
+    SCHEMA_VERSION,
+    HistoryEntry,
+    JobStore,
+    SavedFile,
+    WatchedJob,
+)
 
 ID1 = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
 ID2 = "b1b2c3d4-e5f6-7890-abcd-ef1234567890"
