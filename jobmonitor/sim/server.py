@@ -55,8 +55,8 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _url(host: str, port: int) -> str:
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+def _url(host: str, port: int, scheme: str = "http") -> str:
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
 
 class SimServer:
@@ -70,8 +70,11 @@ class SimServer:
         files_host: str = "127.0.0.2",
         port: int = 0,
         files_port: int = 0,
+        tls: tuple[str, str] | None = None,
     ) -> None:
+        """``tls`` = (certificate chain PEM file, private key PEM file): both origins over HTTPS."""
         self.world = world
+        self.tls = tls
         self.host = host
         self.files_host = files_host
         self.port = port
@@ -106,12 +109,13 @@ class SimServer:
             raise
         self.port = api_sock.getsockname()[1]
         self.files_port = files_sock.getsockname()[1]
-        self.api_url = _url(self.host, self.port)
-        self.files_url = _url(self.files_host, self.files_port)
+        scheme = "https" if self.tls else "http"
+        self.api_url = _url(self.host, self.port, scheme)
+        self.files_url = _url(self.files_host, self.files_port, scheme)
         self.world.files_base_url = self.files_url
         self._servers = [
-            uvicorn.Server(_config(create_api_app(self.world))),
-            uvicorn.Server(_config(create_files_app(self.world))),
+            uvicorn.Server(_config(create_api_app(self.world), self.tls)),
+            uvicorn.Server(_config(create_files_app(self.world), self.tls)),
         ]
         ready = threading.Event()
         self._error = None
@@ -201,7 +205,8 @@ class SimServer:
         self.stop()
 
 
-def _config(app: Any) -> uvicorn.Config:
+def _config(app: Any, tls: tuple[str, str] | None = None) -> uvicorn.Config:
+    certfile, keyfile = tls if tls else (None, None)
     return uvicorn.Config(
         app,
         http="h11",
@@ -211,4 +216,6 @@ def _config(app: Any) -> uvicorn.Config:
         log_level="warning",
         access_log=False,
         timeout_keep_alive=30,
+        ssl_certfile=certfile,
+        ssl_keyfile=keyfile,
     )
