@@ -126,6 +126,15 @@ class Settings:
     def notify_failure(self, on: bool) -> None:
         self._q.setValue("notifications/failure", on)
 
+    @property
+    def start_minimized(self) -> bool:
+        """Start in the tray instead of showing the window (only where there is a tray)."""
+        return _as_bool(self._q.value("window/start_minimized", False), False)
+
+    @start_minimized.setter
+    def start_minimized(self, on: bool) -> None:
+        self._q.setValue("window/start_minimized", on)
+
 
 def _key(base_url: str) -> str:
     # QSettings treats '/' as a group separator; keep the URL as one key.

@@ -1,7 +1,9 @@
 """The GUI entry: arguments, the QApplication and its qasync loop, demo mode, and an orderly quit.
 
-``jobmonitor [--demo] [--base-url URL] [--dark] [JOB_ID...]``. Ids given here are added to the
-watch list; bad ones are reported in the window, not on a crash. With
+``jobmonitor [--demo] [--base-url URL] [--dark] [--minimized] [JOB_ID|FILE...]``. Ids given
+here (and the ids in files named) are added to the watch list; bad ones are reported in the
+window, not on a crash. While an instance runs on the same data folder, a launch hands its
+arguments to that one and exits 0 (``desktop.instance``). With
 ``JOBMONITOR_EXIT_AFTER_SHOWN=1`` the app quits (exit 0) right after its window is first shown,
 printing ``jobmonitor: window shown`` to stderr (the packaging smoke test).
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import signal
 import sys
@@ -27,6 +30,7 @@ from jobmonitor.core.settings import Settings
 if TYPE_CHECKING:
     from jobmonitor.desktop.root import DesktopApp
 
+log = logging.getLogger(__name__)
 EXIT_AFTER_SHOWN_ENV = "JOBMONITOR_EXIT_AFTER_SHOWN"
 DARK_ENV = "JOBMONITOR_DARK"
 
@@ -37,6 +41,7 @@ class GuiOptions:
     base_url: str | None
     dark: bool
     job_ids: tuple[str, ...]
+    minimized: bool = False
 
 
 def parse_gui_args(argv: list[str]) -> GuiOptions:
@@ -47,14 +52,20 @@ def parse_gui_args(argv: list[str]) -> GuiOptions:
     parser.add_argument("--demo", action="store_true", help="run against a built-in simulator")
     parser.add_argument("--base-url", metavar="URL", help="API base URL for this run")
     parser.add_argument("--dark", action="store_true", help=f"dark palette (or {DARK_ENV}=1)")
-    parser.add_argument("job_ids", nargs="*", metavar="JOB_ID", help="job ids to add")
+    parser.add_argument(
+        "--minimized", action="store_true", help="start in the tray (as at login), if there is one"
+    )
+    parser.add_argument(
+        "job_ids", nargs="*", metavar="JOB_ID|FILE", help="job ids, or files of ids, to add"
+    )
     args, extra = parser.parse_known_args(argv)
     # Anything else that is not an option is an id to check; the window says what is wrong.
     unknown_options = [a for a in extra if a.startswith("--")]
     if unknown_options:
         parser.error(f"unrecognized arguments: {' '.join(unknown_options)}")
     dark = args.dark or os.environ.get(DARK_ENV, "").strip().lower() in ("1", "true", "yes")
-    return GuiOptions(args.demo, args.base_url, dark, tuple(args.job_ids) + tuple(extra))
+    ids = tuple(args.job_ids) + tuple(extra)
+    return GuiOptions(args.demo, args.base_url, dark, ids, minimized=args.minimized)
 
 
 def make_qapplication(*, dark: bool = False) -> QApplication:
@@ -98,6 +109,25 @@ def run_gui(argv: list[str]) -> int:
         options = parse_gui_args(argv)
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else 2
+    from jobmonitor.desktop.instance import ForwardFailed, Launch, claim_or_forward
+
+    # Before anything else (no display needed): a second launch only hands its arguments over.
+    folder = data_dir(demo=options.demo)
+    try:
+        lock, answer = claim_or_forward(folder, Launch.here(argv))
+    except ForwardFailed as exc:
+        print(f"jobmonitor: {exc}", file=sys.stderr)
+        return 1
+    if lock is None:
+        print(f"jobmonitor: {answer}")
+        return 0
+    try:
+        return _run_first(options)
+    finally:
+        lock.release()
+
+
+def _run_first(options: GuiOptions) -> int:
     problem = display_problem(os.environ, sys.platform)
     if problem:
         print(f"jobmonitor: {problem}", file=sys.stderr)
@@ -125,6 +155,8 @@ class _Running:
 
 async def _main(options: GuiOptions, running: _Running) -> int:
     from jobmonitor.desktop.demo import DemoSetup, start_demo
+    from jobmonitor.desktop.instance import InstanceServer, server_name
+    from jobmonitor.desktop.launches import split_launch_args
     from jobmonitor.desktop.root import DesktopApp
 
     loop = asyncio.get_running_loop()
@@ -134,13 +166,12 @@ async def _main(options: GuiOptions, running: _Running) -> int:
     if options.demo:
         server, demo = await loop.run_in_executor(None, start_demo)
     settings = Settings(demo=options.demo)
-    desktop = DesktopApp(
-        settings=settings,
-        data_dir=data_dir(demo=options.demo),
-        base_url=options.base_url,
-        demo=demo,
-    )
+    folder = data_dir(demo=options.demo)
+    desktop = DesktopApp(settings=settings, data_dir=folder, base_url=options.base_url, demo=demo)
     running.desktop = desktop
+    later = InstanceServer(server_name(folder), desktop.take_launch, desktop)
+    if not later.listen():  # the app works; only later launches cannot reach it
+        log.warning("later launches cannot reach this window: %s", later.error)
     desktop.quit_requested.connect(quit_now.set)  # Ctrl+Q, the tray's Quit, or closing w/o tray
     if os.environ.get(EXIT_AFTER_SHOWN_ENV) == "1":
 
@@ -154,9 +185,11 @@ async def _main(options: GuiOptions, running: _Running) -> int:
     wake.timeout.connect(lambda: None)
     wake.start()
     try:
-        desktop.start(add_text=" ".join(options.job_ids))
+        text, files = split_launch_args(options.job_ids, os.getcwd())
+        desktop.start(add_text=text, add_files=files, minimized=options.minimized)
         await quit_now.wait()
     finally:
+        later.close()
         wake.stop()
         signal.signal(signal.SIGINT, previous)
         await desktop.aclose()

@@ -31,6 +31,8 @@ from jobmonitor.core.watchlist.db import JobStore
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.desktop.demo import DemoSetup
 from jobmonitor.desktop.downloads import DesktopDownloads
+from jobmonitor.desktop.instance import Launch
+from jobmonitor.desktop.launches import add_from_launch, apply_launch
 from jobmonitor.ui.add_jobs import AddReport
 from jobmonitor.ui.icons import status_icon
 from jobmonitor.ui.main_window import MainWindow
@@ -135,21 +137,37 @@ class DesktopApp(QObject):
 
     # -- start-up --------------------------------------------------------------------------
 
-    def start(self, *, add_text: str = "") -> None:
-        """Restore the list, start polling, show the window (needs the running asyncio loop)."""
+    def start(
+        self, *, add_text: str = "", add_files: list[Path] | None = None, minimized: bool = False
+    ) -> None:
+        """Restore the list, start polling, show the window (needs the running asyncio loop).
+
+        ``minimized`` (``--minimized``, as at login) or the "start minimised" setting leave the
+        window in the tray, where there is one to bring it back from."""
         if self.demo is not None:
             self._reset_demo_list()
         self.watchlist.load()
         self._start_session()
         if self.demo is not None:
             self._add_demo_jobs(self.demo)
-        if add_text.strip():
-            self.window.adder.add_text(add_text, source="the command line")
+        add_from_launch(self.window.adder, add_text, add_files or [], source="the command line")
         self._budget_timer.start()
         gc.collect()
         gc.freeze()
         self._gc_timer.start()
-        self.window.show()
+        if not (minimized or self.settings.start_minimized) or not self.tray.can_bring_back:
+            self.window.show()
+
+    def take_launch(self, launch: Launch) -> str:
+        """A later ``jobmonitor ...`` on this data folder: add what it names, show the window."""
+        from jobmonitor.desktop.main import parse_gui_args
+
+        try:
+            options = parse_gui_args(list(launch.args))
+        except SystemExit:  # argparse has said why on that launch's own terminal already
+            return "the running Job Monitor did not understand those arguments"
+        show = not options.minimized or not self.tray.can_bring_back
+        return apply_launch(launch, self.window.adder, self, job_ids=options.job_ids, show=show)
 
     def _reset_demo_list(self) -> None:
         # Demo data is throw-away: each start watches the freshly built demo world.

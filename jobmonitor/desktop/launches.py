@@ -1,0 +1,74 @@
+"""What a launch asks of the window: ids and files to add, whether to show it (first or later launch).
+
+``jobmonitor ID... FILE...`` (or a file manager's "Open with", which passes paths through the
+desktop entry's ``%F``) reaches the running instance as a ``Launch``; ``apply_launch`` adds what
+it names, raises the window with the launcher's activation token, and returns the sentence the
+second process prints.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+from jobmonitor.desktop.instance import ACTIVATION_VARIABLES, Launch
+from jobmonitor.ui.add_jobs import JobAdder
+
+
+def split_launch_args(args: Iterable[str], cwd: str) -> tuple[str, list[Path]]:
+    """(id text, files): an argument naming an existing file (or a file:// URI) is a file to
+    read ids from, relative to the launch's working directory; anything else is an id."""
+    words: list[str] = []
+    files: list[Path] = []
+    for arg in args:
+        if arg.startswith("file://"):
+            files.append(Path(unquote(urlsplit(arg).path)))
+            continue
+        path = Path(arg).expanduser()
+        candidate = path if path.is_absolute() else Path(cwd) / path
+        if _looks_like_path(arg) and candidate.is_file():
+            files.append(candidate)
+        else:
+            words.append(arg)
+    return " ".join(words), files
+
+
+def _looks_like_path(arg: str) -> bool:
+    # A job id is never a file name worth reading; "ids.csv", "./list" and "/tmp/x" are.
+    return bool(arg) and not arg.startswith("-")
+
+
+def add_from_launch(adder: JobAdder, text: str, files: list[Path], *, source: str) -> list[str]:
+    """Add the ids and the files' ids; one summary line per add that happened."""
+    lines: list[str] = []
+    if text.strip():
+        lines.append(adder.add_text(text, source=source).summary().splitlines()[0])
+    if files:
+        lines.append(adder.add_files(files).summary().splitlines()[0])
+    return lines
+
+
+class Raisable(Protocol):
+    def show_window(self) -> None: ...
+
+
+def apply_launch(
+    launch: Launch, adder: JobAdder, window: Raisable, *, job_ids: tuple[str, ...], show: bool
+) -> str:
+    """Do what a later launch asked; the answer the launching process prints."""
+    text, files = split_launch_args(job_ids, launch.cwd)
+    lines = add_from_launch(adder, text, files, source="another launch")
+    if show:
+        # The launcher's token lets the compositor give us focus (Wayland: xdg-activation;
+        # X11: startup notification). Qt reads it from the environment when activating.
+        for name in ACTIVATION_VARIABLES:
+            token = launch.activation.get(name)
+            if token:
+                os.environ[name] = token
+        window.show_window()
+    if not lines:
+        return "Shown the running Job Monitor window." if show else "Job Monitor is running."
+    return " ".join(lines) + " (in the running Job Monitor window)"
