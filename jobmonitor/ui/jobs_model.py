@@ -27,6 +27,7 @@ from jobmonitor.ui.job_text import category_of as category_of
 from jobmonitor.ui.job_text import result_text as result_text
 from jobmonitor.ui.job_text import status_text as status_text
 from jobmonitor.ui.next_check import NextCheckColumn, PollInfo
+from jobmonitor.ui.rows import run_starts_desc, scattered
 from jobmonitor.ui.timefmt import absolute, countdown, relative
 
 Index = QModelIndex | QPersistentModelIndex
@@ -50,6 +51,7 @@ SortRole = Qt.ItemDataRole.UserRole + 3
 JobRole = Qt.ItemDataRole.UserRole + 4
 
 _NEVER = float("inf")
+BULK_RUNS = 32  # more runs of rows than this in one change: one reset, not one signal per run
 _SEVERITY = {  # status sort order: what needs attention first
     JobState.FAILED: 0,
     JobState.FORBIDDEN: 1,
@@ -67,6 +69,10 @@ class JobsTableModel(QAbstractTableModel):
     """Rows are watched jobs in list order; columns are the named constants above."""
 
     counts_changed = Signal()  # counts (per category) and state_counts (per state) moved
+    # Around a change of many scattered rows (Delete of thousands of selected rows, its undo),
+    # made as one model reset: the proxy turns it into one layout change that keeps selection.
+    bulk_started = Signal()
+    bulk_finished = Signal()
 
     def __init__(
         self,
@@ -127,10 +133,15 @@ class JobsTableModel(QAbstractTableModel):
         return flags
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._rows):
+        if not index.isValid():
             return None
-        job = self._rows[index.row()]
-        column = index.column()
+        return self.cell(index.row(), index.column(), role)
+
+    def cell(self, row: int, column: int, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """``data()`` without a model index (the proxy asks for every cell it shows)."""
+        if not 0 <= row < len(self._rows):
+            return None
+        job = self._rows[row]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(job, column)
         if role == Qt.ItemDataRole.EditRole:
@@ -234,6 +245,14 @@ class JobsTableModel(QAbstractTableModel):
     def job_at(self, row: int) -> WatchedJob:
         return self._rows[row]
 
+    def rows(self) -> Sequence[WatchedJob]:
+        """Every row's job, in row order (the live list: read it, do not keep it)."""
+        return self._rows
+
+    def sort_key_of(self, column: int) -> Callable[[WatchedJob], Any]:
+        """What ``SortRole`` gives for a column, as a function of the job."""
+        return lambda job: self._sort_value(job, column)
+
     def row_of(self, job_id: str) -> int | None:
         return self._row_of.get(job_id)
 
@@ -250,6 +269,11 @@ class JobsTableModel(QAbstractTableModel):
         fresh = sorted((j for j in jobs if j.job_id not in self._row_of), key=lambda j: j.position)
         if not fresh:
             return
+        inside = bool(self._positions) and fresh[0].position < self._positions[-1]
+        if inside and scattered(self._positions, [j.position for j in fresh], BULK_RUNS):
+            self._bulk(sorted(self._rows + fresh, key=lambda j: j.position))  # a linear merge
+            self._count(fresh, 1)
+            return
         first_changed = len(self._rows)
         i = 0
         while i < len(fresh):
@@ -265,13 +289,35 @@ class JobsTableModel(QAbstractTableModel):
             first_changed = min(first_changed, at)
             i = j
         self._reindex(first_changed)
-        self.counts.update(category_of(j.state) for j in fresh)
-        self.state_counts.update(j.state for j in fresh)
+        self._count(fresh, 1)
+
+    def _count(self, jobs: Sequence[WatchedJob], sign: int) -> None:
+        for state, n in Counter(j.state for j in jobs).items():
+            self.state_counts[state] += sign * n
+            self.counts[category_of(state)] += sign * n
         self.counts_changed.emit()
+
+    def _bulk(self, rows: list[WatchedJob]) -> None:
+        """Many scattered rows in or out: one reset here, one layout change in the proxy."""
+        self.bulk_started.emit()
+        self.beginResetModel()
+        self._rows = rows
+        self._positions = [j.position for j in rows]
+        self._row_of = {j.job_id: row for row, j in enumerate(rows)}
+        self.endResetModel()
+        self.bulk_finished.emit()
 
     def _on_removed(self, job_ids: Sequence[str]) -> None:
         rows = sorted({self._row_of[j] for j in job_ids if j in self._row_of}, reverse=True)
         if not rows:
+            return
+        if len(rows) > BULK_RUNS and len(run_starts_desc(rows)) > BULK_RUNS:
+            gone = {self._rows[r].job_id: self._rows[r] for r in rows}
+            if self._next_check is not None:
+                for job_id in gone:
+                    self._next_check.forget(job_id)
+            self._bulk([j for j in self._rows if j.job_id not in gone])
+            self._count(list(gone.values()), -1)
             return
         i = 0
         while i < len(rows):  # remove runs of adjacent rows, bottom first

@@ -1,30 +1,55 @@
-"""Filter (status category, search text) and sort (every column) over the jobs table model."""
+"""Filter (status category, search text) and sort (every column) over the jobs table model.
+
+Written for 100,000 rows. ``QSortFilterProxyModel`` asks Python for every row on every change and
+for two cells on every comparison of a sort: 12 s to sort 100,000 jobs, 0.1 s of re-filtering for
+each one-second countdown repaint. Here a filter or sort is one pass in Python over the jobs,
+sliced across event-loop turns (``SlicedPass``: a few ms each, so typing and scrolling go on),
+then applied at once by ``ShownRows``, which also keeps the rows right as the list changes.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from array import array
+from collections.abc import Iterator
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel
+from PySide6.QtCore import (
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
 
+from jobmonitor.core.state import JobState
+from jobmonitor.core.watchlist.db import WatchedJob
 from jobmonitor.ui.job_text import Category, category_of
-from jobmonitor.ui.jobs_model import JobsTableModel, SortRole, StateRole
+from jobmonitor.ui.jobs_model import JobsTableModel
+from jobmonitor.ui.rows import filtered_rows, inverse_of, sorted_rows
+from jobmonitor.ui.shown_rows import ShownRows
+from jobmonitor.ui.slices import SlicedPass
+
+Index = QModelIndex | QPersistentModelIndex
+
+SYNC_ROWS = 5_000  # a pass over fewer rows runs at once (a few ms)
+RESORT_MS = 1_000  # how soon a sorted list catches up with changed and added rows
 
 
-class JobsFilterProxy(QSortFilterProxyModel):
+class JobsFilterProxy(ShownRows):
     """Rows whose category is selected (all when none is) and whose id, label or error code
-    contains every word of the search text (case-insensitive)."""
+    contains every word of the search text (case-insensitive), in the chosen column's order."""
 
     def __init__(self, source: JobsTableModel, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._source = source
+        super().__init__(source, parent)
         self._category: Category | None = None
+        self._states: frozenset[JobState] = frozenset()
         self._words: tuple[str, ...] = ()
-        self.setSourceModel(source)
-        self.setSortRole(SortRole)
-        # filterAcceptsRow reads the job itself; a role that only polls change keeps the 1 s
-        # countdown repaints (Display/ToolTip only) from re-filtering every row.
-        self.setFilterRole(StateRole)
-        self.setDynamicSortFilter(True)
+        self._order = Qt.SortOrder.AscendingOrder
+        self._computed: tuple[array[int], array[int] | None] = (array("i"), None)
+        self.passes = SlicedPass(self)
+        self._resort = QTimer(self, singleShot=True, interval=RESORT_MS)
+        self._resort.timeout.connect(self._start_pass)
+
+    # -- filter and sort settings ------------------------------------------------------------
 
     @property
     def category(self) -> Category | None:
@@ -33,7 +58,9 @@ class JobsFilterProxy(QSortFilterProxyModel):
     def set_category(self, category: Category | None) -> None:
         if category is self._category:
             return
-        self._refilter(lambda: setattr(self, "_category", category))
+        self._category = category
+        self._states = frozenset(s for s in JobState if category_of(s) is category)
+        self._start_pass()
 
     @property
     def search_text(self) -> str:
@@ -43,31 +70,99 @@ class JobsFilterProxy(QSortFilterProxyModel):
         words = tuple(w for w in text.casefold().split() if w)
         if words == self._words:
             return
-        self._refilter(lambda: setattr(self, "_words", words))
+        self._words = words
+        self._start_pass()
 
-    def _refilter(self, change: Callable[[], None]) -> None:
-        if hasattr(self, "beginFilterChange"):  # Qt 6.9+; invalidateRowsFilter is deprecated there
-            self.beginFilterChange()
-            change()
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        else:
-            change()
-            self.invalidateRowsFilter()
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self._column = column if 0 <= column < self._src.columnCount() else -1
+        self._order = order
+        self._start_pass()
 
-    def filterAcceptsRow(
-        self,
-        source_row: int,
-        source_parent: QModelIndex | QPersistentModelIndex,
-    ) -> bool:
-        if source_parent.isValid():
+    def sortColumn(self) -> int:
+        return self._column
+
+    def sortOrder(self) -> Qt.SortOrder:
+        return self._order
+
+    @property
+    def busy(self) -> bool:
+        """A filter or sort pass is under way (the rows shown are the previous ones)."""
+        return self.passes.running
+
+    def settle_now(self) -> None:
+        """Finish a pass under way at once."""
+        self.passes.finish_now()
+
+    @property
+    def _identity(self) -> bool:
+        return self._category is None and not self._words and self._column < 0
+
+    def accepts(self, job: WatchedJob) -> bool:
+        if self._category is not None and job.state not in self._states:
             return False
-        job = self._source.job_at(source_row)
-        if self._category is not None and category_of(job.state) is not self._category:
-            return False
-        if self._words:
-            haystack = f"{job.job_id} {job.label} {job.error_code or ''}".casefold()
-            return all(word in haystack for word in self._words)
+        for word in self._words:
+            if not (
+                word in job.job_id
+                or (job.label and word in job.label.casefold())
+                or (job.error_code and word in job.error_code.casefold())
+            ):
+                return False
         return True
 
-    def job_id_at(self, row: int) -> str:
-        return self._source.job_at(self.mapToSource(self.index(row, 0)).row()).job_id
+    # -- passes ------------------------------------------------------------------------------
+
+    def _start_pass(self) -> None:
+        self._resort.stop()
+        self._changed_in_pass.clear()
+        if self._identity:
+            self.passes.cancel()
+            if self._shown is not None:
+                self._apply(None, None)
+            return
+        self.passes.start(self._compute(), self._apply_computed)
+        if self._src.rowCount() <= SYNC_ROWS:
+            self.passes.finish_now()
+
+    def _compute(self) -> Iterator[None]:
+        """Filter, then sort, a snapshot of the rows; the result waits in ``_computed``."""
+        jobs = list(self._src.rows())
+        n = len(jobs)
+        if self._category is None and not self._words:
+            accepted = array("i", range(n))
+        else:
+            accepted = yield from filtered_rows(jobs, self.accepts)
+        inverse = None
+        if self._column >= 0:
+            key_of = self._src.sort_key_of(self._column)
+            accepted = yield from sorted_rows(accepted, jobs, key_of, self._descending)
+            inverse = inverse_of(accepted, n)
+            yield
+        self._computed = (accepted, inverse)
+
+    def _compute_now(self) -> None:
+        self.passes.cancel()
+        self._changed_in_pass.clear()
+        if self._identity:
+            self._shown = self._inverse = None
+            return
+        for _ in self._compute():
+            pass
+        self._shown, self._inverse = self._computed
+
+    def _apply_computed(self) -> None:
+        self._apply(*self._computed)
+
+    @property
+    def _descending(self) -> bool:
+        return self._order == Qt.SortOrder.DescendingOrder
+
+    def _pass_running(self) -> bool:
+        return self.passes.running
+
+    def _restart_pass_if_running(self) -> None:
+        if self.passes.running:  # its snapshot of the rows is stale
+            self._start_pass()
+
+    def _resort_soon(self) -> None:
+        if not self._resort.isActive() and not self.passes.running:
+            self._resort.start()
