@@ -270,6 +270,7 @@ class JobDetails(QScrollArea):
         result = (job.snapshot or {}).get("result") if job.state is JobState.SUCCESS else None
         if not isinstance(result, dict):
             self.result.hide()
+            self.download_button.setEnabled(False)  # hidden is not disabled: Ctrl+D asks it
             return
         for key, value in result.items():
             if key not in ("preview", "file"):

@@ -267,6 +267,9 @@ def test_download_from_the_details_panel(
     qtbot.waitUntil(lambda: app.watchlist.get(done).state is JobState.SUCCESS, timeout=10000)  # type: ignore[union-attr]
     _select(app.window, done)
     details = app.window.details
+    # The table (and so the details) can be a step behind the watch list: wait for the details
+    # to show the finished job, or Ctrl+D asks a job that has no file yet.
+    qtbot.waitUntil(lambda: details.job is not None and details.job.state is JobState.SUCCESS)
     qtbot.waitUntil(details.download_button.isEnabled)
     assert app.downloads_dock is not None and not app.downloads_dock.isVisible()
     qtbot.keyClick(app.window, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
