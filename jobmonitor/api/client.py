@@ -3,17 +3,16 @@
 The client owns no connection pool: the composition root creates one ``httpx.AsyncClient`` per
 origin and hands it in (tests hand one wrapping ``httpx.ASGITransport`` or a loopback socket).
 The key is attached per request and only to the API's own origin; redirects are followed by hand,
-same-origin only, so the key never leaves the origin.
+same-origin only, so the key never leaves the origin (the rules themselves: ``api/urls.py``).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -22,7 +21,6 @@ from jobmonitor.api.errors import (
     AuthError,
     BadResponse,
     ForbiddenError,
-    InsecureUrl,
     InvalidJobId,
     JobNotFound,
     RateLimited,
@@ -32,63 +30,18 @@ from jobmonitor.api.errors import (
 )
 from jobmonitor.api.ids import normalize_job_id
 from jobmonitor.api.models import JobSnapshot, RateLimitInfo
+from jobmonitor.api.transport import describe_transport_error
+from jobmonitor.api.urls import (
+    MAX_REDIRECTS,
+    normalize_base_url,
+    origin_of,
+    redirect_target,
+    with_key,
+)
 
 DEFAULT_ROUTE = "/jobs/{job_id}"
 FALLBACK_ROUTE = "/status-api/{job_id}"
 MAX_BODY_BYTES = 1024 * 1024  # a status answer is a few hundred bytes; 1 MiB is generous
-MAX_REDIRECTS = 3
-
-
-def origin_of(url: str) -> str:
-    """``scheme://host[:port]`` of a URL, lower-cased, default ports dropped."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if ":" in host:
-        host = f"[{host}]"
-    port = parts.port
-    if port is None or (scheme, port) in (("https", 443), ("http", 80)):
-        return f"{scheme}://{host}"
-    return f"{scheme}://{host}:{port}"
-
-
-def is_loopback_host(host: str | None) -> bool:
-    if not host:
-        return False
-    host = host.strip("[]").lower()
-    if host == "localhost":  # not *.localhost: some resolvers send those to the network
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_url_security(url: str) -> None:
-    """Refuse anything but HTTPS, except plain HTTP to a loopback address; and a URL that
-    does not parse (a port that is no number or out of range, a broken IPv6 address)."""
-    try:
-        parts = urlsplit(url.strip())
-        parts.port  # noqa: B018 - parsing the port is the check
-    except ValueError as exc:
-        raise InsecureUrl(f"not a valid URL: {url!r} ({exc})") from None
-    if parts.scheme == "https" and parts.hostname:
-        return
-    if parts.scheme == "http" and is_loopback_host(parts.hostname):
-        return
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InsecureUrl(f"not an http(s) URL: {url!r}")
-    raise InsecureUrl(
-        f"refusing plain http:// to {parts.hostname}: the key is sent over HTTPS only "
-        "(http is allowed for loopback addresses)"
-    )
-
-
-def normalize_base_url(url: str) -> str:
-    """Trim a base URL and drop a trailing slash; validate its scheme and host."""
-    url = url.strip().rstrip("/")
-    check_url_security(url)
-    return url
 
 
 class StatusClient:
@@ -171,26 +124,23 @@ class StatusClient:
 
     async def _get(self, job_id: str, url: str) -> JobSnapshot:
         for _ in range(MAX_REDIRECTS + 1):
-            headers = {"accept": "application/json"}
-            if self._api_key and origin_of(url) == self.origin:
-                headers["x-api-key"] = self._api_key
+            headers = with_key({"accept": "application/json"}, url, self.origin, self._api_key)
             try:
                 status, resp_headers, body = await self._fetch(url, headers)
-            except httpx.TimeoutException as exc:
-                raise Unreachable(f"timed out ({type(exc).__name__})", job_id=job_id) from None
             except httpx.RemoteProtocolError as exc:
                 raise BadResponse(f"broken or truncated response: {exc}", job_id=job_id) from None
             except httpx.TransportError as exc:
-                raise Unreachable(_describe_transport_error(exc), job_id=job_id) from None
+                raise Unreachable(describe_transport_error(exc), job_id=job_id) from None
             except _BodyTooLarge:
                 raise BadResponse(
                     f"response body larger than {MAX_BODY_BYTES} bytes; not parsed", job_id=job_id
                 ) from None
-            if status in (301, 302, 303, 307, 308):
-                location = resp_headers.get("location")
-                if not location:
-                    raise BadResponse(f"redirect {status} without a Location", http_status=status)
-                target = urljoin(url, location)
+            try:
+                target = redirect_target(url, status, resp_headers.get("location"))
+            except ValueError as exc:
+                raise BadResponse(str(exc), http_status=status, job_id=job_id) from None
+            if target is not None:
+                # A status answer must come from the API itself: another origin is not followed.
                 if origin_of(target) != self.origin:
                     raise UnsafeRedirect(
                         f"redirected to another origin ({origin_of(target)}); not followed, "
@@ -329,22 +279,10 @@ def _describe_garbage(
     return f"{prefix} ({ctype}, {len(body)} bytes: {snippet!r})"
 
 
-def _describe_transport_error(exc: httpx.TransportError) -> str:
-    if isinstance(exc, httpx.ConnectError):
-        return f"cannot connect: {exc}" if str(exc) else "cannot connect"
-    if isinstance(exc, httpx.ReadError | httpx.WriteError):
-        return "connection dropped"
-    return f"network error: {type(exc).__name__}"
-
-
 __all__ = [
     "DEFAULT_ROUTE",
     "FALLBACK_ROUTE",
     "MAX_BODY_BYTES",
     "ApiError",
     "StatusClient",
-    "check_url_security",
-    "is_loopback_host",
-    "normalize_base_url",
-    "origin_of",
 ]

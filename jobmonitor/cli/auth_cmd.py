@@ -12,7 +12,7 @@ import getpass
 import sys
 import warnings
 
-from jobmonitor.api.client import origin_of
+from jobmonitor.api.urls import origin_of
 from jobmonitor.cli.common import (
     ENV_KEY,
     EXIT_FAILED,
@@ -20,7 +20,6 @@ from jobmonitor.cli.common import (
     EXIT_USAGE,
     CliError,
     add_base_url_argument,
-    make_http_client,
     remember_route_template,
     resolve_base_url,
     saved_route_template,
@@ -33,6 +32,7 @@ from jobmonitor.core.credentials.store import (
     KeySource,
     clean_key,
 )
+from jobmonitor.core.http import HttpPool
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -177,9 +177,9 @@ def _base_url_flag(args: argparse.Namespace) -> str:
 
 
 async def _check(base_url: str, key: str) -> KeyCheck:
-    async with make_http_client() as http:
+    async with HttpPool() as pool:
         return await check_key(
-            http,
+            pool.for_url(base_url),
             base_url,
             key,
             route_template=saved_route_template(base_url),

@@ -12,8 +12,9 @@ from pathlib import Path
 import httpx
 
 from jobmonitor import APP_ID, DEFAULT_BASE_URL
-from jobmonitor.api.client import StatusClient, normalize_base_url, origin_of
+from jobmonitor.api.client import StatusClient
 from jobmonitor.api.errors import InsecureUrl
+from jobmonitor.api.urls import normalize_base_url, origin_of
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -154,18 +155,3 @@ def make_status_client(http: httpx.AsyncClient, base_url: str, key: str | None) 
         route_template=saved_route_template(base_url),
         on_route_learned=lambda route: remember_route_template(base_url, route),
     )
-
-
-def make_http_client(*, timeout: float = 20.0) -> httpx.AsyncClient:
-    """One client per command run; redirects are followed by the API client itself, same-origin only."""
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(timeout, connect=10.0),
-        follow_redirects=False,
-        headers={"user-agent": f"jobmonitor/{_version()}"},
-    )
-
-
-def _version() -> str:
-    from jobmonitor import __version__
-
-    return __version__

@@ -11,9 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-import httpx
-
-from jobmonitor.api.client import StatusClient, origin_of
+from jobmonitor.api.client import StatusClient
 from jobmonitor.api.errors import ApiError, AuthError, InvalidJobId
 from jobmonitor.api.ids import normalize_job_id
 from jobmonitor.api.models import JobSnapshot, JobStatus
@@ -23,7 +21,6 @@ from jobmonitor.cli.common import (
     EXIT_USAGE,
     CliError,
     add_base_url_argument,
-    make_http_client,
     make_status_client,
     printable,
     resolve_api_key,
@@ -37,6 +34,7 @@ from jobmonitor.core.downloads.model import (
     format_eta,
     human_size,
 )
+from jobmonitor.core.http import HttpPool
 
 STATUS_CONCURRENCY = 4  # job look-ups in flight at once (they share the API's request budget)
 LOOKUP_TRIES = 4  # a job look-up that fails for a transient reason is tried this often
@@ -96,14 +94,8 @@ async def download_jobs(
 ) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    clients: dict[str, httpx.AsyncClient] = {}
-
-    def http_for(url: str) -> httpx.AsyncClient:
-        origin = origin_of(url)
-        if origin not in clients:
-            clients[origin] = make_http_client(timeout=30.0)
-        return clients[origin]
-
+    pool = HttpPool(timeout=30.0)
+    http_for = pool.for_url
     client = make_status_client(http_for(base_url), base_url, key)
 
     async def refresh(job_id: str) -> str | None:
@@ -151,8 +143,7 @@ async def download_jobs(
         await manager.aclose()  # after Ctrl-C: each .part is kept, a new run resumes it
         if bar is not None:
             bar.clear()
-        for http in clients.values():
-            await http.aclose()
+        await pool.aclose()
     if key_rejected:
         return EXIT_USAGE
     return EXIT_OK if all(results) else EXIT_FAILED

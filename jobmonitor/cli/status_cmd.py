@@ -18,12 +18,12 @@ from jobmonitor.cli.common import (
     EXIT_USAGE,
     CliError,
     add_base_url_argument,
-    make_http_client,
     make_status_client,
     printable,
     resolve_api_key,
     resolve_base_url,
 )
+from jobmonitor.core.http import HttpPool
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -55,8 +55,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _status(job_id: str, base_url: str, key: str | None, *, as_json: bool) -> int:
-    async with make_http_client() as http:
-        client = make_status_client(http, base_url, key)
+    async with HttpPool() as pool:
+        client = make_status_client(pool.for_url(base_url), base_url, key)
         try:
             snapshot = await client.get_job(job_id)
         except ApiError as exc:

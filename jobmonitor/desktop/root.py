@@ -23,8 +23,9 @@ from jobmonitor import APP_NAME
 from jobmonitor.api.errors import InsecureUrl
 from jobmonitor.core.credentials.store import CredentialStore
 from jobmonitor.core.downloads.manager import DownloadManager
+from jobmonitor.core.http import HttpPool
 from jobmonitor.core.polling.controller import PollingController
-from jobmonitor.core.polling.session import HttpPool, PollingSession
+from jobmonitor.core.polling.session import PollingSession
 from jobmonitor.core.settings import Settings
 from jobmonitor.core.state import JobEvent
 from jobmonitor.core.watchlist.db import JobStore

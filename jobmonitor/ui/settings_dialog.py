@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jobmonitor.api.client import normalize_base_url, origin_of
 from jobmonitor.api.errors import InsecureUrl
+from jobmonitor.api.urls import normalize_base_url, origin_of
 from jobmonitor.core.credentials.keycheck import KeyCheck, check_key
 from jobmonitor.core.credentials.store import CredentialStore, KeySource
 from jobmonitor.core.redact import register_secret

@@ -7,7 +7,7 @@ import pytest
 from apihelpers import KEY, Recorder
 
 from jobmonitor.api import InsecureUrl, JobStatus, StatusClient, UnsafeRedirect
-from jobmonitor.api.client import check_url_security, origin_of
+from jobmonitor.api.urls import check_url_security, origin_of
 from jobmonitor.sim import SimServer, SimWorld
 
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
-from jobmonitor.api.client import origin_of
+from jobmonitor.api.urls import origin_of
 from jobmonitor.core.state import JobState
 from jobmonitor.sim.server import SimServer
 from jobmonitor.sim.world import SimWorld

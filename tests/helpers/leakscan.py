@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QTextEdit,
 )
 
-from jobmonitor.api.client import origin_of
+from jobmonitor.api.urls import origin_of
 
 
 @dataclass(frozen=True, slots=True)

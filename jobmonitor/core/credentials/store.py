@@ -21,7 +21,7 @@ import keyring.errors
 from keyring.backend import KeyringBackend
 
 from jobmonitor import KEYRING_SERVICE
-from jobmonitor.api.client import origin_of
+from jobmonitor.api.urls import origin_of
 from jobmonitor.core.credentials import backends as keyring_backends
 from jobmonitor.core.redact import register_secret
 

@@ -23,11 +23,14 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import httpcore
 import httpx
 
-from jobmonitor.api.client import origin_of
 from jobmonitor.api.errors import ApiError
+from jobmonitor.api.urls import origin_of
+
+# core.http sets httpcore's socket read size, once, for the whole process (see there): a
+# manager driven by clients made elsewhere (tests, benchmarks) gets the same fast reads.
+from jobmonitor.core import http as _http_policy  # noqa: F401
 from jobmonitor.core.downloads import partfile
 from jobmonitor.core.downloads.model import (
     Download,
@@ -38,7 +41,6 @@ from jobmonitor.core.downloads.model import (
 )
 from jobmonitor.core.downloads.partfile import PartOpener, open_part_file
 from jobmonitor.core.downloads.transfer import (
-    SOCKET_READ_SIZE,
     Refused,
     StartOver,
     Transfer,
@@ -48,7 +50,6 @@ from jobmonitor.core.downloads.transfer import (
 log = logging.getLogger(__name__)
 
 WRITE_SIZE = 4 * 1024 * 1024  # each of the two write buffers (tuned with bench_download.py)
-HTTP_READ_SIZE = SOCKET_READ_SIZE  # httpcore's read: as big as a socket read may be
 
 Listener = Callable[[DownloadProgress], None]
 
@@ -92,7 +93,6 @@ class DownloadManager:
             tick=self._tick,
         )
         self._clock = clock
-        _raise_http_read_size()
         self._random = random.Random()
         self._listeners: list[Listener] = []
         self._downloads: dict[str, Download] = {}
@@ -273,15 +273,6 @@ class DownloadManager:
                 listener(progress)
             except Exception:
                 log.exception("a download listener failed")
-
-
-def _raise_http_read_size() -> None:
-    """Let httpcore take whole socket reads: it asks for 64 KiB at a time, and anyio then cuts
-    each bigger read of asyncio into such pieces, copying the rest every time; whole reads
-    speed big downloads up (tests/benchmarks/bench_download.py). ``READ_NUM_BYTES`` is a class attribute meant for
-    tuning; it caps a read, so small answers are unaffected."""
-    connection = httpcore.AsyncHTTP11Connection
-    connection.READ_NUM_BYTES = max(connection.READ_NUM_BYTES, HTTP_READ_SIZE)
 
 
 def _refused_message(status: int, *, after_refresh: bool) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from jobmonitor.api import transport as api_transport
 from jobmonitor.core.downloads.partfile import PartMeta
 
 SPEED_WINDOW = 3.0  # seconds of history behind the speed figure
@@ -178,10 +179,5 @@ def describe_disk_error(exc: OSError, dl: Download) -> str:
 
 
 def describe_transport_error(exc: httpx.TransportError) -> str:
-    if isinstance(exc, httpx.TimeoutException):
-        return "The file server stopped answering (timeout)"
-    if isinstance(exc, httpx.ConnectError):
-        return "Cannot connect to the file server"
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
-        return "The connection to the file server dropped"
-    return f"Network error ({type(exc).__name__})"
+    phrase = api_transport.describe_transport_error(exc, peer="the file server")
+    return phrase[:1].upper() + phrase[1:]

@@ -11,13 +11,18 @@ import contextlib
 import re
 import time
 from collections.abc import Callable
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
-from jobmonitor.api.client import check_url_security, origin_of
 from jobmonitor.api.errors import InsecureUrl
 from jobmonitor.api.models import RateLimitInfo
+from jobmonitor.api.urls import (
+    check_url_security,
+    origin_of,
+    redirect_target,
+    with_key,
+)
 from jobmonitor.core.downloads import partfile
 from jobmonitor.core.downloads.body import body_chunks
 from jobmonitor.core.downloads.filenames import choose_filename
@@ -31,7 +36,7 @@ from jobmonitor.core.downloads.model import (
 )
 from jobmonitor.core.downloads.partfile import PartFile, PartMeta, PartOpener, PartWriter
 
-MAX_REDIRECTS = 5
+MAX_REDIRECTS = 5  # more than the API allows (3): storage links may hop through a CDN
 SOCKET_READ_SIZE = 1024 * 1024  # the most one read may take from httpcore
 REFUSED_STATUSES = frozenset({401, 403, 404, 410})  # an expired or refused link: get a fresh one
 _CONTENT_RANGE = re.compile(r"bytes\s+(?:(\d+)-(\d+)|\*)/(\d+|\*)", re.ASCII | re.IGNORECASE)
@@ -105,11 +110,14 @@ class Transfer:
             except httpx.TransportError as exc:
                 raise Transient(describe_transport_error(exc)) from None
             try:
-                if response.is_redirect:
-                    location = response.headers.get("location")
-                    if not location:
-                        raise DownloadError("The file server sent a redirect with no target.")
-                    url = urljoin(url, location)
+                try:
+                    target = redirect_target(
+                        url, response.status_code, response.headers.get("location")
+                    )
+                except ValueError:
+                    raise DownloadError("The file server sent a redirect with no target.") from None
+                if target is not None:  # any origin, each hop checked above; key as with_key says
+                    url = target
                     continue
                 try:
                     await self._receive(dl, response, offset)
@@ -122,11 +130,7 @@ class Transfer:
 
     def _headers(self, url: str, dl: Download, offset: int) -> dict[str, str]:
         # identity: Range and Content-Length then count the bytes that land on disk.
-        headers = {"accept-encoding": "identity"}
-        if origin_of(url) == self.api_origin:
-            key = self._api_key()
-            if key:
-                headers["x-api-key"] = key
+        headers = with_key({"accept-encoding": "identity"}, url, self.api_origin, self._api_key())
         if offset > 0:
             headers["range"] = f"bytes={offset}-"
             meta = dl.meta

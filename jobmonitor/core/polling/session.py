@@ -1,4 +1,4 @@
-"""The GUI's network side: one httpx client per origin, and the status client + scheduler of one API."""
+"""The status client and the poll scheduler of one API base URL, and the task that runs them."""
 
 from __future__ import annotations
 
@@ -6,50 +6,14 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-import httpx
-
-from jobmonitor import __version__
-from jobmonitor.api.client import StatusClient, origin_of
+from jobmonitor.api.client import StatusClient
 from jobmonitor.api.errors import ApiError
+from jobmonitor.core.http import HttpPool
 from jobmonitor.core.polling.scheduler import DEFAULT_CONCURRENCY, PollScheduler
 
 log = logging.getLogger(__name__)
 
 STOP_TIMEOUT = 2.0  # seconds the scheduler gets to return after stop()
-
-
-class HttpPool:
-    """One ``httpx.AsyncClient`` per origin (API, result files), created on first use, closed once.
-
-    Redirects are never followed by httpx itself: the API client follows same-origin ones by
-    hand, so the key never travels to another origin.
-    """
-
-    def __init__(self, *, timeout: float = 20.0) -> None:
-        self._timeout = timeout
-        self._clients: dict[str, httpx.AsyncClient] = {}
-        self._closed = False
-
-    def for_url(self, url: str) -> httpx.AsyncClient:
-        origin = origin_of(url)
-        client = self._clients.get(origin)
-        if client is None:
-            if self._closed:
-                raise RuntimeError("the HTTP clients are closed")
-            client = httpx.AsyncClient(
-                timeout=httpx.Timeout(self._timeout, connect=10.0),
-                follow_redirects=False,
-                headers={"user-agent": f"jobmonitor/{__version__}"},
-                limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
-            )
-            self._clients[origin] = client
-        return client
-
-    async def aclose(self) -> None:
-        self._closed = True
-        clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            await client.aclose()
 
 
 class PollingSession:

@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 import pytest
 
-from jobmonitor.api.client import origin_of
+from jobmonitor.api.urls import origin_of
 from jobmonitor.core.downloads.manager import DownloadManager
 from jobmonitor.core.downloads.model import DownloadProgress, DownloadState
 from jobmonitor.sim.faults import FileRequestRecord, ManualClock

@@ -1,0 +1,16 @@
+"""How httpx's transport faults read, in one wording for the Status API and the file servers."""
+
+from __future__ import annotations
+
+import httpx
+
+
+def describe_transport_error(exc: httpx.TransportError, peer: str = "the API") -> str:
+    """A lower-case phrase for a network fault talking to ``peer`` (callers capitalise it)."""
+    if isinstance(exc, httpx.TimeoutException):
+        return f"timed out: {peer} stopped answering ({type(exc).__name__})"
+    if isinstance(exc, httpx.ConnectError):
+        return f"cannot connect to {peer}" + (f": {exc}" if str(exc) else "")
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return f"the connection to {peer} dropped"
+    return f"network error talking to {peer} ({type(exc).__name__})"

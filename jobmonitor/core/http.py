@@ -1,0 +1,65 @@
+"""The one per-origin HTTP client pool, shared by the desktop app and the command line.
+
+One ``httpx.AsyncClient`` per origin (the API, each file origin), created on first use and closed
+once. httpx never follows redirects itself: the API client and the download transfer follow them
+by hand under ``api/urls.py``'s rules, so the key never travels to another origin. The key is never
+a default header of a client.
+"""
+
+from __future__ import annotations
+
+import httpcore
+import httpx
+
+from jobmonitor import __version__
+from jobmonitor.api.urls import origin_of
+
+# httpcore reads at most READ_NUM_BYTES (64 KiB) from the socket at a time, and anyio then cuts
+# each bigger asyncio read into such pieces, copying the rest every time. Whole 1 MiB reads make
+# big downloads much faster (tests/benchmarks/bench_download.py). It is a class attribute meant for
+# tuning and only caps a read, so small answers (status polls) are unaffected; it is set here, once,
+# for every connection of the process, because httpx offers no per-client setting for it.
+HTTP_READ_SIZE = 1024 * 1024
+httpcore.AsyncHTTP11Connection.READ_NUM_BYTES = max(
+    httpcore.AsyncHTTP11Connection.READ_NUM_BYTES, HTTP_READ_SIZE
+)
+
+
+def make_client(*, timeout: float = 20.0) -> httpx.AsyncClient:
+    """A client with the app's policy: no redirects followed, no key, bounded waits."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout, connect=10.0),
+        follow_redirects=False,
+        headers={"user-agent": f"jobmonitor/{__version__}"},
+        limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
+    )
+
+
+class HttpPool:
+    """One ``httpx.AsyncClient`` per origin, created on first use; ``aclose`` closes them all."""
+
+    def __init__(self, *, timeout: float = 20.0) -> None:
+        self._timeout = timeout
+        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._closed = False
+
+    def for_url(self, url: str) -> httpx.AsyncClient:
+        origin = origin_of(url)
+        client = self._clients.get(origin)
+        if client is None:
+            if self._closed:
+                raise RuntimeError("the HTTP clients are closed")
+            client = self._clients[origin] = make_client(timeout=self._timeout)
+        return client
+
+    async def aclose(self) -> None:
+        self._closed = True
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+
+    async def __aenter__(self) -> HttpPool:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
