@@ -5,9 +5,10 @@ Conventions (what a job's ``details.line`` / ``details.column`` are taken to mea
 - Both are **1-based** and the column counts **characters** (Unicode code points) of the decoded
   text, as Python's ``json``, PyYAML (plus one) and expat (plus one) count them. A tab is **one**
   character; a byte order mark is not part of the text (column 1 is the character after it).
-- Lines end at LF, CRLF or a lone CR (``LineBreaks.ANY``: how YAML, XML and CSV readers count), or
-  at LF and CRLF only (``LineBreaks.LF``: Python's ``json`` and JavaScript's ``JSON.parse`` leave
-  a lone CR inside the line). ``breaks_for(code)`` picks the rule from the error code.
+- Lines end at LF, CRLF or a lone CR (``LineBreaks.ANY``: expat, the csv module, editors); at LF
+  and CRLF only for JSON (Python's ``json`` leaves a lone CR inside the line); YAML adds NEL and
+  the Unicode line and paragraph separators. expat counts a BOM as column 1 of line 1; a decoding
+  error's column counts bytes. ``reading_for(code)`` picks these rules from the error code.
 - Decoding: a BOM names UTF-8, UTF-16 LE/BE or UTF-32 LE/BE; without one, NUL bytes among the first
   four name UTF-16/32 (as ``json.detect_encoding`` does); else UTF-8, and Latin-1 when the bytes
   are not UTF-8 (every byte is then one character, so columns still match).
@@ -26,25 +27,35 @@ import codecs
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 from typing import TypedDict, Unpack
 
-from jobmonitor.core.excerpt_scan import LineScan, scan_lines
+from jobmonitor.core.excerpt_scan import LineBreaks, LineScan, scan_lines
 
 CHUNK = 1 << 20  # bytes read at a time from a file
 
 
-class LineBreaks(Enum):
-    """Which line endings the parser that named the line counted."""
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """How the parser behind an error counted: line endings, the BOM, the characters."""
 
-    ANY = "any"  # LF, CRLF, CR
-    LF = "lf"  # LF and CRLF; a lone CR is a character of its line
+    breaks: LineBreaks = LineBreaks.ANY
+    bom_is_column: bool = False  # expat counts a BOM as the first column of line 1
+    codec: str | None = None  # None: sniffed; "latin-1": the position counts bytes
 
 
-def breaks_for(code: str | None) -> LineBreaks:
-    """The line-ending rule of the parser behind an error code (JSON parsers count LF only)."""
-    return LineBreaks.LF if (code or "").upper().startswith("INVALID_JSON") else LineBreaks.ANY
+_READINGS = {
+    "INVALID_JSON": Reading(LineBreaks.LF),
+    "INVALID_YAML": Reading(LineBreaks.YAML),
+    "INVALID_XML": Reading(LineBreaks.ANY, bom_is_column=True),
+    # A decoding error's position is a byte offset in a line of bytes ended by LF.
+    "INVALID_ENCODING": Reading(LineBreaks.LF, codec="latin-1"),
+}
+
+
+def reading_for(code: str | None) -> Reading:
+    """The counting rules of the parser behind an error code (any other: ``Reading()``)."""
+    return _READINGS.get((code or "").strip().upper(), Reading())
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +147,10 @@ def _visible(ch: str) -> str:
     code = ord(ch)
     if code < 0x20 or code == 0x7F:
         return chr(0x2421) if code == 0x7F else chr(0x2400 + code)  # ␀ ␁ … ␍ … ␡
-    if unicodedata.category(ch) == "Cf":  # bidi overrides, zero-width marks: shown, not obeyed
+    category = unicodedata.category(ch)
+    if category in ("Zl", "Zp"):  # Qt would break the line there: the gutter would lose count
+        return "\N{SYMBOL FOR NEWLINE}"
+    if category in ("Cc", "Cf"):  # C1 controls, bidi overrides, zero-width marks: shown, not obeyed
         return "\N{REPLACEMENT CHARACTER}"
     return ch
 
@@ -178,12 +192,16 @@ def build_excerpt(
     *,
     line: int,
     column: int | None,
+    at: int | None,
     encoding: str,
     bom: bool,
     lo: int,
     tab_size: int = 4,
 ) -> Excerpt:
-    """The excerpt from scanned lines (``scan_lines`` captured characters [lo, hi) of each)."""
+    """The excerpt from scanned lines (``scan_lines`` captured characters [lo, hi) of each).
+
+    ``column`` is the column as the parser gave it, ``at`` the same place counted in the text.
+    """
     lines: list[ExcerptLine] = []
     target = caret = None
     problem = None
@@ -195,12 +213,12 @@ def build_excerpt(
         col_in = None
         if number == line:
             target = len(lines)
-            if column is not None:
-                if column - 1 > length:
+            if at is not None:
+                if at - 1 > length:
                     problem = (
                         f"column {column} is past the end of line {line} ({length} characters)"
                     )
-                col_in = min(column - 1, length) - lo
+                col_in = min(at - 1, length) - lo
         text, caret_here = _display(chars, tab_size, col_in)
         prefix, suffix = ("…" if left else ""), ("…" if right else "")
         if number == line and caret_here is not None:
@@ -216,35 +234,45 @@ def excerpt_from_chunks(
     line: int,
     column: int | None = None,
     *,
+    reading: Reading = Reading(),
     before: int = 3,
     after: int = 3,
     width: int = 120,
     tab_size: int = 4,
-    breaks: LineBreaks = LineBreaks.ANY,
 ) -> Excerpt:
     """Read an input (``open_chunks()`` gives its bytes in order; called again for a Latin-1
     retry) as far as line ``line + after`` and build its excerpt."""
     if line < 1 or (column is not None and column < 1):
         raise ValueError("line and column are 1-based")
-    lo, hi = window(column, width, left=width // 3)
-    first, last = max(1, line - before), line + after
-    lf_only = breaks is LineBreaks.LF
     chunks = iter(open_chunks())
     head = b""
     for chunk in chunks:  # enough bytes to sniff a BOM or NULs
         head += chunk
         if len(head) >= 4:
             break
-    codec, bom_len = sniff_encoding(head)
+    codec, bom_len = (reading.codec, 0) if reading.codec else sniff_encoding(head)
+    at = column  # the column counted in the decoded text, without the BOM
+    if at is not None and bom_len and reading.bom_is_column and line == 1:
+        at = max(at - 1, 1)
+    lo, hi = window(at, width, left=width // 3)
+    first, last = max(1, line - before), line + after
     try:
-        scan = scan_lines(
-            _decoded(head[bom_len:], chunks, codec), first, last, lo, hi, lf_only=lf_only
-        )
+        texts = _decoded(head[bom_len:], chunks, codec)
+        scan = scan_lines(texts, first, last, lo, hi, reading.breaks)
     except UnicodeDecodeError:  # not UTF-8 after all: read it again, one byte per character
-        codec, bom_len = "latin-1", 0
-        scan = scan_lines(_decoded(b"", iter(open_chunks()), codec), first, last, lo, hi, lf_only)
+        codec, bom_len, at = "latin-1", 0, column
+        lo, hi = window(at, width, left=width // 3)
+        texts = _decoded(b"", iter(open_chunks()), codec)
+        scan = scan_lines(texts, first, last, lo, hi, reading.breaks)
     return build_excerpt(
-        scan, line=line, column=column, encoding=codec, bom=bom_len > 0, lo=lo, tab_size=tab_size
+        scan,
+        line=line,
+        column=column,
+        at=at,
+        encoding=codec,
+        bom=bom_len > 0,
+        lo=lo,
+        tab_size=tab_size,
     )
 
 
@@ -264,7 +292,7 @@ class ExcerptOptions(TypedDict, total=False):
     after: int
     width: int
     tab_size: int
-    breaks: LineBreaks
+    reading: Reading
 
 
 def excerpt_from_bytes(

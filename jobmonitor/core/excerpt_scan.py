@@ -10,9 +10,27 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import Enum
 
-_ANY = re.compile(r"\r\n|\r|\n")
-_LF = re.compile(r"\r?\n")  # JSON's rule: CRLF ends a line as LF does; a lone CR does not
+
+class LineBreaks(Enum):
+    """Which line endings the parser that named the line counted."""
+
+    ANY = "any"  # LF, CRLF, CR: expat, the csv module, most editors
+    LF = "lf"  # LF and CRLF; a lone CR is a character of its line: Python's json, JSON.parse
+    YAML = "yaml"  # ANY, plus NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR (YAML 1.1, PyYAML)
+
+
+_SINGLES = {
+    LineBreaks.ANY: ("\n", "\r"),
+    LineBreaks.LF: ("\n",),
+    LineBreaks.YAML: ("\n", "\r", "\x85", "\u2028", "\u2029"),
+}
+_PATTERNS = {
+    LineBreaks.ANY: re.compile(r"\r\n|\r|\n"),
+    LineBreaks.LF: re.compile(r"\r?\n"),  # CRLF ends a line as LF does; a lone CR does not
+    LineBreaks.YAML: re.compile("\r\n|[\r\n\x85\u2028\u2029]"),
+}
 
 
 @dataclass(slots=True)
@@ -31,10 +49,10 @@ class LineScan:
 
 
 class _Scanner:
-    def __init__(self, first: int, last: int, lo: int, hi: int, lf_only: bool) -> None:
+    def __init__(self, first: int, last: int, lo: int, hi: int, breaks: LineBreaks) -> None:
         self.first, self.last, self.lo, self.hi = first, last, lo, hi
-        self.lf_only = lf_only
-        self.breaks = _LF if lf_only else _ANY
+        self.singles = _SINGLES[breaks]
+        self.breaks = _PATTERNS[breaks]
         self.line = 1
         self.pos = 0  # characters of the current line so far
         self.kept: list[str] = []
@@ -68,12 +86,12 @@ class _Scanner:
         return self.result
 
     def _count(self, text: str) -> int:
-        lf = text.count("\n")
-        return lf if self.lf_only else lf + text.count("\r") - text.count("\r\n")
+        count = sum(text.count(ch) for ch in self.singles)
+        return count - text.count("\r\n") if "\r" in self.singles else count
 
     def _skip(self, text: str) -> None:
         count = self._count(text)
-        end = text.rfind("\n") if self.lf_only else max(text.rfind("\n"), text.rfind("\r"))
+        end = max(text.rfind(ch) for ch in self.singles)
         self.line += count
         self.pos = len(text) - end - 1 if count else self.pos + len(text)
 
@@ -93,14 +111,19 @@ class _Scanner:
 
 
 def scan_lines(
-    texts: Iterable[str], first: int, last: int, lo: int, hi: int, lf_only: bool = False
+    texts: Iterable[str],
+    first: int,
+    last: int,
+    lo: int,
+    hi: int,
+    breaks: LineBreaks = LineBreaks.ANY,
 ) -> LineScan:
     """Lines ``first..last`` (1-based) of the text given in pieces, characters [lo, hi) of each.
 
     Reads no further than the end of line ``last``. A CR at the end of a piece is held back until
     the next one, so a CRLF split between two pieces is still one line break.
     """
-    scanner = _Scanner(first, last, lo, hi, lf_only)
+    scanner = _Scanner(first, last, lo, hi, breaks)
     pending = ""
     for piece in texts:
         text = pending + piece

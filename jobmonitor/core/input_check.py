@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from jobmonitor.core.excerpt import Excerpt, breaks_for, excerpt_from_file
+from jobmonitor.core.excerpt import Excerpt, excerpt_from_file, reading_for
 
 HASH_CHUNK = 1 << 20
 
@@ -71,7 +71,7 @@ def look_at_input(
     """The excerpt of ``path`` at the failure, and whether it changed since ``recorded``."""
     try:
         changed = has_changed(path, recorded) if recorded is not None else None
-        excerpt = excerpt_from_file(path, line, column, breaks=breaks_for(code))
+        excerpt = excerpt_from_file(path, line, column, reading=reading_for(code))
     except FileNotFoundError:
         return InputLook(path, error=f"{path} is no longer there")
     except IsADirectoryError:

@@ -11,12 +11,13 @@ import pytest
 from jobmonitor.core.excerpt import (
     Excerpt,
     LineBreaks,
-    breaks_for,
+    Reading,
     excerpt_from_bytes,
     excerpt_from_chunks,
     excerpt_from_file,
     excerpt_text,
     location,
+    reading_for,
     sniff_encoding,
 )
 
@@ -35,17 +36,18 @@ def json_error(data: bytes) -> json.JSONDecodeError:
 def json_case(data: bytes) -> tuple[Excerpt, str]:
     """The excerpt at the line and column json named, and the character at json's own offset."""
     err = json_error(data)
-    ex = excerpt_from_bytes(data, err.lineno, err.colno, breaks=breaks_for("INVALID_JSON"))
+    ex = excerpt_from_bytes(data, err.lineno, err.colno, reading=reading_for("INVALID_JSON"))
     return ex, err.doc[err.pos]
 
 
-def expat_case(data: bytes) -> tuple[Excerpt, str]:
+def expat_case(data: bytes, codec: str) -> tuple[Excerpt, str]:
     """expat's line and 0-based column (plus one, as a server reports it) and its own byte offset."""
     parser = xml.parsers.expat.ParserCreate()
     with pytest.raises(xml.parsers.expat.ExpatError) as caught:
         parser.Parse(data, True)
-    ex = excerpt_from_bytes(data, caught.value.lineno, caught.value.offset + 1)
-    return ex, data[parser.CurrentByteIndex :].decode("utf-8", "replace")[0]
+    err = caught.value
+    ex = excerpt_from_bytes(data, err.lineno, err.offset + 1, reading=reading_for("INVALID_XML"))
+    return ex, data[parser.CurrentByteIndex :].decode(codec, "replace")[0]
 
 
 @pytest.mark.parametrize(
@@ -83,17 +85,20 @@ def test_caret_is_on_the_character_json_named(data: bytes) -> None:
 
 
 @pytest.mark.parametrize(
-    "data",
+    ("data", "codec"),
     [
-        b"<a>\n\t\xc3\xa9<b></a>",  # tab and a two-byte character before the column
-        b"<a>\r\n  <b>\r\n</a>",  # CRLF
-        b"<a>\r\t<b></a>",  # a lone CR is a line break in XML
-        b"<a>" + b"t" * 10_000 + b"<b></a>",
+        (b"<a>\n\t\xc3\xa9<b></a>", "utf-8"),  # tab and a two-byte character before the column
+        (b"<a>\r\n  <b>\r\n</a>", "utf-8"),  # CRLF
+        (b"<a>\r\t<b></a>", "utf-8"),  # a lone CR is a line break in XML
+        (b"<a>" + b"t" * 10_000 + b"<b></a>", "utf-8"),
+        (b"\xef\xbb\xbf<a>\xc3\xa9<b></a>", "utf-8"),  # expat counts the BOM as column 1
+        ("\ufeff<a>é<b></a>".encode("utf-16-le"), "utf-16-le"),
+        ("\ufeff<a>\r\n\té<b></a>".encode("utf-16-be"), "utf-16-be"),
     ],
-    ids=["tab-utf8", "crlf", "cr", "long"],
+    ids=["tab-utf8", "crlf", "cr", "long", "utf8-bom-line1", "utf16-bom-line1", "utf16-line2"],
 )
-def test_caret_is_on_the_character_expat_named(data: bytes) -> None:
-    ex, named = expat_case(data)
+def test_caret_is_on_the_character_expat_named(data: bytes, codec: str) -> None:
+    ex, named = expat_case(data, codec)
     assert ex.problem is None
     assert under_caret(ex) == named
 
@@ -234,12 +239,35 @@ def test_plain_text_has_gutter_marker_and_caret() -> None:
     assert no_column.spoken() == "line 2: c"
 
 
-def test_location_and_breaks_for() -> None:
+def test_location_and_reading_rules() -> None:
     assert location("/tmp/in put.json", 4, 7) == "/tmp/in put.json:4:7"
     assert location("data.csv", 3, None) == "data.csv:3"
-    assert breaks_for("INVALID_JSON") is LineBreaks.LF
-    assert breaks_for("INVALID_YAML") is LineBreaks.ANY
-    assert breaks_for(None) is LineBreaks.ANY
+    assert reading_for("INVALID_JSON").breaks is LineBreaks.LF
+    assert reading_for("invalid_yaml").breaks is LineBreaks.YAML
+    assert reading_for("INVALID_XML").bom_is_column
+    assert reading_for("INVALID_CSV") == reading_for(None) == Reading()
+
+
+def test_yaml_counts_unicode_line_breaks_and_the_others_do_not() -> None:
+    data = "a: 1\x85b: 2\u2028c: [x\n".encode()
+    yaml = excerpt_from_bytes(data, 3, 5, reading=reading_for("INVALID_YAML"))
+    assert under_caret(yaml) == "x"
+    other = excerpt_from_bytes(data, 1, 15)  # shown on one line, each separator one symbol
+    assert other.failing is not None and other.failing.text == "a: 1\ufffdb: 2␤c: [x"
+    assert under_caret(other) == "x"
+
+
+def test_an_encoding_error_points_at_the_byte() -> None:
+    """A decoding error names a byte offset in a line of bytes; each byte is shown as one character."""
+    data = "naïve\r\ncafé \t".encode() + b"\xff rest\n"
+    with pytest.raises(UnicodeDecodeError) as caught:
+        data.decode("utf-8")
+    start = caught.value.start
+    line = data[:start].count(b"\n") + 1
+    column = start - (data[:start].rfind(b"\n") + 1) + 1  # as the simulator reports it
+    ex = excerpt_from_bytes(data, line, column, reading=reading_for("INVALID_ENCODING"))
+    assert ex.encoding == "latin-1"
+    assert under_caret(ex) == "\xff"
 
 
 def test_line_and_column_are_one_based() -> None:

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QGuiApplication, QTextCursor
 from pytestqt.qtbot import QtBot
 
-from jobmonitor.core.excerpt import breaks_for, excerpt_from_bytes
+from jobmonitor.core.excerpt import excerpt_from_bytes, reading_for
 from jobmonitor.core.input_check import InputLook, fingerprint
 from jobmonitor.ui.excerpt_view import ExcerptView
 from jobmonitor.ui.input_excerpt import CHANGED, InputExcerpt, InputLoader
@@ -48,7 +48,7 @@ def test_caret_is_drawn_under_the_character_json_named(qtbot: QtBot, data: bytes
     view.resize(500, 200)
     view.show()
     view.show_excerpt(
-        excerpt_from_bytes(data, err.lineno, err.colno, breaks=breaks_for("INVALID_JSON"))
+        excerpt_from_bytes(data, err.lineno, err.colno, reading=reading_for("INVALID_JSON"))
     )
     caret_x, char_x, named = caret_x_and_char_x(view)
     assert named == "x" == err.doc[err.pos]
