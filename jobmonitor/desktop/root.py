@@ -32,6 +32,7 @@ from jobmonitor.core.watchlist.db import JobStore
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.desktop.demo import DemoSetup
 from jobmonitor.desktop.downloads import DesktopDownloads
+from jobmonitor.desktop.inputs import DesktopInputs
 from jobmonitor.desktop.instance import Launch
 from jobmonitor.desktop.launches import add_from_launch, apply_launch
 from jobmonitor.ui.add_jobs import AddReport
@@ -101,6 +102,7 @@ class DesktopApp(QObject):
             api_key=lambda: self.session.api_key if self.session else None,
             result_url=self._result_url,
         )
+        self.inputs = DesktopInputs(window=self.window, store=self.store, db_thread=self._db_thread)
         self._budget_timer = QTimer(self, interval=1000)
         self._budget_timer.timeout.connect(self._show_budget)
         # Long-lived records (thousands of jobs, their answers) would make every full garbage
@@ -336,6 +338,7 @@ class DesktopApp(QObject):
             self._remember_budget(self.session)
             await self.session.aclose()
         await self.files.aclose()
+        self.inputs.close()
         await self.http.aclose()
         self.tray.flush()
         self.tray.hide()

@@ -25,7 +25,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
-from jobmonitor.core.excerpt import Excerpt
+from jobmonitor.core.watchlist.excerpt import Excerpt
 
 MARK = "▸"
 

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jobmonitor.core.excerpt import location
-from jobmonitor.core.input_check import InputFingerprint, InputLook, look_at_input
+from jobmonitor.core.watchlist.excerpt import location
+from jobmonitor.core.watchlist.input_check import InputFingerprint, InputLook, look_at_input
 from jobmonitor.ui.excerpt_view import ExcerptView
 
 CHANGED = (
@@ -102,6 +102,7 @@ class InputExcerpt(QGroupBox):
 
     attach_requested = Signal(Path)
     message = Signal(str)  # a line for the status bar
+    look_changed = Signal()  # an excerpt shown, or none
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("In the input", parent)
@@ -153,6 +154,7 @@ class InputExcerpt(QGroupBox):
         self.copy_button.hide()
         self.open_button.hide()
         self.attach_button.setText("&Attach input file…")
+        self.look_changed.emit()
 
     def show_loading(self, path: Path) -> None:
         self.show_missing(f"Reading {path.name}…")
@@ -176,6 +178,7 @@ class InputExcerpt(QGroupBox):
         self.copy_button.setVisible(excerpt is not None)
         self.open_button.setVisible(look.error is None)
         self.attach_button.setText("Attach another &file…")
+        self.look_changed.emit()
 
     def location_text(self) -> str | None:
         look = self._look

@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QFontDatabase, QGuiApplication, QIcon
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -27,8 +28,9 @@ from PySide6.QtWidgets import (
 from jobmonitor import __version__
 from jobmonitor.core.state import JobState
 from jobmonitor.core.watchlist.db import HistoryEntry, SavedFile, WatchedJob
-from jobmonitor.core.watchlist.failure import as_text, failure_fields
+from jobmonitor.core.watchlist.failure import as_text
 from jobmonitor.core.watchlist.report import build_support_report
+from jobmonitor.ui.failure_section import FailureSection
 from jobmonitor.ui.job_text import status_text
 from jobmonitor.ui.timefmt import absolute, short_local
 
@@ -149,11 +151,25 @@ class JobDetails(QScrollArea):
             "Copy everything support needs about this job (never the API key) (Ctrl+Shift+C)"
         )
         self.report_button.clicked.connect(self.copy_report)
-        layout.addWidget(self.report_button, 0, Qt.AlignmentFlag.AlignLeft)
 
-        self.failure = QGroupBox("Failure")
-        self.failure_form = QFormLayout(self.failure)
+        self.include_excerpt = QCheckBox("Include the input e&xcerpt")
+        self.include_excerpt.setToolTip(
+            "Add the lines of the input around the failure to the report (off by default: an "
+            "input may hold private data)"
+        )
+        self.include_excerpt.hide()
+        report_row = QHBoxLayout()
+        report_row.addWidget(self.report_button)
+        report_row.addWidget(self.include_excerpt)
+        report_row.addStretch(1)
+        layout.addLayout(report_row)
+
+        self.failure = FailureSection()
+        self.failure_form = self.failure.form
+        self.failure.input.message.connect(self.message)
+        self.failure.input.look_changed.connect(self._offer_excerpt)
         layout.addWidget(self.failure)
+        self.failure.take_drops_on(self.viewport())
 
         self.result = QGroupBox("Result")
         result_layout = QVBoxLayout(self.result)
@@ -221,6 +237,7 @@ class JobDetails(QScrollArea):
         for part in (self.header, self.report_button, self.history_box, self.raw_toggle):
             part.setVisible(not empty)
         if job is None:
+            self.include_excerpt.hide()
             self.failure.hide()
             self.result.hide()
             self.raw.hide()
@@ -228,6 +245,7 @@ class JobDetails(QScrollArea):
         self.raw.setVisible(self.raw_toggle.isChecked())
         if self.job_id.text() != job.job_id:
             self.report_button.setText("&Copy support report")
+            self.include_excerpt.setChecked(False)  # a choice for one report, never carried over
         self.job_id.setText(job.job_id)
         self.label.setText(job.label or "(none; double-click the label cell to set one)")
         self.status.setText(status_text(job))
@@ -254,16 +272,14 @@ class JobDetails(QScrollArea):
             form.removeRow(0)
 
     def _show_failure(self, job: WatchedJob) -> None:
-        self._clear_form(self.failure_form)
-        rows = failure_fields(job)
-        for name, text in rows:
-            self.failure_form.addRow(f"{name}:", _selectable(text, mono=name == "Code"))
-        # The job failed / the API refused the id (settled) / a check went wrong (retried).
-        if job.state is JobState.FAILED:
-            self.failure.setTitle("Failure")
-        else:
-            self.failure.setTitle("Problem" if job.state.terminal else "Last check problem")
-        self.failure.setVisible(bool(rows))
+        self.failure.show_job(job)
+        self._offer_excerpt()
+
+    def _offer_excerpt(self) -> None:
+        self.include_excerpt.setVisible(self._excerpt_text() is not None)
+
+    def _excerpt_text(self) -> str | None:
+        return self.failure.report_excerpt()
 
     def _show_result(self, job: WatchedJob) -> None:
         self._clear_form(self.result_form)
@@ -345,6 +361,7 @@ class JobDetails(QScrollArea):
             last_checked=job.last_checked,
             created_at=job.created_at,
             updated_at=job.updated_at,
+            input_excerpt=self._excerpt_text() if self.include_excerpt.isChecked() else None,
         )
 
     def copy_report(self) -> None:

@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QGuiApplication, QTextCursor
 from pytestqt.qtbot import QtBot
 
-from jobmonitor.core.excerpt import excerpt_from_bytes, reading_for
-from jobmonitor.core.input_check import InputLook, fingerprint
+from jobmonitor.core.watchlist.excerpt import excerpt_from_bytes, reading_for
+from jobmonitor.core.watchlist.input_check import InputLook, fingerprint
 from jobmonitor.ui.excerpt_view import ExcerptView
 from jobmonitor.ui.input_excerpt import CHANGED, InputExcerpt, InputLoader
 

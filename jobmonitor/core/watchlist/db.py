@@ -1,5 +1,5 @@
-"""The watch list on disk: one SQLite file (WAL) holding watched jobs, their status history and
-the result files saved for them."""
+"""The watch list on disk: one SQLite file (WAL) holding watched jobs, their status history, the
+result files saved for them and the input each was given (``job_inputs``)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from jobmonitor.core.state import JobState
+from jobmonitor.core.watchlist import job_inputs
+from jobmonitor.core.watchlist.job_inputs import JobInput
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+# 1: jobs, history, saved_files. 2: job_inputs (what each job was given); a version 1 file gains
+# the table on opening, its rows untouched.
+SCHEMA_VERSION = 2
 
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS jobs (
     job_id        TEXT PRIMARY KEY,
     position      INTEGER NOT NULL,
@@ -47,6 +52,8 @@ CREATE TABLE IF NOT EXISTS saved_files (
     saved_at  REAL NOT NULL
 );
 """
+    + job_inputs.SCHEMA
+)
 
 _JOB_COLUMNS = (
     "job_id, position, label, added_at, state, snapshot, error_body, error_code, "
@@ -265,6 +272,12 @@ class JobStore:
             rows = self._conn.execute("SELECT job_id, path, size, saved_at FROM saved_files")
             return {r[0]: SavedFile(r[0], Path(r[1]), r[2], r[3]) for r in rows.fetchall()}
 
+    def load_inputs(self) -> dict[str, JobInput]:
+        """What each job was given (submitted by the app, or attached), by job id."""
+        with self._lock:
+            rows = self._conn.execute(f"SELECT {job_inputs.COLUMNS} FROM job_inputs").fetchall()
+        return {r[0]: job_inputs.from_row(r) for r in rows}
+
     def count(self) -> int:
         with self._lock:
             return int(self._conn.execute("SELECT count(*) FROM jobs").fetchone()[0])
@@ -323,6 +336,14 @@ class JobStore:
             self._conn.execute(
                 "INSERT OR REPLACE INTO saved_files (job_id, path, size, saved_at) VALUES (?,?,?,?)",
                 (saved.job_id, str(saved.path), saved.size, saved.saved_at),
+            )
+
+    def record_input(self, record: JobInput) -> None:
+        with self._lock:
+            self._conn.execute(
+                f"INSERT OR REPLACE INTO job_inputs ({job_inputs.COLUMNS}) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                job_inputs.to_row(record),
             )
 
     def checkpoint(self) -> None:

@@ -36,12 +36,14 @@ def build_support_report(
     generated_at: float | None = None,
     local_tz: tzinfo | None = None,
     secrets: Iterable[str] = (),
+    input_excerpt: str | None = None,
 ) -> str:
     """Everything support staff ask for about one job, as plain text.
 
     Times are epoch seconds, shown in UTC and in local time (``local_tz``, default: the
     system's). ``created_at``/``updated_at`` default to the fields of ``snapshot_raw``.
-    ``history`` is (state, time) per transition, oldest first. Known secrets (see
+    ``history`` is (state, time) per transition, oldest first. ``input_excerpt``: the lines of
+    the input around the failure, only when the user chose to include them. Known secrets (see
     ``core.redact``) and ``secrets`` are removed from the whole text as a last line of defence:
     no input here should carry the key in the first place.
     """
@@ -87,6 +89,9 @@ def build_support_report(
         lines += ["", f"Last error answer{status}", _json(last_error_body)]
     if job_error is None and last_error_body is None:
         lines += ["", "Error", "  (none)"]
+    if input_excerpt:
+        lines += ["", "The failure in its input (included by the user)"]
+        lines += ["  " + line for line in input_excerpt.splitlines()]
     if raw is not None:
         lines += ["", "Last response from the API", _json(raw)]
 

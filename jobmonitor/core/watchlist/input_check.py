@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from jobmonitor.core.excerpt import Excerpt, excerpt_from_file, reading_for
+from jobmonitor.core.watchlist.excerpt import Excerpt, excerpt_from_file, reading_for
 
 HASH_CHUNK = 1 << 20
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict, Unpack
 
-from jobmonitor.core.excerpt_scan import LineBreaks, LineScan, scan_lines
+from jobmonitor.core.watchlist.excerpt_scan import LineBreaks, LineScan, scan_lines
 
 CHUNK = 1 << 20  # bytes read at a time from a file
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from jobmonitor.core.excerpt import (
+from jobmonitor.core.watchlist.excerpt import (
     Excerpt,
     LineBreaks,
     Reading,
