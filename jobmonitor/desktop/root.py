@@ -150,6 +150,7 @@ class DesktopApp(QObject):
         if self.demo is not None:
             self._reset_demo_list()
         self.watchlist.load()
+        self.window.model.show_incoming_now()  # the restored list is there when the window shows
         self._start_session()
         if self.demo is not None:
             self._add_demo_jobs(self.demo)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +20,10 @@ from PySide6.QtWidgets import (
 
 from jobmonitor.api.ids import ParsedIds, RejectedId, parse_job_ids
 from jobmonitor.core.watchlist.watchlist import WatchList
+from jobmonitor.ui.add_stream import AddStream
 
 MAX_IMPORT_BYTES = 32 * 1024 * 1024  # far beyond any real list of ids
+BACKGROUND_CHARS = 64 * 1024  # a paste longer than this (about 1,700 ids) is parsed off the loop
 _SHOWN_REJECTIONS = 5
 
 
@@ -69,6 +71,26 @@ class JobAdder(QObject):
     def __init__(self, watchlist: WatchList, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._watchlist = watchlist
+        self.stream = AddStream(watchlist, self)
+
+    def add_text_in_background(
+        self, text: str, *, source: str = "", done: Callable[[AddReport], None] | None = None
+    ) -> None:
+        """Like ``add_text``, parsed on a worker thread and added a few ms per turn: the report
+        comes through ``reported`` (and ``done``). A short text is added at once."""
+        if len(text) <= BACKGROUND_CHARS and not self.stream.busy:
+            report = self.add_text(text, source=source)
+            if done is not None:
+                done(report)
+            return
+
+        def finished(parsed: ParsedIds, added: tuple[str, ...]) -> None:
+            report = AddReport(added, parsed, source)
+            self.reported.emit(report)
+            if done is not None:
+                done(report)
+
+        self.stream.start(text, finished)
 
     def add_text(
         self, text: str, *, source: str = "", problems: tuple[RejectedId, ...] = ()
@@ -170,7 +192,13 @@ class AddJobsBar(QWidget):
         if not text.strip():
             self.edit.setFocus()
             return
-        report = self._adder.add_text(text)
+        self.edit.setReadOnly(True)  # until the report: a big paste is parsed in the background
+        self._adder.add_text_in_background(text, done=lambda report: self._added(text, report))
+
+    def _added(self, text: str, report: AddReport) -> None:
+        self.edit.setReadOnly(False)
+        if self.edit.toPlainText() != text:
+            return  # edited meanwhile (a drop): leave it as it is
         if report.ok:
             self.edit.clear()
         else:  # keep only what was rejected, so it can be fixed in place

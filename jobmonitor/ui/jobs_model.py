@@ -6,6 +6,7 @@ import bisect
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from itertools import islice
 from typing import Any
 
 from PySide6.QtCore import (
@@ -22,17 +23,29 @@ from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from jobmonitor.core.state import JobState
 from jobmonitor.core.watchlist.db import WatchedJob
 from jobmonitor.core.watchlist.watchlist import WatchList
+from jobmonitor.ui.job_cells import CREATED as CREATED
+from jobmonitor.ui.job_cells import ERROR as ERROR
+from jobmonitor.ui.job_cells import ID as ID
+from jobmonitor.ui.job_cells import LABEL as LABEL
+from jobmonitor.ui.job_cells import LAST_CHECKED as LAST_CHECKED
+from jobmonitor.ui.job_cells import NEXT_CHECK as NEXT_CHECK
+from jobmonitor.ui.job_cells import RESULT as RESULT
+from jobmonitor.ui.job_cells import STATUS as STATUS
+from jobmonitor.ui.job_cells import UPDATED as UPDATED
+from jobmonitor.ui.job_cells import CellText
 from jobmonitor.ui.job_text import Category as Category
 from jobmonitor.ui.job_text import category_of as category_of
 from jobmonitor.ui.job_text import result_text as result_text
 from jobmonitor.ui.job_text import status_text as status_text
 from jobmonitor.ui.next_check import NextCheckColumn, PollInfo
 from jobmonitor.ui.rows import run_starts_desc, scattered
-from jobmonitor.ui.timefmt import absolute, countdown, relative
 
 Index = QModelIndex | QPersistentModelIndex
 
-ID, LABEL, STATUS, CREATED, UPDATED, LAST_CHECKED, NEXT_CHECK, ERROR, RESULT = range(9)
+CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+LABEL_FLAGS = CELL_FLAGS | Qt.ItemFlag.ItemIsEditable
+INSERT_BATCH = 2_000  # rows added to the table per event-loop turn while a big add lands
+BULK_RUNS = 32  # more runs of rows than this in one change: one reset, not one signal per run
 HEADERS = (
     "Job ID",
     "Label",
@@ -49,20 +62,6 @@ JobIdRole = Qt.ItemDataRole.UserRole + 1
 StateRole = Qt.ItemDataRole.UserRole + 2
 SortRole = Qt.ItemDataRole.UserRole + 3
 JobRole = Qt.ItemDataRole.UserRole + 4
-
-_NEVER = float("inf")
-BULK_RUNS = 32  # more runs of rows than this in one change: one reset, not one signal per run
-_SEVERITY = {  # status sort order: what needs attention first
-    JobState.FAILED: 0,
-    JobState.FORBIDDEN: 1,
-    JobState.NOT_FOUND: 2,
-    JobState.INVALID: 3,
-    JobState.UNKNOWN: 4,
-    JobState.PROCESSING: 5,
-    JobState.QUEUED: 6,
-    JobState.PENDING: 7,
-    JobState.SUCCESS: 8,
-}
 
 
 class JobsTableModel(QAbstractTableModel):
@@ -91,6 +90,7 @@ class JobsTableModel(QAbstractTableModel):
         self._next_due = polling.next_due if polling is not None else next_due
         self._icon_for = icon_for
         self._clock = clock
+        self._cells = CellText(self._next_check, self._next_due, clock)
         self._rows: list[WatchedJob] = []
         self._positions: list[int] = []
         self._row_of: dict[str, int] = {}
@@ -98,7 +98,11 @@ class JobsTableModel(QAbstractTableModel):
         self.state_counts: Counter[JobState] = Counter()
         self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self._mono.setStyleHint(QFont.StyleHint.TypeWriter)
-        watchlist.jobs_added.connect(self._on_added)
+        # A big add lands a batch of rows per event-loop turn, so the window keeps painting.
+        self._incoming: dict[str, WatchedJob] = {}
+        self._incoming_timer = QTimer(self, singleShot=True, interval=0)
+        self._incoming_timer.timeout.connect(self._take_incoming)
+        watchlist.jobs_added.connect(self._queue_added)
         watchlist.jobs_changed.connect(self._on_changed)
         watchlist.jobs_removed.connect(self._on_removed)
         self._ticks = 0
@@ -125,12 +129,10 @@ class JobsTableModel(QAbstractTableModel):
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
+        # Selection models ask this of every selected cell: flags computed once, not per call.
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.column() == LABEL:
-            flags |= Qt.ItemFlag.ItemIsEditable
-        return flags
+        return LABEL_FLAGS if index.column() == LABEL else CELL_FLAGS
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -143,11 +145,11 @@ class JobsTableModel(QAbstractTableModel):
             return None
         job = self._rows[row]
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(job, column)
+            return self._cells.display(job, column)
         if role == Qt.ItemDataRole.EditRole:
-            return job.label if column == LABEL else self._display(job, column)
+            return job.label if column == LABEL else self._cells.display(job, column)
         if role == SortRole:
-            return self._sort_value(job, column)
+            return self._cells.sort_value(job, column)
         if role == JobIdRole:
             return job.job_id
         if role == StateRole:
@@ -155,7 +157,7 @@ class JobsTableModel(QAbstractTableModel):
         if role == JobRole:
             return job
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(job, column)
+            return self._cells.tooltip(job, column)
         if role == Qt.ItemDataRole.DecorationRole and column == STATUS and self._icon_for:
             return self._icon_for(job.state)
         if role == Qt.ItemDataRole.FontRole and column == ID:
@@ -170,76 +172,6 @@ class JobsTableModel(QAbstractTableModel):
         self._watchlist.set_label(self._rows[index.row()].job_id, str(value or ""))
         return True  # the row repaints when the saved change comes back
 
-    # -- cells -----------------------------------------------------------------------------
-
-    def _display(self, job: WatchedJob, column: int) -> str:
-        now = self._clock()
-        if column == ID:
-            return job.job_id
-        if column == LABEL:
-            return job.label
-        if column == STATUS:
-            return status_text(job)
-        if column == CREATED:
-            return relative(job.created_at, now)
-        if column == UPDATED:
-            return relative(job.updated_at, now)
-        if column == LAST_CHECKED:
-            return relative(job.last_checked, now) if job.last_checked else "never"
-        if column == NEXT_CHECK:
-            if job.state.terminal:
-                return "done" if job.state is JobState.SUCCESS else "stopped"
-            if self._next_check is not None:
-                return self._next_check.describe(job.job_id, now).text
-            return countdown(self._next_due(job.job_id), now)
-        if column == ERROR:
-            return job.error_code or ""
-        if column == RESULT:
-            return result_text(job)
-        return ""
-
-    def _tooltip(self, job: WatchedJob, column: int) -> str | None:
-        if column == CREATED:
-            return f"Created {absolute(job.created_at)}"
-        if column == UPDATED:
-            return f"Updated {absolute(job.updated_at)}"
-        if column == LAST_CHECKED:
-            return f"Last checked {absolute(job.last_checked)}"
-        if column == NEXT_CHECK and not job.state.terminal:
-            if self._next_check is not None:
-                return self._next_check.describe(job.job_id, self._clock()).tooltip
-            return f"Next check {absolute(self._next_due(job.job_id))}"
-        if column == STATUS:
-            text = status_text(job)
-            if job.error_code and not job.state.terminal:
-                text += f"\nLast check failed: {job.error_code} (will retry)"
-            return text
-        if column in (RESULT, ERROR, LABEL, ID):
-            return self._display(job, column) or None
-        return None
-
-    def _sort_value(self, job: WatchedJob, column: int) -> Any:
-        if column == ID:
-            return job.job_id
-        if column == LABEL:
-            return job.label.casefold()
-        if column == STATUS:
-            return _SEVERITY.get(job.state, 9)
-        if column == CREATED:
-            return job.created_at if job.created_at is not None else _NEVER
-        if column == UPDATED:
-            return job.updated_at if job.updated_at is not None else _NEVER
-        if column == LAST_CHECKED:
-            return job.last_checked if job.last_checked is not None else _NEVER
-        if column == NEXT_CHECK:
-            due = None if job.state.terminal else self._next_due(job.job_id)
-            return due if due is not None else _NEVER
-        if column == ERROR:
-            return job.error_code or ""
-        if column == RESULT:
-            return result_text(job).casefold()
-        return None
-
     # -- access for views and the proxy ----------------------------------------------------
 
     def job_at(self, row: int) -> WatchedJob:
@@ -251,7 +183,7 @@ class JobsTableModel(QAbstractTableModel):
 
     def sort_key_of(self, column: int) -> Callable[[WatchedJob], Any]:
         """What ``SortRole`` gives for a column, as a function of the job."""
-        return lambda job: self._sort_value(job, column)
+        return lambda job: self._cells.sort_value(job, column)
 
     def row_of(self, job_id: str) -> int | None:
         return self._row_of.get(job_id)
@@ -264,6 +196,34 @@ class JobsTableModel(QAbstractTableModel):
     def _reindex(self, start: int = 0) -> None:
         for row in range(start, len(self._rows)):
             self._row_of[self._rows[row].job_id] = row
+
+    def _queue_added(self, jobs: Sequence[WatchedJob]) -> None:
+        inside = bool(jobs) and bool(self._positions) and jobs[0].position < self._positions[-1]
+        if not self._incoming and (len(jobs) <= INSERT_BATCH or inside):
+            self._on_added(jobs)  # small, or an undo putting rows back between others: at once
+            return
+        self._incoming.update((j.job_id, j) for j in jobs)
+        if not self._incoming_timer.isActive():
+            self._incoming_timer.start()
+
+    def _take_incoming(self) -> None:
+        batch = list(islice(self._incoming.values(), INSERT_BATCH))
+        for job in batch:
+            del self._incoming[job.job_id]
+        self._on_added(batch)
+        if self._incoming:
+            self._incoming_timer.start()
+
+    @property
+    def incoming(self) -> int:
+        """Saved jobs not yet in the table (a big add lands a batch per turn)."""
+        return len(self._incoming)
+
+    def show_incoming_now(self) -> None:
+        """Put every saved job in the table at once (the restored list, before the window shows)."""
+        self._incoming_timer.stop()
+        jobs, self._incoming = list(self._incoming.values()), {}
+        self._on_added(jobs)
 
     def _on_added(self, jobs: Sequence[WatchedJob]) -> None:
         fresh = sorted((j for j in jobs if j.job_id not in self._row_of), key=lambda j: j.position)
@@ -308,6 +268,9 @@ class JobsTableModel(QAbstractTableModel):
         self.bulk_finished.emit()
 
     def _on_removed(self, job_ids: Sequence[str]) -> None:
+        if self._incoming:
+            for job_id in job_ids:
+                self._incoming.pop(job_id, None)
         rows = sorted({self._row_of[j] for j in job_ids if j in self._row_of}, reverse=True)
         if not rows:
             return
@@ -347,6 +310,8 @@ class JobsTableModel(QAbstractTableModel):
         for job in jobs:
             row = self._row_of.get(job.job_id)
             if row is None:
+                if job.job_id in self._incoming:  # saved, not shown yet: shown as it is now
+                    self._incoming[job.job_id] = job
                 continue
             old = self._rows[row]
             if old.state is not job.state:

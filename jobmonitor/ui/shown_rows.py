@@ -17,9 +17,10 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QAbstractTableModel,
     QModelIndex,
     QObject,
@@ -29,10 +30,21 @@ from PySide6.QtCore import (
 )
 
 from jobmonitor.core.watchlist.db import WatchedJob
-from jobmonitor.ui.jobs_model import ID, JobsTableModel, StateRole
+from jobmonitor.ui.jobs_model import (
+    CELL_FLAGS,
+    ID,
+    LABEL,
+    LABEL_FLAGS,
+    JobsTableModel,
+    StateRole,
+)
 from jobmonitor.ui.rows import inverse_of, runs
 
 Index = QModelIndex | QPersistentModelIndex
+# Rows move, columns stay: selection models then keep one persistent index per selected row
+# instead of asking flags() of every selected cell (9 calls into Python per row).
+_ROWS_ONLY = QAbstractItemModel.LayoutChangeHint.VerticalSortHint
+_HINTED = ("QList<QPersistentModelIndex>", "QAbstractItemModel::LayoutChangeHint")  # the overload
 Saved = list[tuple[QModelIndex, str | None, int]]  # persistent index, its job, its column
 
 
@@ -120,7 +132,9 @@ class ShownRows(QAbstractTableModel):
         return self._src.cell(self._source_row(index.row()), index.column(), role)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        return self._src.flags(self.mapToSource(index))
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return LABEL_FLAGS if index.column() == LABEL else CELL_FLAGS
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         return self._src.setData(self.mapToSource(index), value, role)
@@ -157,11 +171,11 @@ class ShownRows(QAbstractTableModel):
     def _apply(self, shown: array[int] | None, inverse: array[int] | None) -> None:
         """Show ``shown`` in one layout change; persistent indexes (selection, current row,
         an open editor) follow their jobs, or become invalid if their job is filtered out."""
-        self.layoutAboutToBeChanged.emit()
+        self._begin_layout()
         saved = self._save_persistent()
         self._shown, self._inverse = shown, inverse
         self._restore_persistent(saved)
-        self.layoutChanged.emit()
+        self._end_layout()
         changed, self._changed_in_pass = self._changed_in_pass, set()
         if changed:  # answers that came while the pass ran: place them as a poll would
             rows = [r for r in map(self._src.row_of, changed) if r is not None]
@@ -186,8 +200,14 @@ class ShownRows(QAbstractTableModel):
             source_row = self._src.row_of(job_id) if job_id is not None else None
             row = self._proxy_row(source_row) if source_row is not None else -1
             old.append(index)
-            new.append(self.index(row, column) if row >= 0 else QModelIndex())
+            new.append(self.createIndex(row, column) if row >= 0 else QModelIndex())
         self.changePersistentIndexList(old, new)
+
+    def _begin_layout(self) -> None:
+        cast(Any, self.layoutAboutToBeChanged)[_HINTED].emit([], _ROWS_ONLY)
+
+    def _end_layout(self) -> None:
+        cast(Any, self.layoutChanged)[_HINTED].emit([], _ROWS_ONLY)
 
     # -- source changes --------------------------------------------------------------------------
 
@@ -305,7 +325,7 @@ class ShownRows(QAbstractTableModel):
             self.endInsertRows()
 
     def _bulk_start(self) -> None:
-        self.layoutAboutToBeChanged.emit()
+        self._begin_layout()
         self._bulk_saved = self._save_persistent()
 
     def _bulk_end(self) -> None:
@@ -313,7 +333,7 @@ class ShownRows(QAbstractTableModel):
         if self._shown is not None:  # rebuilt at once: this is a user's Delete or its undo
             self._compute_now()
         self._restore_persistent(saved or [])
-        self.layoutChanged.emit()
+        self._end_layout()
         self.settled.emit()
 
     def _before_reset(self) -> None:

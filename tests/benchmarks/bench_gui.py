@@ -1,14 +1,17 @@
-"""Desktop-app benchmark: 10,000 watched jobs polled against the simulator at a high rate.
+"""Desktop-app benchmark: N watched jobs (10,000 by default; issue 14's targets are for 100,000).
 
-Prints: time to add 10,000 pasted ids (parse, save, rows shown), the longest event-loop stall while
-polling (a 5 ms Qt heartbeat and an asyncio call_later chain; target < 50 ms), memory per job
-(RSS growth / jobs), and start-up time to a shown window with the 10,000-job list restored (a fresh
-``jobmonitor`` process, ``JOBMONITOR_EXIT_AFTER_SHOWN=1``, median of 3).
+Prints each figure against its target: a paste of N ids (parsed on a worker thread, then saved and
+shown), the longest event-loop stall while adding and while polling (a 5 ms Qt heartbeat and an
+asyncio call_later chain; one frame, 16 ms, is the target), answers handled per second, memory
+per job (RSS growth / jobs), then what a person does with the list (``gui_ops.py``: re-filter per
+keystroke, sort by four columns, Delete of half the rows and its undo, CSV export) and start-up
+to a shown window with the list restored (a fresh ``jobmonitor`` process,
+``JOBMONITOR_EXIT_AFTER_SHOWN=1``, median of ``--rounds``).
 
 Run (not part of the default test run):
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python tests/benchmarks/bench_gui.py
-    QT_QPA_PLATFORM=offscreen .venv/bin/python tests/benchmarks/bench_gui.py --jobs 2000 --seconds 10
+    QT_QPA_PLATFORM=offscreen .venv/bin/python tests/benchmarks/bench_gui.py --jobs 100000 --rounds 1
     .venv/bin/pytest -m benchmark tests/benchmarks/bench_gui.py -s
 
 The simulator runs in a process of its own, so the app has a core to itself (on two cores).
@@ -28,10 +31,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import gui_ops
 import pytest
 
 KEY = "bench-gui-key-0123456789abcdef"
-TARGET_STALL_MS = 50.0
+FRAME_MS = 16.0  # one frame at 60 Hz: the longest the loop may be held
 
 _SIM = """
 import json, random, sys
@@ -77,6 +81,7 @@ class StallMeter:
         self._handle: asyncio.TimerHandle | None = None
 
     def start(self) -> None:
+        self.stop()
         self.qt_max = self.loop_max = 0.0
         self._last = self._loop_last = time.perf_counter()
         self._timer.start()
@@ -129,11 +134,11 @@ async def _in_process(api: str, n: int, seconds: float, home: Path) -> dict[str,
     await asyncio.sleep(0.3)
     meter = StallMeter()
     meter.start()
-    text = "\n".join(_ids(n))  # a pasted spreadsheet column
+    text = "\n".join(_ids(n))  # a pasted spreadsheet column, as the add field hands it over
     started = time.perf_counter()
-    app.window.adder.add_text(text)
+    app.window.adder.add_text_in_background(text)
     handed = time.perf_counter() - started
-    await _until(lambda: app.window.model.rowCount() == n and app.watchlist.idle, 60)
+    await _until(lambda: app.window.model.rowCount() == n and app.watchlist.idle, 120)
     shown = time.perf_counter() - started
     add_stall = max(meter.qt_max, meter.loop_max)
     events = 0
@@ -147,21 +152,33 @@ async def _in_process(api: str, n: int, seconds: float, home: Path) -> dict[str,
     meter.start()
     await asyncio.sleep(seconds)
     meter.stop()
+    answers = events / seconds
     rss_full = _rss_mb()
-    terminal = sum(1 for j in app.watchlist.jobs() if j.state.terminal)
-    await app.aclose()
-    return {
-        "add_call_s": handed,
+    figures = {
+        "add_call_ms": handed * 1000,
+        "parse_ms": app.window.adder.stream.last_parse_seconds * 1000,
         "add_shown_s": shown,
         "add_stall_ms": add_stall * 1000,
-        "poll_stall_qt_ms": meter.qt_max * 1000,
-        "poll_stall_loop_ms": meter.loop_max * 1000,
-        "answers_per_s": events / seconds,
-        "terminal": float(terminal),
+        "poll_stall_ms": max(meter.qt_max, meter.loop_max) * 1000,
+        "answers_per_s": answers,
+        "terminal": float(sum(1 for j in app.watchlist.jobs() if j.state.terminal)),
         "rss_empty_mb": rss_empty,
         "rss_full_mb": rss_full,
         "kib_per_job": (rss_full - rss_empty) * 1e6 / 1024 / n,
     }
+    figures["search_ms"], figures["search_stall_ms"] = _ms(await gui_ops.search(app, meter))
+    figures["sort_ms"], figures["sort_stall_ms"] = _ms(await gui_ops.sort(app, meter))
+    deleted, undone, stall = await gui_ops.delete_and_undo(app, meter)
+    figures.update(delete_s=deleted, undo_s=undone, delete_stall_ms=stall)
+    exported, stall = await gui_ops.export(app, meter, home / "export.csv")
+    figures.update(export_s=exported, export_stall_ms=stall)
+    meter.stop()
+    await app.aclose()
+    return figures
+
+
+def _ms(pair: tuple[float, float]) -> tuple[float, float]:
+    return pair[0] * 1000, pair[1]
 
 
 def _startup(api: str, env: dict[str, str], rounds: int) -> list[float]:
@@ -214,25 +231,46 @@ def run(n: int, seconds: float, rounds: int) -> dict[str, float]:
         sim.wait(30)
 
 
+# (figure, unit, key, target, "max" or "min"): the targets of issue 14, set for 100,000 jobs
+FIGURES = (
+    ("paste: parsed (on a worker thread)", "ms", "parse_ms", 300.0, "max"),
+    ("  ... saved and shown in the table", "s", "add_shown_s", 1.5, "max"),
+    ("  longest stall while adding", "ms", "add_stall_ms", FRAME_MS, "max"),
+    ("polling: answers handled per second", "/s", "answers_per_s", 500.0, "min"),
+    ("  longest stall while polling", "ms", "poll_stall_ms", FRAME_MS, "max"),
+    ("memory per job", "KiB", "kib_per_job", 1.5, "max"),
+    ("start-up to a shown window (median)", "s", "startup_median_s", 1.0, "max"),
+    ("search: slowest keystroke's re-filter", "ms", "search_ms", 50.0, "max"),
+    ("  longest stall while typing", "ms", "search_stall_ms", FRAME_MS, "max"),
+    ("sort: slowest of 4 columns x 2 ways", "ms", "sort_ms", 300.0, "max"),
+    ("  longest stall while sorting", "ms", "sort_stall_ms", FRAME_MS, "max"),
+    ("Delete of every other row (half)", "s", "delete_s", 1.0, "max"),
+    ("  ... and its undo", "s", "undo_s", 1.0, "max"),
+    ("  longest stall", "ms", "delete_stall_ms", None, "max"),
+    ("export of the whole list as CSV", "s", "export_s", None, "max"),
+    ("  longest stall while exporting", "ms", "export_stall_ms", FRAME_MS, "max"),
+)
+
+
 def report(n: int, seconds: float, f: dict[str, float]) -> str:
-    stall = max(f["poll_stall_qt_ms"], f["poll_stall_loop_ms"])
-    return "\n".join(
-        [
-            f"jobs watched                       {n}",
-            f"add {n} pasted ids: add_text()      {f['add_call_s'] * 1000:8.1f} ms",
-            f"  ... saved and shown in the table {f['add_shown_s'] * 1000:8.1f} ms",
-            f"  longest stall while adding       {f['add_stall_ms']:8.1f} ms",
-            f"polling {seconds:.0f} s: answers per second  {f['answers_per_s']:8.1f}",
-            f"  jobs finished by the end         {f['terminal']:8.0f}",
-            f"  longest stall (Qt heartbeat)     {f['poll_stall_qt_ms']:8.1f} ms",
-            f"  longest stall (asyncio drift)    {f['poll_stall_loop_ms']:8.1f} ms"
-            f"   target < {TARGET_STALL_MS:.0f} ms: {'met' if stall < TARGET_STALL_MS else 'MISSED'}",
-            f"memory: empty app {f['rss_empty_mb']:.0f} MB, with the list {f['rss_full_mb']:.0f} MB"
-            f"  -> {f['kib_per_job']:.2f} KiB per job",
-            f"start-up to a shown window, list restored: median {f['startup_median_s']:.2f} s,"
-            f" max {f['startup_max_s']:.2f} s",
-        ]
-    )
+    lines = [
+        f"{n} jobs watched; polled for {seconds:.0f} s ({f['terminal']:.0f} finished by then);"
+        f" memory {f['rss_empty_mb']:.0f} MB empty, {f['rss_full_mb']:.0f} MB with the list;"
+        f" start-up max {f['startup_max_s']:.2f} s",
+        f"{'figure':<40} {'value':>10}  {'target':>10}",
+    ]
+    for name, unit, key, target, kind in FIGURES:
+        value = f[key]
+        shown = f"{value:10.2f}" if unit in ("s", "KiB") else f"{value:10.1f}"
+        if target is None:
+            lines.append(f"{name:<40} {shown} {unit:<3}")
+            continue
+        met = value <= target if kind == "max" else value >= target
+        bound = "<=" if kind == "max" else ">="
+        lines.append(
+            f"{name:<40} {shown} {unit:<3} {bound} {target:g} {unit}: {'met' if met else 'MISSED'}"
+        )
+    return "\n".join(lines)
 
 
 @pytest.mark.benchmark

@@ -1,0 +1,109 @@
+"""What each cell of the jobs table says: display text, tooltip and sort key, by column."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from jobmonitor.core.state import JobState
+from jobmonitor.core.watchlist.db import WatchedJob
+from jobmonitor.ui.job_text import result_text, status_text
+from jobmonitor.ui.next_check import NextCheckColumn
+from jobmonitor.ui.timefmt import absolute, countdown, relative
+
+ID, LABEL, STATUS, CREATED, UPDATED, LAST_CHECKED, NEXT_CHECK, ERROR, RESULT = range(9)
+
+_NEVER = float("inf")
+_SEVERITY = {  # status sort order: what needs attention first
+    JobState.FAILED: 0,
+    JobState.FORBIDDEN: 1,
+    JobState.NOT_FOUND: 2,
+    JobState.INVALID: 3,
+    JobState.UNKNOWN: 4,
+    JobState.PROCESSING: 5,
+    JobState.QUEUED: 6,
+    JobState.PENDING: 7,
+    JobState.SUCCESS: 8,
+}
+
+
+class CellText:
+    """The words of a row's cells; ``next_check`` (when polling is known) explains a due job."""
+
+    def __init__(
+        self,
+        next_check: NextCheckColumn | None,
+        next_due: Callable[[str], float | None],
+        clock: Callable[[], float],
+    ) -> None:
+        self._next_check = next_check
+        self._next_due = next_due
+        self._clock = clock
+
+    def display(self, job: WatchedJob, column: int) -> str:
+        now = self._clock()
+        if column == ID:
+            return job.job_id
+        if column == LABEL:
+            return job.label
+        if column == STATUS:
+            return status_text(job)
+        if column == CREATED:
+            return relative(job.created_at, now)
+        if column == UPDATED:
+            return relative(job.updated_at, now)
+        if column == LAST_CHECKED:
+            return relative(job.last_checked, now) if job.last_checked else "never"
+        if column == NEXT_CHECK:
+            if job.state.terminal:
+                return "done" if job.state is JobState.SUCCESS else "stopped"
+            if self._next_check is not None:
+                return self._next_check.describe(job.job_id, now).text
+            return countdown(self._next_due(job.job_id), now)
+        if column == ERROR:
+            return job.error_code or ""
+        if column == RESULT:
+            return result_text(job)
+        return ""
+
+    def tooltip(self, job: WatchedJob, column: int) -> str | None:
+        if column == CREATED:
+            return f"Created {absolute(job.created_at)}"
+        if column == UPDATED:
+            return f"Updated {absolute(job.updated_at)}"
+        if column == LAST_CHECKED:
+            return f"Last checked {absolute(job.last_checked)}"
+        if column == NEXT_CHECK and not job.state.terminal:
+            if self._next_check is not None:
+                return self._next_check.describe(job.job_id, self._clock()).tooltip
+            return f"Next check {absolute(self._next_due(job.job_id))}"
+        if column == STATUS:
+            text = status_text(job)
+            if job.error_code and not job.state.terminal:
+                text += f"\nLast check failed: {job.error_code} (will retry)"
+            return text
+        if column in (RESULT, ERROR, LABEL, ID):
+            return self.display(job, column) or None
+        return None
+
+    def sort_value(self, job: WatchedJob, column: int) -> Any:
+        if column == ID:
+            return job.job_id
+        if column == LABEL:
+            return job.label.casefold()
+        if column == STATUS:
+            return _SEVERITY.get(job.state, 9)
+        if column == CREATED:
+            return job.created_at if job.created_at is not None else _NEVER
+        if column == UPDATED:
+            return job.updated_at if job.updated_at is not None else _NEVER
+        if column == LAST_CHECKED:
+            return job.last_checked if job.last_checked is not None else _NEVER
+        if column == NEXT_CHECK:
+            due = None if job.state.terminal else self._next_due(job.job_id)
+            return due if due is not None else _NEVER
+        if column == ERROR:
+            return job.error_code or ""
+        if column == RESULT:
+            return result_text(job).casefold()
+        return None
