@@ -4,11 +4,20 @@ The client owns no connection pool: the composition root creates one ``httpx.Asy
 origin and hands it in (tests hand one wrapping ``httpx.ASGITransport`` or a loopback socket).
 The key is attached per request and only to the API's own origin; redirects are followed by hand,
 same-origin only, so the key never leaves the origin (the rules themselves: ``api/urls.py``).
+
+Nothing but an ``ApiError`` leaves ``get_job``: whatever else an answer makes go wrong below
+(a bug included) is logged and raised as a transient ``BadResponse`` of that request, so one odd
+answer is one job's fault, never its caller's. Every request has a total ``deadline`` (a body
+trickled a byte at a time restarts httpx's read timeout on every byte), and bodies are decoded
+with a bound (``api/decoding.py``) before the 1 MiB cap, not after.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import math
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -16,6 +25,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from jobmonitor.api.decoding import BoundedDecoder, DecodingFailed
 from jobmonitor.api.errors import (
     ApiError,
     AuthError,
@@ -42,6 +52,11 @@ from jobmonitor.api.urls import (
 DEFAULT_ROUTE = "/jobs/{job_id}"
 FALLBACK_ROUTE = "/status-api/{job_id}"
 MAX_BODY_BYTES = 1024 * 1024  # a status answer is a few hundred bytes; 1 MiB is generous
+DEFAULT_DEADLINE = 30.0  # seconds for one whole status request: redirects, route fallback, body
+MAX_JSON_DEPTH = 64  # a status answer nests a few levels; 600 broke deepcopy with RecursionError
+ACCEPT_ENCODING = "gzip, deflate"  # what api/decoding.py undoes (httpx would add br, zstd)
+
+log = logging.getLogger(__name__)
 
 
 class StatusClient:
@@ -56,8 +71,10 @@ class StatusClient:
         route_template: str | None = None,
         wall_clock: Callable[[], float] = time.time,
         on_route_learned: Callable[[str], None] | None = None,
+        deadline: float = DEFAULT_DEADLINE,
     ) -> None:
         self._http = http
+        self.deadline = deadline
         self.base_url = normalize_base_url(base_url)
         self.origin = origin_of(self.base_url)
         self._api_key = api_key
@@ -90,12 +107,30 @@ class StatusClient:
         return self.base_url + (path if path.startswith("/") else "/" + path)
 
     async def get_job(self, job_id: str) -> JobSnapshot:
-        """Fetch one job. Raises an ``ApiError`` subclass for every error answer and fault."""
+        """Fetch one job. Raises an ``ApiError`` subclass for every error answer and fault, and
+        nothing else (see the module doc)."""
         try:
             normalized = normalize_job_id(job_id)
         except InvalidJobId as exc:
             exc.job_id = job_id
             raise
+        try:
+            async with asyncio.timeout(self.deadline):
+                return await self._get_routed(normalized)
+        except ApiError:
+            raise
+        except TimeoutError:
+            raise Unreachable(
+                f"no complete answer within {self.deadline:g} s", job_id=normalized
+            ) from None
+        except Exception as exc:  # the api boundary: nothing else goes further
+            log.warning("unexpected fault in the answer about job %s", normalized, exc_info=True)
+            raise BadResponse(
+                f"the answer could not be read ({type(exc).__name__}: {str(exc)[:200]})",
+                job_id=normalized,
+            ) from exc
+
+    async def _get_routed(self, normalized: str) -> JobSnapshot:
         last_route_miss: BadResponse | None = None
         for index, route in enumerate(list(self._routes)):
             try:
@@ -124,7 +159,8 @@ class StatusClient:
 
     async def _get(self, job_id: str, url: str) -> JobSnapshot:
         for _ in range(MAX_REDIRECTS + 1):
-            headers = with_key({"accept": "application/json"}, url, self.origin, self._api_key)
+            accept = {"accept": "application/json", "accept-encoding": ACCEPT_ENCODING}
+            headers = with_key(accept, url, self.origin, self._api_key)
             try:
                 status, resp_headers, body = await self._fetch(url, headers)
             except httpx.RemoteProtocolError as exc:
@@ -135,15 +171,22 @@ class StatusClient:
                 raise BadResponse(
                     f"response body larger than {MAX_BODY_BYTES} bytes; not parsed", job_id=job_id
                 ) from None
+            except DecodingFailed as exc:
+                raise BadResponse(f"{exc}; not parsed", job_id=job_id) from None
             try:
                 target = redirect_target(url, status, resp_headers.get("location"))
-            except ValueError as exc:
-                raise BadResponse(str(exc), http_status=status, job_id=job_id) from None
+                target_origin = origin_of(target) if target is not None else ""
+            except ValueError as exc:  # no Location, or one that does not parse (port 99999)
+                raise BadResponse(
+                    f"redirect {status} to no valid address ({exc})",
+                    http_status=status,
+                    job_id=job_id,
+                ) from None
             if target is not None:
                 # A status answer must come from the API itself: another origin is not followed.
-                if origin_of(target) != self.origin:
+                if target_origin != self.origin:
                     raise UnsafeRedirect(
-                        f"redirected to another origin ({origin_of(target)}); not followed, "
+                        f"redirected to another origin ({target_origin}); not followed, "
                         "so the key stays with the API",
                         http_status=status,
                         job_id=job_id,
@@ -157,16 +200,24 @@ class StatusClient:
         request = self._http.build_request("GET", url, headers=headers)
         response = await self._http.send(request, stream=True, follow_redirects=False)
         try:
-            declared = response.headers.get("content-length")
-            if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            declared = response.headers.get("content-length", "").strip()
+            if declared.isdigit() and len(declared) < 20 and int(declared) > MAX_BODY_BYTES:
                 raise _BodyTooLarge
+            if response.is_stream_consumed:  # a transport that read (and decoded) it already
+                if len(response.content) > MAX_BODY_BYTES:
+                    raise _BodyTooLarge
+                return response.status_code, response.headers, response.content
+            # Raw bytes, decoded here with every piece bounded: the cap is checked as the
+            # decoded body grows, never after a chunk inflated to gigabytes.
+            decoder = BoundedDecoder(response.headers.get("content-encoding"))
             chunks: list[bytes] = []
             size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > MAX_BODY_BYTES:
-                    raise _BodyTooLarge
-                chunks.append(chunk)
+            async for raw in response.aiter_raw():
+                for chunk in decoder.feed(raw):
+                    size += len(chunk)
+                    if size > MAX_BODY_BYTES:
+                        raise _BodyTooLarge
+                    chunks.append(chunk)
             return response.status_code, response.headers, b"".join(chunks)
         finally:
             await response.aclose()
@@ -174,7 +225,14 @@ class StatusClient:
     def _interpret(
         self, job_id: str, status: int, headers: httpx.Headers, body: bytes
     ) -> JobSnapshot:
-        data = _parse_json_object(body)
+        try:
+            data = _parse_json_object(body)
+        except _TooDeep:
+            raise BadResponse(
+                f"answer nested deeper than {MAX_JSON_DEPTH} levels; not parsed",
+                http_status=status,
+                job_id=job_id,
+            ) from None
         # Only a 429 body's "retry_after" is about the rate limit; a 200's is the job's poll hint.
         rate_body = data if status == 429 else None
         rate = RateLimitInfo.from_headers(headers, now=self._wall_clock(), body=rate_body)
@@ -186,6 +244,14 @@ class StatusClient:
             if "status" not in data:
                 raise BadResponse(
                     "answer has no status field", http_status=status, job_id=job_id, body=data
+                )
+            about = data.get("job_id")
+            if about is not None and str(about).strip().lower() != job_id.lower():
+                # Taken as this job's state, another job's failure would become this one's.
+                raise BadResponse(
+                    f"the answer is about another job ({str(about)[:80]!r})",
+                    http_status=status,
+                    job_id=job_id,
                 )
             return JobSnapshot.from_wire(
                 data, requested_id=job_id, http_status=status, rate_limit=rate
@@ -241,13 +307,49 @@ class _RouteMissing(Exception):
 
 
 def _parse_json_object(body: bytes) -> dict[str, Any] | None:
+    """The answer as a dict, or None for anything else. NaN, Infinity and numbers no float holds
+    (``1e400``) become None: they are not JSON, and printed back they make invalid JSON."""
     if not body:
         return None
     try:
-        data = json.loads(body)
+        data = json.loads(body, parse_constant=_no_constant, parse_float=_finite_float)
     except (ValueError, UnicodeDecodeError, RecursionError):
         return None
-    return data if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return None
+    if not _nesting_within(data, MAX_JSON_DEPTH):
+        raise _TooDeep
+    return data
+
+
+def _no_constant(_name: str) -> None:
+    return None
+
+
+def _finite_float(text: str) -> float | None:
+    number = float(text)
+    return number if math.isfinite(number) else None
+
+
+def _nesting_within(value: object, limit: int) -> bool:
+    """Whether ``value`` nests no deeper than ``limit`` (iterative: no recursion to run out)."""
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return False
+        stack.extend((child, depth + 1) for child in children)
+    return True
+
+
+class _TooDeep(Exception):
+    pass
 
 
 def _error_fields(data: Mapping[str, Any] | None) -> tuple[str | None, str | None]:

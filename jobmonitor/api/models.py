@@ -15,6 +15,7 @@ MIN_RETRY_AFTER = 1.0
 MAX_RETRY_AFTER = 600.0
 DEFAULT_RETRY_AFTER = 5.0
 EPOCH_THRESHOLD = 1e9  # X-RateLimit-Reset above this is an epoch timestamp, not seconds
+MAX_COUNT = 2**53  # a count (a limit, a line, a column) beyond this is no count: not trusted
 
 
 class JobStatus(StrEnum):
@@ -53,21 +54,30 @@ def _opt_str(value: object) -> str | None:
 def _opt_float(value: object) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
+    try:
+        if isinstance(value, int | float):
+            number = float(value)  # a 400-digit integer raises OverflowError here
+        elif isinstance(value, str):
+            number = float(value.strip()[:64])  # no number needs more; nor a huge string's cost
+        else:
             return None
-    else:
+    except (ValueError, OverflowError):
         return None
     return number if math.isfinite(number) else None
 
 
 def _opt_int(value: object) -> int | None:
+    """A whole number within ``MAX_COUNT``, else None (``1e308`` is no line number)."""
     number = _opt_float(value)
-    return int(number) if number is not None else None
+    if number is None or abs(number) > MAX_COUNT:
+        return None
+    return int(number)
+
+
+def _opt_position(value: object) -> int | None:
+    """A line or column: a whole number from 0 to a billion, else None."""
+    number = _opt_int(value)
+    return number if number is not None and 0 <= number <= 10**9 else None
 
 
 def clamp_retry_after(value: float | None, default: float = DEFAULT_RETRY_AFTER) -> float:
@@ -116,8 +126,12 @@ class JobError:
 
     @property
     def extra_details(self) -> Mapping[str, Any]:
-        """Details other than line and column."""
-        return {k: v for k, v in self.details.items() if k not in ("line", "column")}
+        """Details other than line and column; a line or column that is no number ("twelve",
+        1e308) stays here, shown as sent rather than dropped."""
+        shown = {"line"} if self.line is not None else set()
+        if self.column is not None:
+            shown.add("column")
+        return {k: v for k, v in self.details.items() if k not in shown}
 
     @classmethod
     def from_wire(cls, data: object) -> JobError:
@@ -130,8 +144,8 @@ class JobError:
         return cls(
             code=_opt_str(data.get("code")) or "UNKNOWN_ERROR",
             message=_opt_str(data.get("message")) or "",
-            line=_opt_int(details_map.get("line")),
-            column=_opt_int(details_map.get("column")),
+            line=_opt_position(details_map.get("line")),
+            column=_opt_position(details_map.get("column")),
             details=_frozen(details_map),
         )
 
@@ -279,12 +293,12 @@ def _parse_retry_after(value: str | None, now: float) -> float | None:
     if seconds is not None:
         return seconds
     try:
-        when = email.utils.parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError):
+        when = email.utils.parsedate_to_datetime(value.strip()[:64])
+        if when.tzinfo is None:
+            return None
+        return when.timestamp() - now
+    except (TypeError, ValueError, IndexError, OverflowError):  # year 3000000000: Overflow
         return None
-    if when.tzinfo is None:
-        return None
-    return when.timestamp() - now
 
 
 def _parse_ietf_ratelimit(value: str) -> dict[str, str]:

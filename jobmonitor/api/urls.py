@@ -45,8 +45,14 @@ def is_loopback_host(host: str | None) -> bool:
 
 
 def check_url_security(url: str) -> None:
-    """Refuse anything but HTTPS, except plain HTTP to a loopback address; and a URL that
-    does not parse (a port that is no number or out of range, a broken IPv6 address)."""
+    """Refuse anything but HTTPS, except plain HTTP to a loopback address; a URL that does not
+    parse (a port that is no number or out of range, a broken IPv6 address); and one with a user
+    name or password in it (said without echoing the URL, which would print the password)."""
+    if "@" in _netloc(url):
+        raise InsecureUrl(
+            "the URL holds a user name or password (user:pass@...); remove it: the API key is "
+            "the only credential"
+        )
     try:
         parts = urlsplit(url.strip())
         parts.port  # noqa: B018 - parsing the port is the check
@@ -62,6 +68,14 @@ def check_url_security(url: str) -> None:
         f"refusing plain http:// to {parts.hostname}: the key is sent over HTTPS only "
         "(http is allowed for loopback addresses)"
     )
+
+
+def _netloc(url: str) -> str:
+    """The authority part of a URL, found without parsing it (a broken one must not raise)."""
+    rest = url.strip().split("://", 1)[-1]
+    for end in "/?#":
+        rest = rest.split(end, 1)[0]
+    return rest
 
 
 def normalize_base_url(url: str) -> str:

@@ -20,7 +20,7 @@ class Recorder:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 recorder.requests.append({k.lower(): v for k, v in self.headers.items()})
-                body = b'{"job_id": "x", "status": "success", "result": {}}'
+                body = b'{"status": "success", "result": {}}'  # about whichever job was asked
                 self.send_response(200)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(body)))

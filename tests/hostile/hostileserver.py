@@ -107,7 +107,7 @@ async def _read_head(reader: asyncio.StreamReader) -> Request | None:
     except (asyncio.LimitOverrunError, asyncio.IncompleteReadError):
         return None
     lines = head.decode("latin-1").split("\r\n")
-    method, path, _version = (lines[0].split(" ") + ["", ""])[:3]
+    method, path, _version = [*lines[0].split(" "), "", ""][:3]
     headers: dict[str, str] = {}
     for line in lines[1:]:
         name, sep, value = line.partition(":")

@@ -53,7 +53,11 @@ async def test_a_line_that_is_no_number_is_shown_not_dropped(
             {
                 "status": "failed",
                 "job_id": JOB,
-                "error": {"code": "X", "message": "m", "details": {"line": "twelve", "column": 1e308}},
+                "error": {
+                    "code": "X",
+                    "message": "m",
+                    "details": {"line": "twelve", "column": 1e308},
+                },
             }
         ),
     )
