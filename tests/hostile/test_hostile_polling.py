@@ -28,9 +28,9 @@ from hostileserver import (
 )
 
 from jobmonitor.api.client import StatusClient
-from jobmonitor.api.errors import ApiError, Unreachable
+from jobmonitor.api.errors import ApiError, RateLimited, Unreachable
 from jobmonitor.api.models import JobSnapshot
-from jobmonitor.core.scheduler import PollScheduler
+from jobmonitor.core.polling.scheduler import PollScheduler
 from jobmonitor.core.state import JobEvent, JobState
 
 SCALE = 20.0  # clock seconds per real second: backoffs of seconds pass in tenths
@@ -85,8 +85,13 @@ async def run_until(scheduler: PollScheduler, done: Callable[[], bool], limit: f
 async def test_one_odd_answer_is_that_jobs_fault_and_the_others_go_on(
     server: HostileServer, http: httpx.AsyncClient, case: str
 ) -> None:
-    server.on(JOB, HOSTILE[case])
-    server.on(HEALTHY, sequence(answer(processing(HEALTHY)), answer(success(HEALTHY))))
+    if case.startswith(("429", "retry-after-year")):
+        # A 429 pauses the whole API (as it must): once is enough to see that it is survived.
+        server.on(JOB, sequence(HOSTILE[case], answer(processing(JOB))))
+        server.on(HEALTHY, answer(success(HEALTHY)))
+    else:
+        server.on(JOB, HOSTILE[case])
+        server.on(HEALTHY, sequence(answer(processing(HEALTHY)), answer(success(HEALTHY))))
     client = StatusClient(http, server.url, api_key=KEY)
     scheduler = PollScheduler(client, clock=FastClock(), time_scale=SCALE, rate_limit=6000)
     events: list[JobEvent] = []
@@ -94,7 +99,8 @@ async def test_one_odd_answer_is_that_jobs_fault_and_the_others_go_on(
     scheduler.watch_many([JOB, HEALTHY])
     await run_until(
         scheduler,
-        lambda: scheduler.state_of(HEALTHY) is JobState.SUCCESS and server.hits[JOB] >= 3,
+        lambda: scheduler.state_of(HEALTHY) is JobState.SUCCESS and server.hits[JOB] >= 2,
+        limit=40,
     )
     # The odd job was asked again and again (backed off, not dropped), and never settled.
     assert scheduler.state_of(JOB) in (JobState.PENDING, JobState.PROCESSING)
@@ -102,6 +108,8 @@ async def test_one_odd_answer_is_that_jobs_fault_and_the_others_go_on(
     assert about_job
     for event in about_job:
         assert event.error is None or isinstance(event.error, ApiError)
+        if isinstance(event.error, RateLimited):  # an absurd hint is no hint, not an hour
+            assert event.error.retry_after is None
 
 
 class ExplodingClient(StatusClient):

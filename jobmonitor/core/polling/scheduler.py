@@ -8,7 +8,10 @@ Rules (CONTRACT.md, issue 3):
 - 429 pauses every request until Retry-After (or a backoff near a minute) and lowers the budget;
 - 401 pauses everything ("key rejected") until ``set_api_key``;
 - 5xx, garbage, timeouts, refused connections: that job backs off (capped, full jitter);
-- success, failed, 400, 403 and 404 are terminal (polled again only on "check now").
+- success, failed, 400, 403 and 404 are terminal (polled again only on "check now");
+- anything else one poll raises (a bug, an answer nobody foresaw), or a listener raises about it,
+  is that job's fault: logged, and the job backs off like after a 5xx. ``run()`` never dies of it;
+- a request out longer than ``slow_after`` (real seconds) frees its slot (``inflight.py``).
 
 Time: ``clock`` (monotonic) schedules, ``wall_clock`` stamps events and countdowns. ``time_scale``
 says how many clock seconds pass per real second, so tests can run the same rules on a fast clock.
@@ -18,6 +21,7 @@ Every request task is owned by ``run()``, which cancels and awaits them when it 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from collections.abc import Callable, Iterable
@@ -28,6 +32,7 @@ from jobmonitor.api.ids import normalize_job_id
 from jobmonitor.api.models import JobSnapshot
 from jobmonitor.core.polling.budget import DEFAULT_GUARD, RequestBudget
 from jobmonitor.core.polling.health import ApiHealth
+from jobmonitor.core.polling.inflight import InFlight, as_api_error
 from jobmonitor.core.polling.queue import (
     CHECK_NOW,
     REGULAR,
@@ -39,8 +44,11 @@ from jobmonitor.core.polling.queue import (
 )
 from jobmonitor.core.state import ApiStatus, JobEvent, JobState
 
+log = logging.getLogger(__name__)
+
 REAL_JITTER = 0.05  # real seconds of send-to-server jitter the budget's guard must cover
 DEFAULT_CONCURRENCY = 16  # in flight at once; 8 capped a 200 ms server at ~40 polls/s (benchmark)
+DEFAULT_SLOW_AFTER = 5.0  # real seconds: a status answer takes milliseconds; this one is stuck
 
 
 class PollScheduler:
@@ -56,6 +64,7 @@ class PollScheduler:
         wall_clock: Callable[[], float] = time.time,
         time_scale: float = 1.0,
         rng: random.Random | None = None,
+        slow_after: float = DEFAULT_SLOW_AFTER,
     ) -> None:
         self._client = client
         self._clock = clock
@@ -67,7 +76,7 @@ class PollScheduler:
         guard = max(DEFAULT_GUARD, REAL_JITTER * time_scale)
         self._budget = RequestBudget(rate_limit, clock=clock, guard=guard)
         self._queue = PollQueue()
-        self._in_flight: set[asyncio.Task[None]] = set()
+        self._in_flight = InFlight(self._max_concurrency, slow_after * time_scale)
         self._listeners: list[Callable[[JobEvent], None]] = []
         self._api_listeners: list[Callable[[ApiStatus], None]] = []
         self._wake = asyncio.Event()
@@ -219,8 +228,8 @@ class PollScheduler:
         while True:
             now = self._clock()
             self._queue.promote(now)
-            if len(self._in_flight) >= self._max_concurrency:
-                return None
+            if not self._in_flight.slot_free(now):
+                return self._in_flight.until_slow(now)
             if self._health.key_rejected or self._client.api_key is None:
                 return None
             blocked = self._budget.blocked_until - now
@@ -247,7 +256,7 @@ class PollScheduler:
         task = asyncio.get_running_loop().create_task(
             self._poll(job, now, self._health.key_generation)
         )
-        self._in_flight.add(task)  # owned: cancelled and awaited by run()
+        self._in_flight.add(task, now)  # owned: cancelled and awaited by run()
         task.add_done_callback(self._task_done)
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
@@ -261,14 +270,17 @@ class PollScheduler:
         try:
             try:
                 snapshot = await self._client.get_job(job.job_id)
-            except ApiError as exc:
+            except Exception as exc:  # noqa: BLE001 - an ApiError, or a bug below: the job's fault
                 job.in_flight = False
                 handled = True
-                self._on_error(job, exc, sent_at, key_generation)
+                self._on_error(job, as_api_error(job.job_id, exc), sent_at, key_generation)
             else:
                 job.in_flight = False
                 handled = True
-                self._on_snapshot(job, snapshot, sent_at)
+                try:
+                    self._on_snapshot(job, snapshot, sent_at)
+                except Exception as exc:  # noqa: BLE001 - logged by as_api_error
+                    self._on_error(job, as_api_error(job.job_id, exc), sent_at, key_generation)
         finally:
             if not handled:  # cancelled (stop) or a bug: the job is not lost, it is polled again
                 job.in_flight = False
@@ -362,7 +374,10 @@ class PollScheduler:
         job.last_answer_wall = self._wall()
         event = JobEvent(job.job_id, old, new, job.last_answer_wall, snapshot, error)
         for cb in list(self._listeners):
-            cb(event)
+            try:
+                cb(event)
+            except Exception:  # a listener's bug must not stop the other listeners or the loop
+                log.exception("a listener failed on an event about job %s", job.job_id)
 
     # -- the watch list's bookkeeping ---------------------------------------------------------
     def _add(self, raw_id: str, state: JobState) -> None:
