@@ -16,8 +16,12 @@ connection rather than reuse it, which is what it does for any body left unread;
 closed when the body ends (or fails), since httpx's own iterator is left unfinished.
 
 Everything else (chunked, compressed, unknown length, HTTP/2, a transport without a network
-stream such as httpx.ASGITransport) takes httpx's own iterator. Read failures are raised as the
-httpx errors the same failure raises there.
+stream such as httpx.ASGITransport) takes httpx's own raw iterator. Read failures are raised as
+the httpx errors the same failure raises there.
+
+A compressed body is decoded here, not by httpx, with ``api/decoding.py``'s bounded decoder:
+httpx inflates each chunk whole, and a ``gzip, gzip`` file of 6.7 KB became 8.4 GB in memory
+at once. Each decoded piece is at most ``DECODED_PIECE`` bytes, so memory stays flat.
 """
 
 from __future__ import annotations
@@ -27,7 +31,10 @@ from collections.abc import AsyncGenerator
 import httpcore
 import httpx
 
+from jobmonitor.api.decoding import BoundedDecoder
+
 READ_SIZE = 1024 * 1024  # the most one read asks for (asyncio hands over 256 KiB at a time)
+DECODED_PIECE = 1024 * 1024  # the most one inflate step of a compressed body hands over
 
 
 def direct_length(response: httpx.Response) -> int | None:
@@ -50,11 +57,18 @@ def direct_length(response: httpx.Response) -> int | None:
 async def body_chunks(
     response: httpx.Response, *, decode: bool = False, read_size: int = READ_SIZE
 ) -> AsyncGenerator[bytes, None]:
-    """The body of a streamed response, piece by piece: raw, or decoded (``decode``, through
-    httpx) when the server compressed it. It ends early if the server closes the connection
-    early (the caller compares the count with the length). Close it (``contextlib.aclosing``)."""
-    chunks = response.aiter_bytes() if decode else response.aiter_raw()
-    length = None if decode else direct_length(response)
+    """The body of a streamed response, piece by piece: raw, or decoded (``decode``) when the
+    server compressed it (``DecodingFailed`` when it cannot be). It ends early if the server
+    closes the connection early (the caller compares the count with the length). Close it
+    (``contextlib.aclosing``)."""
+    chunks = response.aiter_raw()
+    if decode:
+        decoder = BoundedDecoder(response.headers.get("content-encoding"), piece=DECODED_PIECE)
+        async for raw in chunks:
+            for piece in decoder.feed(raw):
+                yield piece
+        return
+    length = direct_length(response)
     if length is None:
         async for chunk in chunks:
             yield chunk

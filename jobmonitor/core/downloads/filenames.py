@@ -175,9 +175,13 @@ def available_name(folder: Path, name: str) -> str:
 
 
 def inside(folder: Path, name: str) -> Path:
-    """``folder / name``, refusing any name that would land outside the folder."""
-    base = folder.resolve()
-    target = (base / name).resolve()
-    if target.parent != base or name in ("", ".", ".."):
+    """``folder / name``, refusing any name that would land outside the folder.
+
+    The name is checked as a name (no separator, not ``.`` or ``..``), never by resolving the
+    path: a symlink planted at ``NAME.part`` resolves outside the folder, and that made a
+    download fail with a ValueError instead of taking the next free name (``taken`` sees the
+    link; the exclusive, no-follow create never writes through it)."""
+    separators = {"/", "\\", "\0", os.sep} | ({os.altsep} if os.altsep else set())
+    if name in ("", ".", "..") or any(sep in name for sep in separators):
         raise ValueError(f"unsafe file name {name!r}")
-    return base / name
+    return folder.resolve() / name

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from jobmonitor.api.decoding import DecodingFailed, encodings_of
 from jobmonitor.api.errors import InsecureUrl
 from jobmonitor.api.models import RateLimitInfo
 from jobmonitor.api.urls import (
@@ -39,6 +40,10 @@ from jobmonitor.core.downloads.partfile import PartFile, PartMeta, PartOpener, P
 MAX_REDIRECTS = 5  # more than the API allows (3): storage links may hop through a CDN
 SOCKET_READ_SIZE = 1024 * 1024  # the most one read may take from httpcore
 REFUSED_STATUSES = frozenset({401, 403, 404, 410})  # an expired or refused link: get a fresh one
+# A file whose own name or type says gzip is kept as sent, as browsers do: the gzip on the wire
+# is the file itself (decoding data.json.gz saved plain JSON under a .gz name).
+GZIP_NAMES = (".gz", ".tgz", ".gzip", ".svgz")
+GZIP_TYPES = frozenset({"application/gzip", "application/x-gzip", "application/x-tgz"})
 _CONTENT_RANGE = re.compile(r"bytes\s+(?:(\d+)-(\d+)|\*)/(\d+|\*)", re.ASCII | re.IGNORECASE)
 
 
@@ -89,6 +94,10 @@ class Transfer:
         hop is checked (HTTPS or loopback) and gets the key only on the API's origin."""
         url = dl.url
         for _ in range(MAX_REDIRECTS + 1):
+            if not _parses(url):  # never worth a retry: it will not parse next time either
+                raise DownloadError(
+                    f"The file server sent an address that is not a valid address: {url[:100]!r}"
+                )
             try:
                 check_url_security(url)
             except InsecureUrl:
@@ -107,6 +116,12 @@ class Transfer:
             request = http.build_request("GET", url, headers=self._headers(url, dl, offset))
             try:
                 response = await http.send(request, stream=True, follow_redirects=False)
+            except httpx.RemoteProtocolError as exc:
+                if "location header" in str(exc).lower():  # httpx's word for a broken redirect
+                    raise DownloadError(
+                        "The file server redirected to an address that is not a valid address."
+                    ) from None
+                raise Transient(describe_transport_error(exc)) from None
             except httpx.TransportError as exc:
                 raise Transient(describe_transport_error(exc)) from None
             try:
@@ -114,15 +129,26 @@ class Transfer:
                     target = redirect_target(
                         url, response.status_code, response.headers.get("location")
                     )
-                except ValueError:
-                    raise DownloadError("The file server sent a redirect with no target.") from None
+                except ValueError:  # no Location; or one that does not parse (http://[::1)
+                    raise DownloadError(
+                        "The file server redirected to something that is not a valid address."
+                    ) from None
                 if target is not None:  # any origin, each hop checked above; key as with_key says
                     url = target
                     continue
                 try:
                     await self._receive(dl, response, offset)
                 except OSError as exc:
+                    if dl.name is not None:  # say what is on disk, not what was received
+                        with contextlib.suppress(OSError, ValueError):
+                            dl.received = await asyncio.to_thread(
+                                partfile.part_size, dl.folder, dl.name
+                            )
                     raise DownloadError(describe_disk_error(exc, dl)) from None
+                except DecodingFailed as exc:
+                    raise DownloadError(
+                        f"The file server sent a file that cannot be read: {exc}."
+                    ) from None
                 return
             finally:
                 await response.aclose()
@@ -160,30 +186,31 @@ class Transfer:
         if status not in (200, 206):
             raise DownloadError(f"The file server answered HTTP {status}; nothing was saved.")
 
-        encoded = response.headers.get("content-encoding", "identity").lower() != "identity"
         length = int_header(response.headers.get("content-length"))
         if status == 206 and offset > 0:
             start, total = content_range(response.headers.get("content-range"))
-            if encoded:  # the .part holds decoded bytes: compressed ones cannot follow them
+            if _decodes(dl.name, response):  # the .part holds decoded bytes: not these
                 raise StartOver("the server compressed the rest of the file")
+            if validator_changed(dl.meta, response.headers):  # half one file, half another
+                raise StartOver("the file changed on the server")
             if start != offset:
                 raise StartOver("the server sent a different part of the file")
             if dl.total is not None and total is not None and total != dl.total:
                 raise StartOver("the file on the server changed size")
             total = total if total is not None else dl.total
         else:  # the whole file: a 200, also the answer to a Range request whose If-Range failed
-            total = None if encoded else length
-            if status == 206:
-                start, total = content_range(response.headers.get("content-range"))
-                if start != 0:
-                    raise DownloadError("The file server sent part of the file unasked.")
-            offset = 0
             if dl.name is None:
                 dl.name = choose_filename(
                     str(response.url),
                     response.headers.get("content-disposition"),
                     fallback=f"result-{dl.job_id}",
                 )
+            total = None if _decodes(dl.name, response) else length
+            if status == 206:
+                start, total = content_range(response.headers.get("content-range"))
+                if start != 0:
+                    raise DownloadError("The file server sent part of the file unasked.")
+            offset = 0
             dl.meta = PartMeta(
                 dl.job_id,
                 dl.name,
@@ -191,6 +218,7 @@ class Transfer:
                 response.headers.get("last-modified"),
                 total,
             )
+        encoded = _decodes(dl.name, response)
         part = await self._open(dl, create=offset == 0, offset=offset)
         dl.restart = False
         dl.total = total
@@ -269,6 +297,41 @@ class Transfer:
         path = await asyncio.to_thread(partfile.publish, dl.folder, dl.name)
         dl.path = path
         self._report(dl, DownloadState.DONE, f"Saved as {path.name}")
+
+
+def _decodes(name: str | None, response: httpx.Response) -> bool:
+    """Whether the body is to be decoded before it is saved (see ``GZIP_NAMES``)."""
+    codings = encodings_of(response.headers.get("content-encoding"))
+    if not codings:
+        return False
+    ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    gzip_file = (name or "").lower().endswith(GZIP_NAMES) or ctype in GZIP_TYPES
+    return not (gzip_file and codings in (["gzip"], ["x-gzip"]))
+
+
+def validator_changed(meta: PartMeta | None, headers: httpx.Headers) -> bool:
+    """Whether a 206 names another version of the file than the one the .part holds: its ETag
+    (or Last-Modified, when that was the If-Range) differs from the one asked for. A server
+    that ignores If-Range sends the new version's rest; spliced on, it made a file half A, half
+    B that was reported complete."""
+    if meta is None:
+        return False
+    if meta.etag and not meta.etag.startswith("W/"):
+        sent = headers.get("etag")
+        return sent is not None and sent.strip() != meta.etag
+    if meta.last_modified:
+        sent = headers.get("last-modified")
+        return sent is not None and sent.strip() != meta.last_modified
+    return False
+
+
+def _parses(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port of 99999 raises here
+    except ValueError:
+        return False
+    return bool(parts.scheme and parts.hostname)
 
 
 def int_header(value: str | None) -> int | None:
