@@ -8,6 +8,7 @@ configuration errors, 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import os
 import sys
@@ -63,11 +64,35 @@ def run_cli(argv: list[str]) -> int:
         _silence_stdout()
         return EXIT_FAILED
     except OSError as exc:
-        if exc.filename is not None:
-            raise  # not the output: the command's own file work raises its own messages
-        _silence_stdout()
-        print(f"jobmonitor: could not write the output: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_FAILED
+        if exc.filename is None and exc.errno in _OUTPUT_ERRNOS:
+            _silence_stdout()
+            print(f"jobmonitor: could not write the output: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_FAILED
+        return _internal_error(exc)  # not the output (time conversions raise OSError too)
+    except Exception as exc:  # noqa: BLE001 - logged by _internal_error; never a traceback
+        return _internal_error(exc)
+
+
+# What writing to a closed, full or broken stdout raises; any other OSError is no output failure.
+_OUTPUT_ERRNOS = frozenset(
+    {errno.EPIPE, errno.ENOSPC, errno.EIO, errno.EBADF, errno.EFBIG, getattr(errno, "EDQUOT", 122)}
+)
+
+
+def _internal_error(exc: BaseException) -> int:
+    """A bug: one line for the user, the traceback in the log (stderr with JOBMONITOR_DEBUG)."""
+    import logging
+    import traceback
+
+    logging.getLogger("jobmonitor.cli").debug("internal error", exc_info=exc)
+    if os.environ.get("JOBMONITOR_DEBUG"):
+        traceback.print_exception(exc, file=sys.stderr)
+    print(
+        f"jobmonitor: internal error ({type(exc).__name__}: {str(exc)[:200]}); please report it "
+        "(JOBMONITOR_DEBUG=1 shows the details)",
+        file=sys.stderr,
+    )
+    return EXIT_FAILED
 
 
 def _silence_stdout() -> None:

@@ -25,17 +25,23 @@ ENV_KEY = "JOBMONITOR_API_KEY"
 ENV_BASE_URL = "JOBMONITOR_BASE_URL"
 
 
-# C0 and C1 control characters, DEL: escape sequences, carriage returns, bells... (not tab, LF)
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 and C1 control characters, DEL: escape sequences, carriage returns, bells... (not tab, LF);
+# and the bidirectional controls (U+202E makes "gpj.exe" read as "exe.jpg") and line separators.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 
 
 def printable(text: str, *, multiline: bool = False) -> str:
     """Text from a server made safe for a terminal: a control character (which could clear the
-    screen, retitle the window, write the clipboard or overwrite a line) is shown as ``\\xNN``;
-    a line break becomes a space unless ``multiline``."""
+    screen, retitle the window, write the clipboard or overwrite a line) is shown as ``\\xNN``
+    (a bidirectional control as ``\\uNNNN``); a line break becomes a space unless ``multiline``."""
     if not multiline:
         text = text.replace("\n", " ")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _CONTROL.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 class CliError(Exception):

@@ -6,12 +6,11 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import UTC, datetime
 from typing import Any
 
 from jobmonitor.api.errors import ApiError, AuthError, InvalidJobId
 from jobmonitor.api.ids import normalize_job_id
-from jobmonitor.api.models import JobSnapshot
+from jobmonitor.api.models import JobSnapshot, clamp_retry_after
 from jobmonitor.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -24,6 +23,9 @@ from jobmonitor.cli.common import (
     resolve_base_url,
 )
 from jobmonitor.core.http import HttpPool
+from jobmonitor.core.timestamps import invalid_time, utc_datetime
+
+MAX_VALUE_CHARS = 300  # one row of the summary; a 400-digit "status" is cut, not printed whole
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -67,7 +69,8 @@ async def _status(job_id: str, base_url: str, key: str | None, *, as_json: bool)
             # A rejected key is a key error (2), as in watch and download; the rest are 1.
             return EXIT_USAGE if isinstance(exc, AuthError) else EXIT_FAILED
     if as_json:
-        print(json.dumps(snapshot.raw_dict(), ensure_ascii=False))
+        # allow_nan=False: the parser has already turned NaN and Infinity (not JSON) into null.
+        print(json.dumps(snapshot.raw_dict(), ensure_ascii=False, allow_nan=False))
     else:
         print(format_snapshot(snapshot))
     return EXIT_OK
@@ -86,9 +89,23 @@ def describe_error(exc: ApiError) -> str:
 def _when(epoch: float | None) -> str:
     if epoch is None:
         return "-"
-    moment = datetime.fromtimestamp(epoch, UTC)
+    moment = utc_datetime(epoch)
+    if moment is None:  # created_at: 1e300 is a number and no moment
+        return invalid_time(epoch)
     local = moment.astimezone()
     return f"{local:%Y-%m-%d %H:%M:%S %Z} ({moment:%H:%M:%S} UTC)"
+
+
+def _retry_after(sent: float) -> str:
+    """The pause the client will keep, and what the server said when that differs."""
+    used = clamp_retry_after(sent)
+    return f"{used:g} s" if used == sent else f"{used:g} s (the server said {sent:g})"
+
+
+def _clip(text: str) -> str:
+    if len(text) <= MAX_VALUE_CHARS:
+        return text
+    return f"{text[: MAX_VALUE_CHARS - 30]}… ({len(text)} characters)"
 
 
 def format_snapshot(snapshot: JobSnapshot) -> str:
@@ -101,7 +118,7 @@ def format_snapshot(snapshot: JobSnapshot) -> str:
     if snapshot.message:
         rows.append(("message", snapshot.message))
     if not snapshot.terminal and snapshot.retry_after is not None:
-        rows.append(("retry after", f"{snapshot.retry_after:g} s"))
+        rows.append(("retry after", _retry_after(snapshot.retry_after)))
     if snapshot.error is not None:
         err = snapshot.error
         rows.append(("error", f"{err.code}: {err.message}"))
@@ -119,10 +136,11 @@ def format_snapshot(snapshot: JobSnapshot) -> str:
             rows.append(("request", res.request_id))
         for key, value in res.extra.items():
             rows.append((str(key), json.dumps(value, ensure_ascii=False)))
-    rows = [(printable(label), printable(str(value))) for label, value in rows]
+    rows = [(printable(_clip(label)), printable(_clip(str(value)))) for label, value in rows]
     width = max(len(label) for label, _ in rows)
     lines = [f"{label + ':':<{width + 1}} {value}" for label, value in rows]
     if snapshot.result is not None and snapshot.result.preview:
         lines.append("preview:")
-        lines.extend("  " + printable(line) for line in snapshot.result.preview.splitlines()[:20])
+        preview = snapshot.result.preview.splitlines()[:20]
+        lines.extend("  " + printable(_clip(line)) for line in preview)
     return "\n".join(lines)

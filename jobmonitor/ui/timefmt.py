@@ -1,14 +1,22 @@
-"""Times as the window shows them: relative ("3 min ago", "in 12 s") with absolute local/UTC text."""
+"""Times as the window shows them: relative ("3 min ago", "in 12 s") with absolute local/UTC text.
+
+A time the API sent may be no moment at all (``created_at: 1e300``): it is shown as
+``invalid time (1e+300)`` in every form, never raised on (once it raised on every poll).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
+
+from jobmonitor.core.timestamps import invalid_time, utc_datetime
 
 
 def relative(at: float | None, now: float) -> str:
     """'just now', '42 s ago', '5 min ago', '3 h ago', '2 d ago' (or '-' when unknown)."""
     if at is None:
         return "-"
+    if utc_datetime(at) is None:
+        return invalid_time(at)
     delta = now - at
     if delta < 0:
         return countdown(at, now)
@@ -27,6 +35,8 @@ def countdown(at: float | None, now: float) -> str:
     """'in 12 s', 'in 3 min', 'now' (or '-' when unknown)."""
     if at is None:
         return "-"
+    if utc_datetime(at) is None:
+        return invalid_time(at)
     delta = at - now
     if delta < 1:
         return "now"
@@ -42,7 +52,9 @@ def absolute(at: float | None) -> str:
     """Local time with zone, and UTC: for tooltips and the details panel."""
     if at is None:
         return "unknown"
-    moment = datetime.fromtimestamp(at, UTC)
+    moment = utc_datetime(at)
+    if moment is None:
+        return invalid_time(at)
     local = moment.astimezone()
     if local.utcoffset() == moment.utcoffset():  # local time is UTC: say it once
         return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
@@ -51,6 +63,9 @@ def absolute(at: float | None) -> str:
 
 def short_local(at: float) -> str:
     """'14:03:27' today, '2026-11-27 14:03' on other days."""
-    local = datetime.fromtimestamp(at).astimezone()
+    moment = utc_datetime(at)
+    if moment is None:
+        return invalid_time(at)
+    local = moment.astimezone()
     today = datetime.now().astimezone().date()
     return f"{local:%H:%M:%S}" if local.date() == today else f"{local:%Y-%m-%d %H:%M}"
