@@ -38,14 +38,12 @@ numbers = st.one_of(
     st.sampled_from([0, -1, 1e18, 1e300, -1e300, 2**63, 253402300800]),
 )
 scalars = st.one_of(
-    st.none(), st.booleans(), numbers, st.text(max_size=20), st.sampled_from(STATUSES + [JOB])
+    st.none(), st.booleans(), numbers, st.text(max_size=20), st.sampled_from([*STATUSES, JOB])
 )
 keys = st.one_of(st.sampled_from(FIELDS), st.text(max_size=8))
 json_values = st.recursive(
     scalars,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=6)
-    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=6)),
     max_leaves=30,
 )
 answers = st.fixed_dictionaries(
@@ -130,7 +128,7 @@ def answer_parser(status: int, hdrs: dict[str, str], body: bytes, tried: list[in
     tried[0] += 1
 
     def respond(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(status, headers=hdrs, content=body)
+        return httpx.Response(status, headers=hdrs, stream=httpx.ByteStream(body))  # unread
 
     async def ask() -> JobSnapshot | None:
         async with httpx.AsyncClient(transport=httpx.MockTransport(respond)) as http:
