@@ -24,6 +24,8 @@ os.environ.pop("JOBMONITOR_BASE_URL", None)
 _PRIVATE_BUS = os.environ.get("JOBMONITOR_TEST_KEYRING")
 if not _PRIVATE_BUS or os.environ.get("DBUS_SESSION_BUS_ADDRESS") != _PRIVATE_BUS:
     os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    # Nor their session bus: an app started by a test would put notifications on their desktop.
+    os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
 
 
 @pytest.fixture(autouse=True)

@@ -49,6 +49,7 @@ class Notification:
     message: str
     job_ids: tuple[str, ...]
     failed: bool  # at least one failure or problem: shown with a warning icon
+    items: tuple[Finished, ...] = ()  # what it summarises (a later burst can fold it in)
 
     @property
     def job_id(self) -> str | None:
@@ -110,11 +111,14 @@ class NotificationCoalescer:
         """The notification for everything collected since the window opened, if anything."""
         items = list(self._pending.values())
         self._pending.clear()
-        if not items:
-            return None
-        if len(items) == 1:
-            return _single(items[0])
-        return _many(items)
+        return summarize(items) if items else None
+
+
+def summarize(items: list[Finished]) -> Notification:
+    """One notification for these finished jobs (the latest news of a job wins)."""
+    latest = list({item.job_id: item for item in items}.values())
+    note = _single(latest[0]) if len(latest) == 1 else _many(latest)
+    return Notification(note.title, note.message, note.job_ids, note.failed, tuple(latest))
 
 
 def _single(item: Finished) -> Notification:

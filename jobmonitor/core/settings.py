@@ -127,6 +127,38 @@ class Settings:
         self._q.setValue("notifications/failure", on)
 
     @property
+    def auto_download(self) -> bool:
+        """Save each result as soon as its job succeeds (result links are temporary)."""
+        return _as_bool(self._q.value("downloads/auto", False), False)
+
+    @auto_download.setter
+    def auto_download(self, on: bool) -> None:
+        self._q.setValue("downloads/auto", on)
+
+    @property
+    def stuck_after_hours(self) -> float:
+        """Hours a queued or processing job may go unchanged before it counts as stuck."""
+        value = self._q.value("notifications/stuck_after_hours", 1)
+        try:
+            hours = float(str(value))
+        except ValueError:
+            return 1.0
+        return hours if 0 < hours <= 24 * 30 else 1.0
+
+    @stuck_after_hours.setter
+    def stuck_after_hours(self, hours: float) -> None:
+        self._q.setValue("notifications/stuck_after_hours", float(hours))
+
+    @property
+    def ca_bundle(self) -> str:
+        """A PEM file or hashed folder of CA certificates that replaces the OS trust store."""
+        return str(self._q.value("network/ca_bundle", "") or "")
+
+    @ca_bundle.setter
+    def ca_bundle(self, path: str) -> None:
+        self._q.setValue("network/ca_bundle", path.strip())
+
+    @property
     def start_minimized(self) -> bool:
         """Start in the tray instead of showing the window (only where there is a tray)."""
         return _as_bool(self._q.value("window/start_minimized", False), False)

@@ -86,6 +86,20 @@ class DesktopDownloads:
             f"Downloading the result of {job_id} to {self._settings.download_dir}…", 6000
         )
 
+    def download_one(self, job_id: str) -> bool:
+        """Start saving one succeeded job's file unless it is saved or on its way already."""
+        job = self._watchlist.get(job_id)
+        url = result_file_url(job) if job is not None and self.manager is not None else None
+        if url is None or self.manager is None:
+            return False
+        current = self.manager.get(job_id)
+        if current is not None and current.state in _NOT_AGAIN:
+            return False
+        if current is None and self.saved_file(job_id) is not None:
+            return False
+        self.start(job_id, url)
+        return True
+
     def download_all_finished(self) -> list[str]:
         """Start the download of every succeeded job's file not already saved (now or in an
         earlier session, and still there) or being saved (a failed or cancelled one starts

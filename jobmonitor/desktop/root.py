@@ -27,7 +27,7 @@ from jobmonitor.core.http import HttpPool
 from jobmonitor.core.polling.controller import PollingController
 from jobmonitor.core.polling.session import PollingSession
 from jobmonitor.core.settings import Settings
-from jobmonitor.core.state import JobEvent
+from jobmonitor.core.state import JobEvent, JobState
 from jobmonitor.core.watchlist.db import JobStore
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.desktop.demo import DemoSetup
@@ -35,6 +35,7 @@ from jobmonitor.desktop.downloads import DesktopDownloads
 from jobmonitor.desktop.inputs import DesktopInputs
 from jobmonitor.desktop.instance import Launch
 from jobmonitor.desktop.launches import add_from_launch, apply_launch
+from jobmonitor.desktop.notify import DesktopNotifier, HiddenAlerts
 from jobmonitor.ui.add_jobs import AddReport
 from jobmonitor.ui.icons import status_icon
 from jobmonitor.ui.main_window import MainWindow
@@ -64,7 +65,10 @@ class DesktopApp(QObject):
         base_url: str | None = None,
         demo: DemoSetup | None = None,
         tray_available: bool | None = None,
+        notify_service: bool | None = None,
     ) -> None:
+        """``notify_service``: use the platform's notification service (None: where there is
+        one); tests pass False unless they run a fake one."""
         super().__init__()
         self.settings = settings
         self.demo = demo
@@ -92,6 +96,15 @@ class DesktopApp(QObject):
         self.status = ConnectionStatusWidget(self.window)
         self.window.add_status_widget(self.status)
         self.tray = TrayController(settings, self, tray_available=tray_available)
+        self.notifier = DesktopNotifier(self.tray.show_balloon, self, use_service=notify_service)
+        self.tray.deliver = self.notifier.notify_jobs
+        self.alerts = HiddenAlerts(
+            self.notifier,
+            hidden=lambda: not self.window.isVisible(),
+            jobs=self.watchlist.jobs,
+            stuck_after=lambda: settings.stuck_after_hours * 3600,
+            parent=self,
+        )
         self.files = DesktopDownloads(
             window=self.window,
             settings=settings,
@@ -137,6 +150,13 @@ class DesktopApp(QObject):
         self.tray.show_window_requested.connect(self.show_window)
         self.tray.job_activated.connect(self._show_job)
         w.adder.reported.connect(self._after_add)
+        n = self.notifier
+        n.job_opened.connect(self._show_job)
+        n.window_requested.connect(self.show_window)
+        n.download_requested.connect(self._download_from_notification)
+        n.report_requested.connect(self._copy_report)
+        n.settings_requested.connect(self._settings_from_notification)
+        self.polling.api_status_changed.connect(self.alerts.on_api_status)
 
     # -- start-up --------------------------------------------------------------------------
 
@@ -156,6 +176,8 @@ class DesktopApp(QObject):
             self._add_demo_jobs(self.demo)
         add_from_launch(self.window.adder, add_text, add_files or [], source="the command line")
         self._budget_timer.start()
+        self.alerts.start()
+        self._own(self._start_notifier())
         gc.collect()
         gc.freeze()
         self._gc_timer.start()
@@ -223,6 +245,32 @@ class DesktopApp(QObject):
         self.watchlist.on_event(event)
         job = self.watchlist.get(event.job_id)
         self.tray.on_job_event(event, job.label if job else None)
+        if (
+            self.settings.auto_download
+            and event.changed
+            and event.new is JobState.SUCCESS
+            and not event.old.terminal
+        ):
+            # Result links are temporary: saved now, while the link works.
+            self.files.download_one(event.job_id)
+
+    # -- notifications and alerts ----------------------------------------------------------
+
+    async def _start_notifier(self) -> None:
+        if await self.notifier.start():
+            log.info("desktop notifications through %s", self.notifier.service_name)
+
+    def _download_from_notification(self, job_id: str) -> None:
+        self._show_job(job_id)
+        self.files.download_one(job_id)
+
+    def _copy_report(self, job_id: str) -> None:
+        self._show_job(job_id)
+        self.window.details.copy_report()
+
+    def _settings_from_notification(self) -> None:
+        self.show_window()
+        self.open_settings()
 
     async def _load_key(self, session: PollingSession) -> None:
         lookup = await self.credentials.get(session.origin)
@@ -341,6 +389,9 @@ class DesktopApp(QObject):
         await self.files.aclose()
         self.inputs.close()
         await self.http.aclose()
+        self.alerts.stop()
+        await self.notifier.aclose()
+        self.tray.deliver = None
         self.tray.flush()
         self.tray.hide()
         self.watchlist.flush_now()

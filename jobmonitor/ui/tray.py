@@ -121,6 +121,8 @@ class TrayController(QObject):
         self._paused = False
         self._worst: Worst = None
         self._last: Notification | None = None
+        # Where finished-jobs notifications go (the platform's service); the balloon if None.
+        self.deliver: Callable[[Notification], None] | None = None
         self._coalescer = NotificationCoalescer(self._wants, window=coalesce_seconds)
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
@@ -221,14 +223,23 @@ class TrayController(QObject):
         if note is None:
             return
         self._last = note
-        if self._tray is not None and QSystemTrayIcon.supportsMessages():
-            icon = (
-                QSystemTrayIcon.MessageIcon.Warning
-                if note.failed
-                else QSystemTrayIcon.MessageIcon.Information
-            )
-            self._tray.showMessage(note.title, note.message, icon, NOTIFICATION_MS)
+        if self.deliver is not None:
+            self.deliver(note)
+        else:
+            self.show_balloon(note.title, note.message, note.failed)
         self.notified.emit(note)
+
+    def show_balloon(self, title: str, text: str, warning: bool = False) -> bool:
+        """A message from the icon: the fallback where the desktop has no notification service."""
+        if self._tray is None or not QSystemTrayIcon.supportsMessages():
+            return False
+        icon = (
+            QSystemTrayIcon.MessageIcon.Warning
+            if warning
+            else QSystemTrayIcon.MessageIcon.Information
+        )
+        self._tray.showMessage(title, text, icon, NOTIFICATION_MS)
+        return True
 
     # -- internals --------------------------------------------------------------------------
     def _wants(self, outcome: Outcome) -> bool:

@@ -81,6 +81,7 @@ def make_app(
         key: str | None = KEY,
         start: bool = True,
         tray_available: bool = False,
+        notify_service: bool = False,
     ) -> DesktopApp:
         settings = Settings(
             qsettings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
@@ -94,6 +95,7 @@ def make_app(
             base_url=sim.api_url,
             demo=demo,
             tray_available=tray_available,
+            notify_service=notify_service,
         )
         built.append(app)
         if start:
