@@ -15,6 +15,11 @@ _SPLIT_RE = re.compile(r"[\s,;|\"'`]+")
 _SEPARATORS = str.maketrans(dict.fromkeys(",;|\"'`", " "))  # the non-space ones of _SPLIT_RE
 
 
+def is_canonical_job_id(text: str) -> bool:
+    """Whether ``text`` is already a job id as ``normalize_job_id`` returns it."""
+    return _JOB_ID_RE.fullmatch(text) is not None
+
+
 def normalize_job_id(raw: str) -> str:
     """Return the canonical (trimmed, brace-free, lower-case) form of a job id.
 

@@ -42,6 +42,12 @@ from jobmonitor.ui.rows import run_starts_desc, scattered
 
 Index = QModelIndex | QPersistentModelIndex
 
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_EDIT = int(Qt.ItemDataRole.EditRole)
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
 CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 LABEL_FLAGS = CELL_FLAGS | Qt.ItemFlag.ItemIsEditable
 INSERT_BATCH = 2_000  # rows added to the table per event-loop turn while a big add lands
@@ -62,6 +68,8 @@ JobIdRole = Qt.ItemDataRole.UserRole + 1
 StateRole = Qt.ItemDataRole.UserRole + 2
 SortRole = Qt.ItemDataRole.UserRole + 3
 JobRole = Qt.ItemDataRole.UserRole + 4
+_ROLES = frozenset({_DISPLAY, _DECORATION, _FONT, _TOOLTIP, _EDIT, _ACCESSIBLE})
+_ROLES |= {SortRole, JobIdRole, StateRole, JobRole}
 
 
 class JobsTableModel(QAbstractTableModel):
@@ -140,13 +148,22 @@ class JobsTableModel(QAbstractTableModel):
         return self.cell(index.row(), index.column(), role)
 
     def cell(self, row: int, column: int, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """``data()`` without a model index (the proxy asks for every cell it shows)."""
-        if not 0 <= row < len(self._rows):
+        """``data()`` without a model index (the proxy asks for every cell it shows).
+
+        A repaint asks for some ten roles of each cell on screen, most of which no cell has:
+        those are answered by one set look-up (the roles are plain ints compared here)."""
+        if role not in _ROLES or not 0 <= row < len(self._rows):
             return None
         job = self._rows[row]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return self._cells.display(job, column)
-        if role == Qt.ItemDataRole.EditRole:
+        if role == _DECORATION:
+            return self._icon_for(job.state) if column == STATUS and self._icon_for else None
+        if role == _FONT:
+            return self._mono if column == ID else None
+        if role == _TOOLTIP:
+            return self._cells.tooltip(job, column)
+        if role == _EDIT:
             return job.label if column == LABEL else self._cells.display(job, column)
         if role == SortRole:
             return self._cells.sort_value(job, column)
@@ -156,13 +173,7 @@ class JobsTableModel(QAbstractTableModel):
             return job.state
         if role == JobRole:
             return job
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._cells.tooltip(job, column)
-        if role == Qt.ItemDataRole.DecorationRole and column == STATUS and self._icon_for:
-            return self._icon_for(job.state)
-        if role == Qt.ItemDataRole.FontRole and column == ID:
-            return self._mono
-        if role == Qt.ItemDataRole.AccessibleTextRole and column == STATUS:
+        if column == STATUS:  # the accessible text
             return f"Status: {status_text(job)}"
         return None
 

@@ -127,9 +127,13 @@ class ShownRows(QAbstractTableModel):
         return self.index(row, index.column()) if row >= 0 else QModelIndex()
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= self.rowCount():
-            return None
-        return self._src.cell(self._source_row(index.row()), index.column(), role)
+        row = index.row()  # -1 for an invalid index
+        shown = self._shown
+        if shown is not None:
+            if not 0 <= row < len(shown):
+                return None
+            row = shown[row]
+        return self._src.cell(row, index.column(), role)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():

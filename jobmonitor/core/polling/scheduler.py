@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 
 from jobmonitor.api.client import StatusClient
 from jobmonitor.api.errors import ApiError, AuthError, InvalidJobId, RateLimited
-from jobmonitor.api.ids import normalize_job_id
+from jobmonitor.api.ids import is_canonical_job_id, normalize_job_id
 from jobmonitor.api.models import JobSnapshot
 from jobmonitor.core.polling.budget import DEFAULT_GUARD, RequestBudget
 from jobmonitor.core.polling.health import ApiHealth
@@ -381,11 +381,14 @@ class PollScheduler:
 
     # -- the watch list's bookkeeping ---------------------------------------------------------
     def _add(self, raw_id: str, state: JobState) -> None:
-        try:
-            job_id = normalize_job_id(raw_id)
-        except InvalidJobId as exc:
-            self._add_invalid(raw_id, exc)
-            return
+        if is_canonical_job_id(raw_id):  # the watch list's ids are: 100,000 at start-up
+            job_id = raw_id
+        else:
+            try:
+                job_id = normalize_job_id(raw_id)
+            except InvalidJobId as exc:
+                self._add_invalid(raw_id, exc)
+                return
         if self._queue.add(job_id, state) and not state.terminal:
             self._all_terminal.clear()
 

@@ -1,0 +1,210 @@
+"""Download all finished: 1,000 finished jobs' 100 KB result files, side by side with curl.
+
+The desktop app (in this process, on its qasync loop, as the window runs it) watches 1,000 jobs
+that have finished on the simulator, then "Download all finished" starts; the figure is the
+time from the click to the last file saved (fsynced and renamed), with the peak RSS growth and
+the longest event-loop stall meanwhile. ``curl --parallel --parallel-max N`` fetches the same
+URLs at the same concurrency (N = the download manager's slots) into an empty folder, once
+before and once after the app, and the ratio is curl's time (the mean) over the app's.
+
+Targets (issue 14): at least 0.9x curl, memory flat, no stall over a frame (16 ms).
+
+Run (not part of the default test run):
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python tests/benchmarks/bench_download_all.py
+    QT_QPA_PLATFORM=offscreen .venv/bin/python tests/benchmarks/bench_download_all.py --files 200
+    .venv/bin/pytest -m benchmark tests/benchmarks/bench_download_all.py -s
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bench_gui import StallMeter, _rss_mb
+from gui_ops import until
+
+KEY = "bench-download-all-key-0123456789"
+FILE_SIZE = 100_000
+TARGET_RATIO = 0.9
+FRAME_MS = 16.0
+
+_SIM = """
+import json, sys
+from jobmonitor.sim.server import SimServer
+from jobmonitor.sim.world import SimWorld
+n, size, key = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+world = SimWorld(rate_limit=None)
+world.add_key(key)
+jobs = [world.add_job(key, job_id=f"{i:08x}-0000-4000-8000-{i:012x}", queued_for=0,
+                      processing_for=0, file_size=size, file_name=f"result-{i}.bin")
+        for i in range(n)]
+with SimServer(world) as server:
+    print(json.dumps({"api": server.api_url, "jobs": jobs,
+                      "urls": [world.file_url(j) for j in jobs]}), flush=True)
+    sys.stdin.read()
+"""
+
+
+def _curl(urls: list[str], folder: Path, parallel: int) -> float:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    config = folder.parent / "curl.cfg"
+    config.write_text(
+        "".join(f'url = "{u}"\noutput = "{folder / f"f{i}"}"\n' for i, u in enumerate(urls))
+    )
+    os.sync()
+    started = time.perf_counter()
+    subprocess.run(
+        ["curl", "--silent", "--fail", "--parallel", "--parallel-max", str(parallel), "-K", config],
+        check=True,
+    )
+    elapsed = time.perf_counter() - started
+    assert sum(p.stat().st_size for p in folder.iterdir()) == len(urls) * FILE_SIZE
+    return elapsed
+
+
+async def _app(api: str, jobs: list[str], home: Path) -> dict[str, float]:
+    from PySide6.QtCore import QSettings, QTimer
+
+    from jobmonitor.core.credentials.store import CredentialStore
+    from jobmonitor.core.downloads.model import DownloadState
+    from jobmonitor.core.paths import data_dir
+    from jobmonitor.core.settings import Settings
+    from jobmonitor.core.state import JobState
+    from jobmonitor.desktop.root import DesktopApp
+
+    settings = Settings(qsettings=QSettings(str(home / "bench.ini"), QSettings.Format.IniFormat))
+    settings.rate_limit = 30_000
+    target = home / "app-files"
+    target.mkdir()
+    settings.download_dir = target
+    app = DesktopApp(
+        settings=settings,
+        data_dir=data_dir(),
+        credentials=CredentialStore(environ={"JOBMONITOR_API_KEY": KEY}),
+        base_url=api,
+        tray_available=False,
+    )
+    app.start(add_text=" ".join(jobs))
+    done = JobState.SUCCESS
+    await until(
+        lambda: all((j := app.watchlist.get(i)) and j.state is done for i in jobs), 120, 0.05
+    )
+    await asyncio.sleep(0.5)
+    os.sync()
+    rss = {"before": _rss_mb(), "peak": 0.0}
+
+    def sample() -> None:
+        rss["peak"] = max(rss["peak"], _rss_mb())
+
+    sampler = QTimer(interval=20)
+    sampler.timeout.connect(sample)
+    sampler.start()
+    meter = StallMeter()
+    meter.start()
+    started = time.perf_counter()
+    assert len(app.download_all_finished()) == len(jobs)
+    manager = app.downloads
+    assert manager is not None
+    await until(
+        lambda: all((d := manager.get(j)) and d.state is DownloadState.DONE for j in jobs), 300
+    )
+    elapsed = time.perf_counter() - started
+    await asyncio.sleep(0.05)
+    meter.stop()
+    sampler.stop()
+    stall = max(meter.qt_max, meter.loop_max) * 1000
+    assert sum(p.stat().st_size for p in target.iterdir()) == len(jobs) * FILE_SIZE
+    parallel = manager._slots._value
+    await app.aclose()
+    return {
+        "app_s": elapsed,
+        "stall_ms": stall,
+        "rss_before_mb": rss["before"],
+        "rss_growth_mb": rss["peak"] - rss["before"],
+        "parallel": float(parallel),
+    }
+
+
+def run(n: int) -> dict[str, Any]:
+    home = Path(tempfile.mkdtemp(prefix="jobmonitor-bench-dlall-"))
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        os.environ[name] = str(home / name.lower())
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    sim = subprocess.Popen(
+        [sys.executable, "-c", _SIM, str(n), str(FILE_SIZE), KEY],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert sim.stdout is not None
+        info = json.loads(sim.stdout.readline())
+        import qasync
+
+        from jobmonitor.desktop.main import make_qapplication
+
+        qapp = make_qapplication()
+        loop = qasync.QEventLoop(qapp)
+        asyncio.set_event_loop(loop)
+        with loop:
+            figures: dict[str, Any] = loop.run_until_complete(_app(info["api"], info["jobs"], home))
+        parallel = int(figures["parallel"])
+        figures["curl_s"] = [
+            _curl(info["urls"], home / "curl-files", parallel),
+            _curl(info["urls"], home / "curl-files", parallel),
+        ]
+        return figures
+    finally:
+        if sim.stdin is not None:
+            sim.stdin.close()
+        sim.wait(30)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def report(n: int, f: dict[str, Any]) -> str:
+    curl = sum(f["curl_s"]) / len(f["curl_s"])
+    ratio = curl / f["app_s"]
+    return "\n".join(
+        [
+            f"Download all finished: {n} files of {FILE_SIZE // 1000} KB,"
+            f" {int(f['parallel'])} at a time",
+            f"  jobmonitor (click to last file saved)  {f['app_s']:7.2f} s",
+            f"  curl --parallel-max {int(f['parallel'])} (runs: "
+            + ", ".join(f"{c:.2f}" for c in f["curl_s"])
+            + f" s)   {curl:7.2f} s",
+            f"  ratio (curl time / jobmonitor time)    {ratio:7.2f}x"
+            f"   target >= {TARGET_RATIO}x: {'met' if ratio >= TARGET_RATIO else 'MISSED'}",
+            f"  memory: {f['rss_before_mb']:.0f} MB before, peak growth {f['rss_growth_mb']:.1f} MB",
+            f"  longest event-loop stall               {f['stall_ms']:7.1f} ms"
+            f"   target <= {FRAME_MS:.0f} ms: {'met' if f['stall_ms'] <= FRAME_MS else 'MISSED'}",
+        ]
+    )
+
+
+@pytest.mark.benchmark
+def test_bench_download_all() -> None:
+    figures = run(1000)
+    print("\n" + report(1000, figures))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--files", type=int, default=1000)
+    args = parser.parse_args()
+    print(report(args.files, run(args.files)))
+
+
+if __name__ == "__main__":
+    main()
