@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -9,17 +10,26 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QStandardPaths, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from jobmonitor.core.watchlist.db import WatchedJob
 from jobmonitor.core.watchlist.export import write_csv
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.ui.job_text import status_text
 from jobmonitor.ui.jobs_proxy import JobsFilterProxy
 
+BACKGROUND_ROWS = 5_000  # a longer list is written on a worker thread
+
 
 class ListExporter(QObject):
-    """``export()`` asks where, writes, and says how it went (``message``, ``failed``)."""
+    """``export()`` asks where, writes, and says how it went (``message``, ``failed``).
+
+    A long list is written on a worker thread (100,000 rows take a few seconds of Python), with
+    ``progress`` on the way; the records are immutable, so the thread reads them as they were.
+    """
 
     message = Signal(str)  # for the status bar: what was written where
     failed = Signal(str)  # for the window's notice banner: why nothing was written
+    progress = Signal(int, int)  # rows written, rows to write (a long list, in the background)
+    _written = Signal(object)  # from the worker: (path, count, or the OSError)
 
     def __init__(
         self,
@@ -35,25 +45,67 @@ class ListExporter(QObject):
         self._saved_as = saved_as
         # Where to write (None: the user cancelled); tests put a function of their own here.
         self.choose_path: Callable[[Path], Path | None] = self._ask
+        self._busy = False
+        self._written.connect(self._on_written)
+
+    @property
+    def busy(self) -> bool:
+        """A long export is being written in the background."""
+        return self._busy
 
     def export(self) -> int | None:
-        """Export the shown jobs; the number written, or None when cancelled or failed."""
-        ids = [self._proxy.job_id_at(row) for row in range(self._proxy.rowCount())]
-        jobs = [job for job in map(self._watchlist.get, ids) if job is not None]
+        """Export the shown jobs; the number written (None when cancelled, failed, or still
+        being written in the background: ``message`` says when it is done)."""
+        if self._busy:
+            self.message.emit("An export of the list is still being written.")
+            return None
+        jobs = [job for job in map(self._watchlist.get, self._proxy.job_ids()) if job is not None]
         if not jobs:
             self.message.emit("No jobs shown to export (the filter hides them all?).")
             return None
         path = self.choose_path(self._suggested())
         if path is None:
             return None
+        if len(jobs) > BACKGROUND_ROWS:
+            self._busy = True
+            self.progress.emit(0, len(jobs))
+            thread = threading.Thread(
+                target=self._write, args=(path, jobs), name="jobmonitor-export", daemon=True
+            )
+            thread.start()
+            return None
         try:
             count = write_csv(path, jobs, status_text=status_text, saved_as=self._saved_as)
         except OSError as exc:
-            reason = exc.strerror or type(exc).__name__
-            self.failed.emit(f"Could not export the list to {path}: {reason}. Nothing was written.")
+            self._on_written((path, exc))
             return None
-        self.message.emit(f"Exported {count} job{'s' if count != 1 else ''} to {path}.")
+        self._on_written((path, count))
         return count
+
+    def _write(self, path: Path, jobs: list[WatchedJob]) -> None:
+        """On the worker thread: the file, then the outcome back to the GUI thread."""
+        total = len(jobs)
+        try:
+            count = write_csv(
+                path,
+                jobs,
+                status_text=status_text,
+                saved_as=self._saved_as,
+                progress=lambda written: self.progress.emit(written, total),
+            )
+        except OSError as exc:
+            self._written.emit((path, exc))
+        else:
+            self._written.emit((path, count))
+
+    def _on_written(self, outcome: tuple[Path, int | OSError]) -> None:
+        self._busy = False
+        path, result = outcome
+        if isinstance(result, OSError):
+            reason = result.strerror or type(result).__name__
+            self.failed.emit(f"Could not export the list to {path}: {reason}. Nothing was written.")
+            return
+        self.message.emit(f"Exported {result} job{'s' if result != 1 else ''} to {path}.")
 
     def _suggested(self) -> Path:
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)

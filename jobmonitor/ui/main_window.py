@@ -203,6 +203,11 @@ class MainWindow(QMainWindow):
         self.details.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         a.export_requested.connect(self.exporter.export)
         self.exporter.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.exporter.progress.connect(
+            lambda done, total: self.statusBar().showMessage(
+                f"Exporting the list: {done:,} of {total:,} jobs written…"
+            )
+        )
         self.exporter.failed.connect(self.notice.show_message)
         selection = self.table.selectionModel()
         selection.currentRowChanged.connect(self._current_changed)

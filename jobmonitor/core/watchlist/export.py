@@ -40,6 +40,7 @@ COLUMNS = (
     "result_file_url",
     "saved_as",
 )
+PROGRESS_ROWS = 5_000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -73,8 +74,10 @@ def write_csv(
     *,
     status_text: Callable[[WatchedJob], str],
     saved_as: Callable[[str], Path | None] = lambda _job_id: None,
+    progress: Callable[[int], None] = lambda _written: None,
 ) -> int:
     """Write ``jobs`` to ``path`` (replacing it only once complete); return how many.
+    ``progress(written)`` is called every ``PROGRESS_ROWS`` rows.
 
     Raises OSError as the OS does (disk full, no permission, a folder that is gone).
     """
@@ -88,6 +91,8 @@ def write_csv(
             for job in jobs:
                 writer.writerow(job_row(job, status_text(job), saved_as(job.job_id)))
                 count += 1
+                if count % PROGRESS_ROWS == 0:
+                    progress(count)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp, path)
