@@ -20,6 +20,7 @@ from jobmonitor.cli.common import (
     EXIT_USAGE,
     CliError,
     add_base_url_argument,
+    http_pool,
     remember_route_template,
     resolve_base_url,
     saved_route_template,
@@ -32,7 +33,6 @@ from jobmonitor.core.credentials.store import (
     KeySource,
     clean_key,
 )
-from jobmonitor.core.http import HttpPool
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -177,7 +177,7 @@ def _base_url_flag(args: argparse.Namespace) -> str:
 
 
 async def _check(base_url: str, key: str) -> KeyCheck:
-    async with HttpPool() as pool:
+    async with http_pool() as pool:
         return await check_key(
             pool.for_url(base_url),
             base_url,

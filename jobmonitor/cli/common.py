@@ -15,6 +15,7 @@ from jobmonitor import APP_ID, DEFAULT_BASE_URL
 from jobmonitor.api.client import StatusClient
 from jobmonitor.api.errors import InsecureUrl
 from jobmonitor.api.urls import normalize_base_url, origin_of
+from jobmonitor.core.http import HttpPool
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -118,6 +119,22 @@ def ini_may_hold(path: Path, group: str) -> bool:
     except OSError:
         return True
     return f"[{group}]".encode() in data
+
+
+def http_pool(*, timeout: float = 20.0) -> HttpPool:
+    """The command's HTTP clients, trusting what the app trusts (core/tls.py's order)."""
+    from jobmonitor.core.tls import TrustConfigError, trust_context
+
+    bundle = ""
+    if saved_settings_may_hold("network"):
+        from jobmonitor.core.settings import Settings
+
+        bundle = Settings().ca_bundle
+    try:
+        trust = trust_context(bundle)
+    except TrustConfigError as exc:
+        raise CliError(f"cannot set up HTTPS: {exc}") from None
+    return HttpPool(timeout=timeout, verify=trust.context)
 
 
 def remember_route_template(base_url: str, template: str) -> None:

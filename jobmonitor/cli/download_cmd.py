@@ -21,6 +21,7 @@ from jobmonitor.cli.common import (
     EXIT_USAGE,
     CliError,
     add_base_url_argument,
+    http_pool,
     make_status_client,
     printable,
     resolve_api_key,
@@ -34,7 +35,6 @@ from jobmonitor.core.downloads.model import (
     format_eta,
     human_size,
 )
-from jobmonitor.core.http import HttpPool
 
 STATUS_CONCURRENCY = 4  # job look-ups in flight at once (they share the API's request budget)
 LOOKUP_TRIES = 4  # a job look-up that fails for a transient reason is tried this often
@@ -94,7 +94,7 @@ async def download_jobs(
 ) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    pool = HttpPool(timeout=30.0)
+    pool = http_pool(timeout=30.0)
     http_for = pool.for_url
     client = make_status_client(http_for(base_url), base_url, key)
 

@@ -17,12 +17,12 @@ from jobmonitor.cli.common import (
     EXIT_USAGE,
     CliError,
     add_base_url_argument,
+    http_pool,
     make_status_client,
     printable,
     resolve_api_key,
     resolve_base_url,
 )
-from jobmonitor.core.http import HttpPool
 from jobmonitor.core.timestamps import invalid_time, utc_datetime
 
 MAX_VALUE_CHARS = 300  # one row of the summary; a 400-digit "status" is cut, not printed whole
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _status(job_id: str, base_url: str, key: str | None, *, as_json: bool) -> int:
-    async with HttpPool() as pool:
+    async with http_pool() as pool:
         client = make_status_client(pool.for_url(base_url), base_url, key)
         try:
             snapshot = await client.get_job(job_id)

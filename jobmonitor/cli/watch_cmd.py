@@ -19,13 +19,13 @@ from jobmonitor.cli.common import (
     EXIT_USAGE,
     CliError,
     add_base_url_argument,
+    http_pool,
     make_status_client,
     printable,
     resolve_api_key,
     resolve_base_url,
     saved_settings_may_hold,
 )
-from jobmonitor.core.http import HttpPool
 from jobmonitor.core.polling.scheduler import PollScheduler
 from jobmonitor.core.state import ApiCondition, ApiStatus, JobEvent, JobState
 
@@ -123,7 +123,7 @@ async def _watch(
             wrong.append(error)
             misconfigured.set()
 
-    async with HttpPool() as pool:
+    async with http_pool() as pool:
         client = make_status_client(pool.for_url(base_url), base_url, key)
         scheduler = PollScheduler(client, rate_limit=rate_limit)
         view.bind(scheduler, job_ids)

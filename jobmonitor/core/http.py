@@ -8,6 +8,8 @@ a default header of a client.
 
 from __future__ import annotations
 
+import ssl
+
 import httpcore
 import httpx
 
@@ -25,9 +27,17 @@ httpcore.AsyncHTTP11Connection.READ_NUM_BYTES = max(
 )
 
 
-def make_client(*, timeout: float = 20.0) -> httpx.AsyncClient:
-    """A client with the app's policy: no redirects followed, no key, bounded waits."""
+def make_client(
+    *, timeout: float = 20.0, verify: ssl.SSLContext | None = None
+) -> httpx.AsyncClient:
+    """A client with the app's policy: no redirects followed, no key, bounded waits, servers
+    verified against ``verify`` (by default the OS trust store or its overrides: core/tls.py)."""
+    if verify is None:
+        from jobmonitor.core.tls import trust_context
+
+        verify = trust_context().context
     return httpx.AsyncClient(
+        verify=verify,
         timeout=httpx.Timeout(timeout, connect=10.0),
         follow_redirects=False,
         headers={"user-agent": f"jobmonitor/{__version__}"},
@@ -41,8 +51,10 @@ def make_client(*, timeout: float = 20.0) -> httpx.AsyncClient:
 class HttpPool:
     """One ``httpx.AsyncClient`` per origin, created on first use; ``aclose`` closes them all."""
 
-    def __init__(self, *, timeout: float = 20.0) -> None:
+    def __init__(self, *, timeout: float = 20.0, verify: ssl.SSLContext | None = None) -> None:
+        """``verify``: the SSL context every client checks servers with (one, shared)."""
         self._timeout = timeout
+        self._verify = verify
         self._clients: dict[str, httpx.AsyncClient] = {}
         self._closed = False
 
@@ -52,8 +64,21 @@ class HttpPool:
         if client is None:
             if self._closed:
                 raise RuntimeError("the HTTP clients are closed")
-            client = self._clients[origin] = make_client(timeout=self._timeout)
+            if self._verify is None:
+                from jobmonitor.core.tls import trust_context
+
+                self._verify = trust_context().context
+            client = make_client(timeout=self._timeout, verify=self._verify)
+            self._clients[origin] = client
         return client
+
+    async def set_verify(self, verify: ssl.SSLContext) -> None:
+        """Trust something else from now on: the clients made so far are closed (a request in
+        flight on one fails like a dropped connection and is retried on a new client)."""
+        clients, self._clients = list(self._clients.values()), {}
+        self._verify = verify
+        for client in clients:
+            await client.aclose()
 
     async def aclose(self) -> None:
         self._closed = True

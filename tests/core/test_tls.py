@@ -126,3 +126,30 @@ def test_other_connection_failures_are_not_called_certificate_problems() -> None
         raise httpx.ConnectError("refused") from ConnectionRefusedError(111, "refused")
     except httpx.ConnectError as exc:
         assert certificate_problem(exc) is None
+
+
+def test_the_command_line_trusts_the_same_and_explains_a_refusal(
+    tls_server: tuple[SimServer, str],
+    company_ca: trustme.CA,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from jobmonitor.__main__ import main
+
+    server, url = tls_server
+    job = url.rsplit("/", 1)[1]
+    monkeypatch.setenv("JOBMONITOR_API_KEY", "k" * 32)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    assert main(["status", "--base-url", server.api_url, job]) == 1
+    err = capsys.readouterr().err
+    assert "certificate is not trusted" in err and "SSL_CERT_FILE" in err
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(_bundle(company_ca, tmp_path / "corp.pem")))
+    assert main(["status", "--base-url", server.api_url, job]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "gone.pem"))
+    assert main(["status", "--base-url", server.api_url, job]) == 2
+    assert "cannot set up HTTPS: SSL_CERT_FILE=" in capsys.readouterr().err
