@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QByteArray, QSettings
 
 from jobmonitor import APP_ID, DEFAULT_BASE_URL
 from jobmonitor.core.paths import default_download_dir
 
+APPEARANCES = ("system", "light", "dark")  # follow the desktop's scheme, or force one
 DEFAULT_RATE_LIMIT = (
     60  # requests per minute when the user has set nothing and the server says nothing
 )
@@ -157,6 +158,23 @@ class Settings:
     @ca_bundle.setter
     def ca_bundle(self, path: str) -> None:
         self._q.setValue("network/ca_bundle", path.strip())
+
+    @property
+    def appearance(self) -> str:
+        value = str(self._q.value("window/appearance", "system") or "system")
+        return value if value in APPEARANCES else "system"
+
+    @appearance.setter
+    def appearance(self, value: str) -> None:
+        self._q.setValue("window/appearance", value if value in APPEARANCES else "system")
+
+    def window_state(self, name: str) -> QByteArray | None:
+        """A blob Qt saved of the window (geometry, splitter, columns), if any."""
+        value = self._q.value(f"window/{name}")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def set_window_state(self, name: str, data: QByteArray) -> None:
+        self._q.setValue(f"window/{name}", data)
 
     @property
     def start_minimized(self) -> bool:

@@ -128,15 +128,21 @@ def run_gui(argv: list[str]) -> int:
 
 
 def _run_first(options: GuiOptions) -> int:
-    problem = display_problem(os.environ, sys.platform)
+    from jobmonitor.desktop.platform_check import xcb_problem
+
+    problem = display_problem(os.environ, sys.platform) or xcb_problem(os.environ, sys.platform)
     if problem:
         print(f"jobmonitor: {problem}", file=sys.stderr)
         return 2
     import qasync
 
+    from jobmonitor.core.diagnostics import enable_fault_log, route_qt_messages
+    from jobmonitor.core.paths import log_dir
     from jobmonitor.ui.errors import install_excepthook, setup_logging
 
     setup_logging()
+    enable_fault_log(log_dir())  # a hard crash in Qt leaves its Python stack there
+    route_qt_messages()  # Qt's warnings into the rotating log, not a terminal nobody reads
     app = make_qapplication(dark=options.dark)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
@@ -167,7 +173,13 @@ async def _main(options: GuiOptions, running: _Running) -> int:
         server, demo = await loop.run_in_executor(None, start_demo)
     settings = Settings(demo=options.demo)
     folder = data_dir(demo=options.demo)
-    desktop = DesktopApp(settings=settings, data_dir=folder, base_url=options.base_url, demo=demo)
+    desktop = DesktopApp(
+        settings=settings,
+        data_dir=folder,
+        base_url=options.base_url,
+        demo=demo,
+        dark=options.dark,
+    )
     running.desktop = desktop
     later = InstanceServer(server_name(folder), desktop.take_launch, desktop)
     if not later.listen():  # the app works; only later launches cannot reach it

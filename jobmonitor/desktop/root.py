@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QDockWidget
 
 from jobmonitor import APP_NAME
 from jobmonitor.api.errors import InsecureUrl
+from jobmonitor.core.autostart import Autostart
 from jobmonitor.core.credentials.store import CredentialStore
 from jobmonitor.core.downloads.manager import DownloadManager
 from jobmonitor.core.http import HttpPool
@@ -30,6 +31,7 @@ from jobmonitor.core.settings import Settings
 from jobmonitor.core.state import JobEvent, JobState
 from jobmonitor.core.watchlist.db import JobStore
 from jobmonitor.core.watchlist.watchlist import WatchList
+from jobmonitor.desktop.citizen import Citizen, load_trust
 from jobmonitor.desktop.demo import DemoSetup
 from jobmonitor.desktop.downloads import DesktopDownloads
 from jobmonitor.desktop.inputs import DesktopInputs
@@ -66,9 +68,11 @@ class DesktopApp(QObject):
         demo: DemoSetup | None = None,
         tray_available: bool | None = None,
         notify_service: bool | None = None,
+        dark: bool = False,
     ) -> None:
         """``notify_service``: use the platform's notification service (None: where there is
-        one); tests pass False unless they run a fake one."""
+        one); tests pass False unless they run a fake one. ``dark``: ``--dark``, beating the
+        appearance setting."""
         super().__init__()
         self.settings = settings
         self.demo = demo
@@ -82,7 +86,8 @@ class DesktopApp(QObject):
         self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobmonitor-db")
         self.watchlist = WatchList(self.store, executor=self._db_thread)
         self.polling = PollingController(self)
-        self.http = HttpPool()
+        trust, self._trust_notice = load_trust(settings.ca_bundle)
+        self.http = HttpPool(verify=trust)
         self.session: PollingSession | None = None
         self._recalled: tuple[int | None, int] = (None, 0)  # the budget memory it started with
 
@@ -96,15 +101,6 @@ class DesktopApp(QObject):
         self.status = ConnectionStatusWidget(self.window)
         self.window.add_status_widget(self.status)
         self.tray = TrayController(settings, self, tray_available=tray_available)
-        self.notifier = DesktopNotifier(self.tray.show_balloon, self, use_service=notify_service)
-        self.tray.deliver = self.notifier.notify_jobs
-        self.alerts = HiddenAlerts(
-            self.notifier,
-            hidden=lambda: not self.window.isVisible(),
-            jobs=self.watchlist.jobs,
-            stuck_after=lambda: settings.stuck_after_hours * 3600,
-            parent=self,
-        )
         self.files = DesktopDownloads(
             window=self.window,
             settings=settings,
@@ -124,9 +120,20 @@ class DesktopApp(QObject):
         # and then; gc.freeze() is O(1).
         self._gc_timer = QTimer(self, interval=GC_FREEZE_MS)
         self._gc_timer.timeout.connect(gc.freeze)
+        self.citizen = Citizen(self, notify_service=notify_service, forced_dark=dark)
         self._wire()
+        if self._trust_notice:
+            self.window.notice.show_message(self._trust_notice)
         if self.store.notice:
             self.window.notice.show_message(self.store.notice)
+
+    @property
+    def notifier(self) -> DesktopNotifier:
+        return self.citizen.notifier
+
+    @property
+    def alerts(self) -> HiddenAlerts:
+        return self.citizen.alerts
 
     @property
     def base_url(self) -> str:
@@ -148,15 +155,8 @@ class DesktopApp(QObject):
         self.tray.quit_requested.connect(self.quit_requested)
         self.tray.pause_toggled.connect(self.polling.set_paused)
         self.tray.show_window_requested.connect(self.show_window)
-        self.tray.job_activated.connect(self._show_job)
+        self.tray.job_activated.connect(self.show_job)
         w.adder.reported.connect(self._after_add)
-        n = self.notifier
-        n.job_opened.connect(self._show_job)
-        n.window_requested.connect(self.show_window)
-        n.download_requested.connect(self._download_from_notification)
-        n.report_requested.connect(self._copy_report)
-        n.settings_requested.connect(self._settings_from_notification)
-        self.polling.api_status_changed.connect(self.alerts.on_api_status)
 
     # -- start-up --------------------------------------------------------------------------
 
@@ -176,8 +176,7 @@ class DesktopApp(QObject):
             self._add_demo_jobs(self.demo)
         add_from_launch(self.window.adder, add_text, add_files or [], source="the command line")
         self._budget_timer.start()
-        self.alerts.start()
-        self._own(self._start_notifier())
+        self.citizen.start()
         gc.collect()
         gc.freeze()
         self._gc_timer.start()
@@ -235,7 +234,7 @@ class DesktopApp(QObject):
         if self.demo is not None:
             self.credentials.keep_for_session(session.origin, self.demo.key)
         else:
-            self._own(self._load_key(session))
+            self.own(self._load_key(session))
 
     def _after_add(self, report: AddReport) -> None:
         if len(report.added) >= 1000:  # a big paste: out of the collector's sight at once
@@ -254,24 +253,6 @@ class DesktopApp(QObject):
             # Result links are temporary: saved now, while the link works.
             self.files.download_one(event.job_id)
 
-    # -- notifications and alerts ----------------------------------------------------------
-
-    async def _start_notifier(self) -> None:
-        if await self.notifier.start():
-            log.info("desktop notifications through %s", self.notifier.service_name)
-
-    def _download_from_notification(self, job_id: str) -> None:
-        self._show_job(job_id)
-        self.files.download_one(job_id)
-
-    def _copy_report(self, job_id: str) -> None:
-        self._show_job(job_id)
-        self.window.details.copy_report()
-
-    def _settings_from_notification(self) -> None:
-        self.show_window()
-        self.open_settings()
-
     async def _load_key(self, session: PollingSession) -> None:
         lookup = await self.credentials.get(session.origin)
         if session is self.session:
@@ -289,7 +270,7 @@ class DesktopApp(QObject):
         self.window.raise_()
         self.window.activateWindow()
 
-    def _show_job(self, job_id: str) -> None:
+    def show_job(self, job_id: str) -> None:
         self.show_window()
         self.window.select_job(job_id)
 
@@ -318,15 +299,28 @@ class DesktopApp(QObject):
             self.window,
             active_base_url=self.base_url or None,
             demo=self.demo is not None,
+            autostart=None if self.demo is not None else Autostart(),
+            tray=self.tray.can_bring_back,
         )
+        dialog.desktop_changed.connect(self.citizen.settings_applied)
+        dialog.trust_changed.connect(lambda: self.own(self._reload_trust()))
+        dialog.system_refused.connect(self.window.notice.show_message)
         dialog.key_changed.connect(lambda _origin: self._reload_key())
         dialog.rate_limit_changed.connect(self._set_rate_limit)
-        dialog.base_url_changed.connect(lambda _url: self._own(self._switch_api()))
+        dialog.base_url_changed.connect(lambda _url: self.own(self._switch_api()))
         dialog.open()
+
+    async def _reload_trust(self) -> None:
+        """A new CA bundle: new HTTPS clients, and every open job asked again through them."""
+        trust, notice = load_trust(self.settings.ca_bundle)
+        if notice:
+            self.window.notice.show_message(notice)
+        await self.http.set_verify(trust)
+        self.citizen.retry_now()
 
     def _reload_key(self) -> None:
         if self.session is not None and self.demo is None:
-            self._own(self._load_key(self.session))
+            self.own(self._load_key(self.session))
 
     def _set_rate_limit(self, limit: int | None) -> None:
         if self.session is not None:
@@ -359,7 +353,7 @@ class DesktopApp(QObject):
 
     # -- tasks and shutdown ----------------------------------------------------------------
 
-    def _own(self, coro: Coroutine[Any, Any, None]) -> None:
+    def own(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
@@ -389,13 +383,12 @@ class DesktopApp(QObject):
         await self.files.aclose()
         self.inputs.close()
         await self.http.aclose()
-        self.alerts.stop()
-        await self.notifier.aclose()
-        self.tray.deliver = None
+        await self.citizen.aclose()
         self.tray.flush()
         self.tray.hide()
         self.watchlist.flush_now()
         self._db_thread.shutdown(wait=True)
         self.store.close()
+        self.citizen.save_window()
         self.window.hide()
         self.window.deleteLater()

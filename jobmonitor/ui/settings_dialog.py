@@ -22,10 +22,12 @@ from PySide6.QtWidgets import (
 
 from jobmonitor.api.errors import InsecureUrl
 from jobmonitor.api.urls import normalize_base_url, origin_of
+from jobmonitor.core.autostart import Autostart
 from jobmonitor.core.credentials.keycheck import KeyCheck, check_key
 from jobmonitor.core.credentials.store import CredentialStore, KeySource
 from jobmonitor.core.redact import register_secret
 from jobmonitor.core.settings import Settings
+from jobmonitor.ui.settings_desktop import DesktopSettings
 from jobmonitor.ui.settings_form import SettingsForm, key_status_text, verdict
 
 # origin -> the app's shared httpx.AsyncClient for it (typed loosely: ui/ never imports httpx).
@@ -52,6 +54,9 @@ class SettingsDialog(QDialog):
     base_url_changed = Signal(str)
     rate_limit_changed = Signal(object)  # int | None
     download_dir_changed = Signal(str)
+    desktop_changed = Signal()  # appearance, start-up or stuck settings may have changed
+    trust_changed = Signal()  # the CA bundle changed: HTTPS clients must be made again
+    system_refused = Signal(str)  # e.g. the login item could not be written
 
     def __init__(
         self,
@@ -64,6 +69,8 @@ class SettingsDialog(QDialog):
         folder_chooser: FolderChooser = choose_folder,
         active_base_url: str | None = None,
         demo: bool = False,
+        autostart: Autostart | None = None,
+        tray: bool = False,
     ) -> None:
         super().__init__(parent)
         self._demo = demo  # the key in memory is the demo simulator's own: no warning about it
@@ -82,11 +89,13 @@ class SettingsDialog(QDialog):
         self._pending_key: tuple[str, str] | None = None  # (origin, key) awaiting "session only"
 
         self.form = form = SettingsForm(self)
+        self.desktop = DesktopSettings(autostart, tray=tray, parent=self)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
         layout = QVBoxLayout(self)
         layout.addWidget(form)
+        layout.addWidget(self.desktop)
         layout.addStretch(1)  # spare height goes here, not into the wrapped labels
         layout.addWidget(self.buttons)
         self.buttons.accepted.connect(self._on_ok)
@@ -104,6 +113,7 @@ class SettingsDialog(QDialog):
         form.folder.setText(str(settings.download_dir))
         form.notify_success.setChecked(settings.notify_success)
         form.notify_failure.setChecked(settings.notify_failure)
+        self.desktop.load(settings)
         self._origin_shown = ""
         self._on_base_url_edited()
 
@@ -210,7 +220,7 @@ class SettingsDialog(QDialog):
     def _on_ok(self) -> None:
         url = self._validated_url(show=True)
         folder = self.form.validated_folder()
-        if url is None or folder is None:
+        if url is None or folder is None or not self.desktop.validate():
             return
         key = self.form.key.text().strip()
         if not key:
@@ -263,8 +273,15 @@ class SettingsDialog(QDialog):
         s.download_dir = folder
         s.notify_success = form.notify_success.isChecked()
         s.notify_failure = form.notify_failure.isChecked()
+        trust_before = s.ca_bundle
+        refused = self.desktop.apply(s)
         s.sync()
         self.accept()
+        if refused:
+            self.system_refused.emit(refused)
+        self.desktop_changed.emit()
+        if s.ca_bundle != trust_before:
+            self.trust_changed.emit()
         if url_changed:
             self.base_url_changed.emit(url)
         if rate_changed:

@@ -17,6 +17,8 @@ from jobmonitor.ui.icons import connection_icon
 # Conditions the user can act on in Settings: the text is a link that opens it.
 _SETTINGS_PROBLEMS = (ApiCondition.KEY_MISSING, ApiCondition.KEY_REJECTED, ApiCondition.UNREACHABLE)
 _SETTINGS_LINK = "settings"
+_RETRY_LINK = "retry"
+OFFLINE_TEXT = "Offline — checks resume when the network is back"
 
 
 def format_countdown(seconds: float) -> str:
@@ -76,6 +78,7 @@ class ConnectionStatusWidget(QWidget):
     """
 
     settings_requested = Signal()
+    retry_requested = Signal()  # "Retry now" while the server is unreachable
 
     def __init__(
         self,
@@ -88,6 +91,7 @@ class ConnectionStatusWidget(QWidget):
         self._clock = clock
         self._icon_for = icon_for
         self._status = ApiStatus(ApiCondition.IDLE)
+        self._offline = False
 
         self._icon = QLabel(self)
         self._icon.setAccessibleName("Connection state icon")
@@ -125,6 +129,15 @@ class ConnectionStatusWidget(QWidget):
         self._status = status
         self.refresh()
 
+    def set_offline(self, offline: bool) -> None:
+        """The system says there is no network: say so instead of a storm of retries."""
+        self._offline = offline
+        self.refresh()
+
+    @property
+    def offline(self) -> bool:
+        return self._offline
+
     def set_budget(self, used: int, limit: int | None) -> None:
         text = budget_text(used, limit)
         self._budget.setText(text)
@@ -153,16 +166,25 @@ class ConnectionStatusWidget(QWidget):
     def refresh(self) -> None:
         status = self._status
         now = self._clock()
-        plain = condition_text(status, now)
+        plain = OFFLINE_TEXT if self._offline else condition_text(status, now)
         self._text.setAccessibleDescription(plain)
-        if status.condition in _SETTINGS_PROBLEMS:
+        if self._offline:
+            self._text.setText(html.escape(plain))
+        elif status.condition is ApiCondition.UNREACHABLE:
+            self._text.setText(
+                f"<a href='{_SETTINGS_LINK}'>{html.escape(plain)}</a> · "
+                f"<a href='{_RETRY_LINK}'>Retry now</a>"
+            )
+            self._text.setAccessibleDescription(f"{plain}. Retry now")
+        elif status.condition in _SETTINGS_PROBLEMS:
             # The whole text is the link: a bigger target, reachable with Tab + Enter.
             self._text.setText(f"<a href='{_SETTINGS_LINK}'>{html.escape(plain)}</a>")
         else:
             self._text.setText(html.escape(plain))
-        self._text.setToolTip(status.detail or plain)
+        self._text.setToolTip(plain if self._offline else status.detail or plain)
         size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
-        self._icon.setPixmap(self._icon_for(status.condition).pixmap(size, size))
+        shown = ApiCondition.PAUSED if self._offline else status.condition
+        self._icon.setPixmap(self._icon_for(shown).pixmap(size, size))
         self._icon.setToolTip(plain)
         ticking = status.condition is ApiCondition.RATE_LIMITED and status.until is not None
         if ticking and status.until is not None and status.until - now <= -1:
@@ -175,3 +197,5 @@ class ConnectionStatusWidget(QWidget):
     def _on_link(self, link: str) -> None:
         if link == _SETTINGS_LINK:
             self.settings_requested.emit()
+        elif link == _RETRY_LINK:
+            self.retry_requested.emit()

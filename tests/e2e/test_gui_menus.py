@@ -65,7 +65,12 @@ def test_menus_hold_the_window_commands_once(qtbot: QtBot, make_app: AppFactory)
     panels = {t: act for t, act in zip(_texts(view), view, strict=True)}
     assert panels["Downloads panel"].shortcut().toString() == "Ctrl+J"
     assert "Details panel" in panels and "All (0)" in panels
-    assert _texts(_menu(w, "Help")) == ["Keyboard shortcuts", "About Job Monitor"]
+    assert _texts(_menu(w, "Help")) == [
+        "Keyboard shortcuts",
+        "Open log folder",
+        "Copy diagnostics",
+        "About Job Monitor",
+    ]
     for action in (a.check_now, a.pause, a.remove, a.download):  # style icons always exist
         assert not action.icon().isNull(), action.text()
     button = w.toolbar.widgetForAction(a.check_now)
