@@ -91,7 +91,9 @@ class DesktopSettings(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.ca_bundle, 1)
         row.addWidget(self.ca_browse)
-        net.addRow("&CA bundle:", row)
+        label = QLabel("&CA bundle:", network)
+        label.setBuddy(self.ca_bundle)  # a row of a layout gets no buddy by itself: Alt+C
+        net.addRow(label, row)
         self.ca_error = QLabel(network)
         self.ca_error.setWordWrap(True)
         self.ca_error.setAccessibleName("CA bundle problem")
@@ -121,7 +123,8 @@ class DesktopSettings(QWidget):
             try:
                 trust_context(path, environ={})
             except TrustConfigError as exc:
-                self.ca_error.setText(f"⚠ {exc}")
+                text = str(exc)
+                self.ca_error.setText(f"⚠ {text[:1].upper()}{text[1:]}")
                 self.ca_error.show()
                 return False
         self.ca_error.hide()
