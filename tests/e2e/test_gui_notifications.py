@@ -16,6 +16,9 @@ from jobmonitor.core.state import JobState
 from jobmonitor.sim.world import SimWorld
 from jobmonitor.ui.settings_dialog import SettingsDialog
 
+# A job is news only when the app saw it running first: each stays "processing" for 4 s, long
+# enough for a loaded machine to start the app and ask once before it finishes.
+
 
 def _notified(qtbot: QtBot, fake: FakeNotifications, n: int) -> list[list[object]]:
     qtbot.waitUntil(lambda: len(fake.calls()) >= n, timeout=15000)
@@ -25,7 +28,7 @@ def _notified(qtbot: QtBot, fake: FakeNotifications, n: int) -> list[list[object
 def test_finished_jobs_are_one_summary_and_a_later_burst_folds_into_it(
     qtbot: QtBot, make_app: AppFactory, world: SimWorld, fake_notifications: FakeNotifications
 ) -> None:
-    first = world.add_job(KEY, queued_for=0, processing_for=1.5, retry_after=0.2)
+    first = world.add_job(KEY, queued_for=0, processing_for=4, retry_after=0.2)
     app = make_app(add_text=first, notify_service=True)
     qtbot.waitUntil(lambda: app.notifier.via_service, timeout=10000)
     (note,) = _notified(qtbot, fake_notifications, 1)
@@ -34,9 +37,7 @@ def test_finished_jobs_are_one_summary_and_a_later_burst_folds_into_it(
     assert actions == ["default", "Open", "download", "Download"]
     assert hints["desktop-entry"] == APP_ID and hints["urgency"] == 1  # type: ignore[index]
 
-    later = [
-        world.add_job(KEY, queued_for=0, processing_for=1.5, retry_after=0.2) for _ in range(2)
-    ]
+    later = [world.add_job(KEY, queued_for=0, processing_for=4, retry_after=0.2) for _ in range(2)]
     app.window.adder.add_text(" ".join(later))
     calls = _notified(qtbot, fake_notifications, 2)
     assert len(calls) == 2
@@ -53,7 +54,7 @@ def test_actions_download_a_success_and_copy_a_failures_report(
     qtbot: QtBot, make_app: AppFactory, world: SimWorld, fake_notifications: FakeNotifications
 ) -> None:
     done = world.add_job(
-        KEY, queued_for=0, processing_for=1.5, retry_after=0.2, file_name="r.csv", file_size=1000
+        KEY, queued_for=0, processing_for=4, retry_after=0.2, file_name="r.csv", file_size=1000
     )
     app = make_app(add_text=done, notify_service=True)
     _notified(qtbot, fake_notifications, 1)
@@ -68,7 +69,7 @@ def test_actions_download_a_success_and_copy_a_failures_report(
 
     fake_notifications.dismiss(1)
     qtbot.waitUntil(lambda: not app.notifier.summary_on_screen, timeout=10000)
-    failed = world.add_job(KEY, queued_for=0, processing_for=1.5, retry_after=0.2, outcome="failed")
+    failed = world.add_job(KEY, queued_for=0, processing_for=4, retry_after=0.2, outcome="failed")
     app.window.adder.add_text(failed)
     calls = _notified(qtbot, fake_notifications, 2)
     assert calls[1][1] == 0 and calls[1][3] == "Job failed"  # the first was dismissed: a new one
@@ -118,7 +119,7 @@ def test_results_are_saved_as_soon_as_jobs_succeed_when_asked(
     qtbot: QtBot, make_app: AppFactory, world: SimWorld
 ) -> None:
     done = world.add_job(
-        KEY, queued_for=0, processing_for=1.5, retry_after=0.2, file_name="a.csv", file_size=500
+        KEY, queued_for=0, processing_for=4, retry_after=0.2, file_name="a.csv", file_size=500
     )
     app = make_app(start=False)
     app.settings.auto_download = True
