@@ -10,7 +10,6 @@ from PySide6.QtCore import QMimeData, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from jobmonitor.api.ids import ParsedIds, RejectedId, parse_job_ids
 from jobmonitor.core.watchlist.watchlist import WatchList
+from jobmonitor.ui.a11y import Announcer, ValueLabel
 from jobmonitor.ui.add_stream import AddStream
 
 MAX_IMPORT_BYTES = 32 * 1024 * 1024  # far beyond any real list of ids
@@ -165,10 +165,10 @@ class AddJobsBar(QWidget):
         self.button.setAccessibleName("Add job ids")
         self.button.setToolTip("Add the job ids in the field to the watch list (Enter)")
         self.button.clicked.connect(self.submit)
-        self.feedback = QLabel(self)
+        self.feedback = ValueLabel("Result of the last add", parent=self)
+        self.announcer = Announcer(self.feedback)
         self.feedback.setWordWrap(True)
         self.feedback.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.feedback.setAccessibleName("Result of the last add")
         self.feedback.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.feedback.hide()
         self.fade_timer = QTimer(self, singleShot=True, interval=SUCCESS_SHOWN_MS)
@@ -213,6 +213,7 @@ class AddJobsBar(QWidget):
         )
         self.feedback.setProperty("problem", not report.ok)
         self.feedback.show()
+        self.announcer.say(text.split("\n", 1)[0], assertive=not report.ok)
         if report.ok:
             self.fade_timer.start()
         else:

@@ -32,6 +32,7 @@ from jobmonitor.core.downloads.model import (
     format_eta,
     human_size,
 )
+from jobmonitor.ui.a11y import ValueLabel
 
 UrlOpener = Callable[[QUrl], bool]
 _BAR_STEPS = 1000
@@ -209,8 +210,7 @@ class DownloadsPanel(QWidget):
         self._rows: dict[str, DownloadRow] = {}
         self.setAccessibleName("Downloads")
 
-        self.title = QLabel("No downloads")
-        self.title.setAccessibleName("Downloads summary")
+        self.title = ValueLabel("Downloads summary", "No downloads")
         self.clear_button = QPushButton("C&lear finished")
         self.clear_button.setShortcut(QKeySequence("Ctrl+Shift+L"))
         self.clear_button.setToolTip(
@@ -232,6 +232,7 @@ class DownloadsPanel(QWidget):
         self._list_layout.setContentsMargins(0, 0, 0, 0)
         self._list_layout.addStretch(1)
         scroll = QScrollArea()
+        scroll.setAccessibleName("Download list")
         scroll.setWidgetResizable(True)
         scroll.setWidget(self._list)
         scroll.setFrameShape(QFrame.Shape.NoFrame)

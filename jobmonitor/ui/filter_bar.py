@@ -9,6 +9,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLineEdit, QToolButton, QWidget
 
 from jobmonitor.core.state import JobState
+from jobmonitor.ui.a11y import name_clear_button
 from jobmonitor.ui.job_text import Category
 from jobmonitor.ui.jobs_model import JobsTableModel
 from jobmonitor.ui.jobs_proxy import JobsFilterProxy
@@ -70,6 +71,7 @@ class FilterBar(QWidget):
         self.search.setPlaceholderText("Search id, label or error code (Ctrl+F)")
         self.search.setAccessibleName("Search jobs")
         self.search.setClearButtonEnabled(True)
+        name_clear_button(self.search, "Clear the search")
         self.search.setMinimumWidth(260)
         self.search.textChanged.connect(proxy.set_search_text)
         layout.addWidget(self.search)

@@ -30,6 +30,7 @@ from jobmonitor.core.state import JobState
 from jobmonitor.core.watchlist.db import HistoryEntry, SavedFile, WatchedJob
 from jobmonitor.core.watchlist.failure import as_text
 from jobmonitor.core.watchlist.report import build_support_report
+from jobmonitor.ui.a11y import ValueLabel
 from jobmonitor.ui.failure_section import FailureSection
 from jobmonitor.ui.job_text import status_text
 from jobmonitor.ui.timefmt import absolute, short_local
@@ -56,8 +57,8 @@ def _field_text(value: Any) -> str:
     return as_text(value)
 
 
-def _selectable(text: str = "", *, mono: bool = False) -> QLabel:
-    label = QLabel(text)
+def _selectable(text: str = "", *, mono: bool = False, caption: str = "") -> QLabel:
+    label = ValueLabel(caption, text) if caption else QLabel(text)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     if mono:
@@ -111,6 +112,8 @@ class JobDetails(QScrollArea):
         self._saved: SavedFile | None = None
         self.setWidgetResizable(True)
         self.setAccessibleName("Job details")
+        # Tab goes to its controls (the area scrolls to each); the area itself is no stop.
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         body = QWidget()
         self.setWidget(body)
         layout = QVBoxLayout(body)
@@ -125,13 +128,11 @@ class JobDetails(QScrollArea):
         self.header = QWidget()
         head = QFormLayout(self.header)
         head.setContentsMargins(0, 0, 0, 0)
-        self.job_id = _selectable(mono=True)
-        self.job_id.setAccessibleName("Job id")
+        self.job_id = _selectable(mono=True, caption="Job ID")
         self.label = _selectable()
         status_row = QHBoxLayout()
         self.status_icon = QLabel()
-        self.status = _selectable()
-        self.status.setAccessibleName("Status")
+        self.status = _selectable(caption="Status")
         status_row.addWidget(self.status_icon)
         status_row.addWidget(self.status, 1)
         self.created = _selectable()
@@ -196,9 +197,8 @@ class JobDetails(QScrollArea):
 
         self.history_box = QGroupBox("Status history")
         history_layout = QVBoxLayout(self.history_box)
-        self.timeline = _selectable()
+        self.timeline = _selectable(caption="Status history")
         self.timeline.setTextFormat(Qt.TextFormat.RichText)
-        self.timeline.setAccessibleName("Status history")
         history_layout.addWidget(self.timeline)
         layout.addWidget(self.history_box)
 

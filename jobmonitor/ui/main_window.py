@@ -10,22 +10,17 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
-    QFontDatabase,
-    QFontMetrics,
     QIcon,
     QKeySequence,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDockWidget,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMainWindow,
     QSplitter,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -37,14 +32,16 @@ from jobmonitor.core.state import JobState
 from jobmonitor.core.watchlist.db import WatchedJob
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.ui import jobs_model as cols
+from jobmonitor.ui.a11y import Announcer, order_focus_chain
 from jobmonitor.ui.actions import JobActions
 from jobmonitor.ui.add_jobs import AddJobsBar, JobAdder
 from jobmonitor.ui.export_list import ListExporter
 from jobmonitor.ui.filter_bar import FilterBar
 from jobmonitor.ui.job_details import JobDetails
-from jobmonitor.ui.job_text import Category
+from jobmonitor.ui.job_text import Category, status_text
 from jobmonitor.ui.jobs_model import JobsTableModel
 from jobmonitor.ui.jobs_proxy import JobsFilterProxy
+from jobmonitor.ui.jobs_view import JobsTableView
 from jobmonitor.ui.menus import build_menus, build_toolbar
 
 
@@ -103,51 +100,10 @@ class MainWindow(QMainWindow):
         self.proxy = JobsFilterProxy(self.model, self)
         self.adder = JobAdder(watchlist, self)
 
-        self.table = QTableView(self)
+        self.table = JobsTableView(self)
         self.table.setModel(self.proxy)
-        self.table.setAccessibleName("Watched jobs")
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(
-            -1, Qt.SortOrder.AscendingOrder
-        )  # list order until a header is clicked
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(
-            QAbstractItemView.EditTrigger.DoubleClicked
-            | QAbstractItemView.EditTrigger.EditKeyPressed
-        )
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setSectionsMovable(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        mono = QFontMetrics(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        text = self.fontMetrics()
-        header.resizeSection(cols.ID, mono.horizontalAdvance("0" * 36) + 16)
-        icon = 22  # the status icon and its gap
-        for column, sample, extra in (
-            (cols.LABEL, "Demo: started processing", 0),
-            (cols.STATUS, JobState.PENDING.label, icon),  # the longest but one (Forbidden…)
-            (cols.CREATED, "59 min ago", 0),
-            (cols.UPDATED, "59 min ago", 0),
-            (cols.LAST_CHECKED, "Last checked", 0),
-            (cols.NEXT_CHECK, "after rate-limit pause", 8),
-            (cols.ERROR, "JOB_NOT_FOUND", 0),
-        ):
-            header.resizeSection(column, text.horizontalAdvance(sample) + 24 + extra)
-        # Shown order (the model's stays as it is): the status right after the id, where even a
-        # narrow window shows it; then the label and the live columns (next and last check);
-        # the API's created/updated times last.
-        order = (cols.ID, cols.STATUS, cols.LABEL, cols.NEXT_CHECK, cols.LAST_CHECKED)
-        for place, column in enumerate(order):
-            header.moveSection(header.visualIndex(column), place)
-        for column in (cols.CREATED, cols.UPDATED):
-            header.moveSection(header.visualIndex(column), header.count() - 1)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
+        self.announcer = Announcer(self.table)
         self.details = JobDetails(base_url=base_url, icon_for=icon_for, parent=self)
         self.job_actions = JobActions(watchlist, polling, self.adder, self.selected_ids, self)
         self.add_bar = AddJobsBar(self.adder, self)
@@ -286,6 +242,9 @@ class MainWindow(QMainWindow):
             return
         for job in jobs:
             if job.job_id == shown.job_id and job != shown:
+                if job.state is not shown.state:  # heard, not only seen
+                    name = job.label or job.job_id[:8]
+                    self.announcer.say(f"{name}: {status_text(job)}")
                 self.details.show_job(job, self._watchlist.history(job.job_id))
                 self._update_action_states()
                 return
@@ -310,6 +269,16 @@ class MainWindow(QMainWindow):
 
     def add_status_widget(self, widget: QWidget) -> None:
         self.statusBar().addPermanentWidget(widget)
+        self.order_tabs()
+
+    def order_tabs(self) -> None:
+        """Tab goes as the eye reads: notice, add field, filters and search, table, details,
+        panels, and the status bar last (by creation order, the details came first)."""
+        order_focus_chain(
+            self,
+            [self.notice, self.add_bar, self.filter_bar, self.table, self.details],
+            last=[self.statusBar()],
+        )
 
     def add_panel(
         self, widget: QWidget, title: str, shortcut: str, icon: QIcon | None = None
@@ -336,6 +305,7 @@ class MainWindow(QMainWindow):
         self.toolbar.addAction(toggle)
         self.menus.view.insertAction(self.menus.panels_at, toggle)
         self.addAction(toggle)
+        self.order_tabs()
         return dock
 
     # -- drops and lifecycle ---------------------------------------------------------------

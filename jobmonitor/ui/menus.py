@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QMenuBar, QToolBar, QWidget
 
 from jobmonitor import APP_NAME
+from jobmonitor.ui.a11y import name_toolbar_overflow
 from jobmonitor.ui.actions import SP, JobActions, Theme, themed_icon
 from jobmonitor.ui.filter_bar import FilterBar
 from jobmonitor.ui.help_dialogs import ShortcutsDialog, show_about
@@ -58,6 +59,7 @@ def build_toolbar(window: QMainWindow, a: JobActions) -> QToolBar:
         else:
             toolbar.addAction(action)
     window.addToolBar(toolbar)
+    name_toolbar_overflow(toolbar)
     return toolbar
 
 

@@ -27,15 +27,15 @@ from PySide6.QtWidgets import (
 from jobmonitor.core.credentials.keycheck import KeyCheck, KeyCheckOutcome
 from jobmonitor.core.credentials.store import KeyLookup, KeySource
 from jobmonitor.core.state import ApiCondition, JobState
+from jobmonitor.ui.a11y import ValueLabel
 from jobmonitor.ui.icons import connection_icon, status_icon
 
 MAX_RATE = 100_000
 
 
 def _note(parent: QWidget, name: str) -> QLabel:
-    label = QLabel(parent)
+    label = ValueLabel(name, parent=parent)  # a screen reader hears the text, not just the name
     label.setWordWrap(True)
-    label.setAccessibleName(name)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
 
