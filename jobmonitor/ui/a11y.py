@@ -10,6 +10,7 @@ reader notices.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -99,7 +100,7 @@ def order_focus_chain(
     # which would undo the order given to them one by one.
     leaves = [w for w in focusable if not any(o is not w and w.isAncestorOf(o) for o in focusable)]
     ordered = sorted(leaves, key=part)  # stable: each part keeps its order
-    for before, after in zip(ordered, ordered[1:], strict=False):
+    for before, after in itertools.pairwise(ordered):
         QWidget.setTabOrder(before, after)
 
 

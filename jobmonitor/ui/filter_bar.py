@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QIcon, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLineEdit, QToolButton, QWidget
 
 from jobmonitor.core.state import JobState
@@ -31,6 +31,9 @@ _HINTS = {
 }
 
 
+_SEARCH_MIN = 150
+
+
 class FilterBar(QWidget):
     """Drives the proxy's category and search text; chip labels follow the model's counts."""
 
@@ -50,7 +53,8 @@ class FilterBar(QWidget):
         self._group = QButtonGroup(self)
         self._group.setExclusive(True)
         self.chips: dict[Category | None, QToolButton] = {}
-        layout = QHBoxLayout(self)
+        self.texts: dict[Category | None, str] = {}  # "Failed (2)", whatever the chip shows
+        self._layout = layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         for category in (None, *Category):
@@ -72,7 +76,13 @@ class FilterBar(QWidget):
         self.search.setAccessibleName("Search jobs")
         self.search.setClearButtonEnabled(True)
         name_clear_button(self.search, "Clear the search")
-        self.search.setMinimumWidth(260)
+        clear = QAction("Clear the search", self.search)  # Esc, as in every search field
+        clear.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        clear.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        clear.triggered.connect(self.search.clear)
+        self.search.addAction(clear)
+        self.search.setMinimumWidth(_SEARCH_MIN)
+        self._compact = False
         self.search.textChanged.connect(proxy.set_search_text)
         layout.addWidget(self.search)
         model.counts_changed.connect(self.update_counts)
@@ -91,6 +101,35 @@ class FilterBar(QWidget):
         for category, chip in self.chips.items():
             name = "All" if category is None else category.label
             n = total if category is None else counts.get(category, 0)
-            chip.setText(f"{name} ({n})")
+            self.texts[category] = full = f"{name} ({n})"
+            # Narrow: a chip with an icon shows the count beside it; the name is in the tooltip.
+            short = self._compact and category is not None
+            chip.setText(str(n) if short else full)
             chip.setAccessibleName(f"Show {name.lower()} jobs: {n}")
+            hint = "Every job" if category is None else _HINTS[category]
+            chip.setToolTip(f"{full}: {hint}" if short else hint)
+        self.updateGeometry()
         self.counts_updated.emit()
+
+    # -- narrow windows ------------------------------------------------------------------------
+
+    def _width(self, *, compact: bool) -> int:
+        spacing = self._layout.spacing()
+        width = _SEARCH_MIN if compact else 260
+        metrics = self.fontMetrics()
+        for category, chip in self.chips.items():
+            text = self.texts.get(category, "")
+            if compact and category is not None:
+                text = text[text.rfind("(") + 1 : -1]
+            width += metrics.horizontalAdvance(text) + chip.iconSize().width() + 20 + spacing
+        return width + 12
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self._width(compact=True), super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        compact = self.width() < self._width(compact=False)
+        if compact != self._compact:
+            self._compact = compact
+            self.update_counts()

@@ -4,7 +4,14 @@ the selected one, F2 edits the label from any column, and columns can be shown o
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QAction, QFontDatabase, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
@@ -50,6 +57,7 @@ class JobsTableView(QTableView):
         self.verticalHeader().hide()
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self._last_row = 0
+        self._next_row: int | None = None  # where the current row was, when it was removed
         self._fitted = False
         self.column_actions: dict[int, QAction] = {}
 
@@ -166,6 +174,16 @@ class JobsTableView(QTableView):
         if current.isValid():
             self._last_row = current.row()
 
+    def rowsAboutToBeRemoved(
+        self, parent: QModelIndex | QPersistentModelIndex, first: int, last: int
+    ) -> None:
+        # Called before the selection model moves the current row (to the one above): a list
+        # moves on to the next one instead, as a mail client does.
+        current = self.currentIndex()
+        if current.isValid() and first <= current.row() <= last:
+            self._next_row = first if self._next_row is None else min(self._next_row, first)
+        super().rowsAboutToBeRemoved(parent, first, last)
+
     def _sync_soon(self) -> None:
         # After the selection model has caught up with the removal or the new filter.
         QTimer.singleShot(0, self, self.sync_selection)
@@ -179,6 +197,9 @@ class JobsTableView(QTableView):
         current = self.currentIndex()
         flags = QItemSelectionModel.SelectionFlag
         rows = selection.selectedRows()
+        if self._next_row is not None and not rows:
+            current = model.index(min(self._next_row, model.rowCount() - 1), 0)
+        self._next_row = None
         if rows:
             if not current.isValid() or not selection.isRowSelected(current.row(), QModelIndex()):
                 first = min(index.row() for index in rows)

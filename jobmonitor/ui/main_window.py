@@ -12,6 +12,7 @@ from PySide6.QtGui import (
     QDropEvent,
     QIcon,
     QKeySequence,
+    QResizeEvent,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
@@ -70,6 +71,9 @@ class NoticeBanner(QFrame):
         self.show()
 
 
+NARROW = 1000  # below this width the details go under the list (unless placed by hand)
+
+
 class MainWindow(QMainWindow):
     """Toolbar, add bar, filter bar, table | details, status bar; panels go in docks."""
 
@@ -94,6 +98,8 @@ class MainWindow(QMainWindow):
         # icon can bring it back). Ctrl+Q quits either way.
         self.hide_on_close: Callable[[], bool] = lambda: False
         self._select_first_pending = True  # until a row has been current once
+        self._place_chosen = False  # the details go below the list in a narrow window until
+        # the user puts them somewhere (View › Details below the list)
         self.setWindowTitle(f"{APP_NAME} — demo" if demo else APP_NAME)
         self.setAcceptDrops(True)
         self.model = JobsTableModel(watchlist, polling=polling, icon_for=icon_for, parent=self)
@@ -117,6 +123,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 0)
         self.splitter.setSizes([1000, 420])
+        self.splitter.setChildrenCollapsible(True)  # drag the details away; Ctrl+I brings them
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 6, 8, 0)
@@ -139,7 +146,9 @@ class MainWindow(QMainWindow):
             widest = pause.sizeHint().width()
             a.pause.setText(text)
             pause.setMinimumWidth(max(widest, pause.sizeHint().width()))
-        self.menus = build_menus(self, a, self.filter_bar, self.details, self.toolbar)
+        self.menus = build_menus(self, a, self.filter_bar, self.details, self.toolbar, self.table)
+        self.menus.details_below.toggled.connect(self.set_details_below)
+        self.menus.details_below.triggered.connect(self._details_place_chosen)
         for action in (a.check_now, a.copy_ids, a.copy_report, a.download, a.remove):
             self.table.addAction(action)
 
@@ -260,6 +269,25 @@ class MainWindow(QMainWindow):
             and job is not None
             and job.state is JobState.SUCCESS
         )
+
+    def set_details_below(self, below: bool) -> None:
+        """The details beside the list (wide windows) or under it (narrow ones)."""
+        orientation = Qt.Orientation.Vertical if below else Qt.Orientation.Horizontal
+        if self.splitter.orientation() != orientation:
+            self.splitter.setOrientation(orientation)
+            total = max(sum(self.splitter.sizes()), 400)
+            side = total * 2 // 5 if below else min(420, total // 2)
+            self.splitter.setSizes([total - side, side])
+        if self.menus.details_below.isChecked() != below:
+            self.menus.details_below.setChecked(below)
+
+    def _details_place_chosen(self) -> None:
+        self._place_chosen = True
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if not self._place_chosen:
+            self.set_details_below(self.width() < NARROW)
 
     def _focus_search(self) -> None:
         self.filter_bar.search.setFocus()

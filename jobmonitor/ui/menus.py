@@ -18,6 +18,7 @@ from jobmonitor.ui.actions import SP, JobActions, Theme, themed_icon
 from jobmonitor.ui.filter_bar import FilterBar
 from jobmonitor.ui.help_dialogs import ShortcutsDialog, show_about
 from jobmonitor.ui.job_text import Category
+from jobmonitor.ui.jobs_view import JobsTableView
 
 
 @dataclass(slots=True)
@@ -28,6 +29,8 @@ class WindowMenus:
     view: QMenu
     panels_at: QAction  # panel toggles are inserted before this separator
     show_details: QAction
+    details_below: QAction
+    columns: QMenu
     filters: dict[Category | None, QAction]
     about: QAction
     shortcuts: QAction
@@ -83,6 +86,7 @@ def build_menus(
     filter_bar: FilterBar,
     details: QWidget,
     toolbar: QToolBar,
+    table: JobsTableView,
 ) -> WindowMenus:
     bar = window.menuBar()
 
@@ -110,6 +114,12 @@ def build_menus(
     show_details.setChecked(True)
     show_details.toggled.connect(details.setVisible)
     view.addAction(show_details)
+    details_below = _action(
+        window, "Details &below the list", "", "Put the details under the list (narrow windows)"
+    )
+    details_below.setCheckable(True)
+    view.addAction(details_below)
+    columns = table.fill_column_menu(view.addMenu("&Columns"))
     panels_at = view.addSeparator()
     toolbar_toggle = toolbar.toggleViewAction()
     toolbar_toggle.setText("&Toolbar")
@@ -126,7 +136,9 @@ def build_menus(
     about.setMenuRole(QAction.MenuRole.AboutRole)
     about.triggered.connect(lambda: show_about(window))
     help_menu.addActions([shortcuts, about])
-    return WindowMenus(bar, view, panels_at, show_details, filters, about, shortcuts)
+    return WindowMenus(
+        bar, view, panels_at, show_details, details_below, columns, filters, about, shortcuts
+    )
 
 
 def _filter_actions(
@@ -153,7 +165,7 @@ def _filter_actions(
     def counts() -> None:
         for category, action in actions.items():
             # The chip says "Failed (2)"; the menu item keeps its mnemonic in front.
-            action.setText("&" + filter_bar.chips[category].text())
+            action.setText("&" + filter_bar.texts[category])
 
     counts()
     filter_bar.counts_updated.connect(counts)

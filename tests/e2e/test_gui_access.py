@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QAbstractButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from jobmonitor.core.state import JobState
-from jobmonitor.desktop import DesktopApp
+from jobmonitor.desktop.root import DesktopApp
 from jobmonitor.sim.demo import DemoWorld, build_demo_world
 from jobmonitor.sim.world import SimWorld
 from jobmonitor.ui.settings_dialog import SettingsDialog

@@ -95,8 +95,10 @@ def test_the_status_comes_right_after_the_id_and_fits_every_common_state(
     app = make_app()
     header = app.window.table.horizontalHeader()
     shown = [header.logicalIndex(v) for v in range(header.count())]
-    assert shown[:5] == [cols.ID, cols.STATUS, cols.LABEL, cols.NEXT_CHECK, cols.LAST_CHECKED]
-    assert shown[-2:] == [cols.CREATED, cols.UPDATED]
+    assert shown[:6] == [cols.ID, cols.STATUS, cols.LABEL, cols.NEXT_CHECK, cols.ERROR, cols.RESULT]
+    # The times the details show for the selected job are hidden at first (header menu).
+    hidden = {c for c in range(header.count()) if header.isSectionHidden(c)}
+    assert hidden == {cols.CREATED, cols.UPDATED, cols.LAST_CHECKED}
     # A 900-pixel-wide window still shows the status beside the id.
     assert header.sectionSize(cols.ID) + header.sectionSize(cols.STATUS) < 900 - 420
     metrics = app.window.table.fontMetrics()
