@@ -126,3 +126,42 @@ def _all_canonical(tokens: list[str]) -> bool:
     except ValueError:
         return False
     return True
+
+
+# -- ids mentioned in free text (a log excerpt, a message) ------------------------------------
+# Kept apart from the strict parser above: it finds, it does not validate (each id found still
+# goes through normalize_job_id).
+_NOT_ID_CHAR = r"(?<![A-Za-z0-9_-])"
+_UUID_IN_TEXT = re.compile(
+    _NOT_ID_CHAR + r"\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+    r"[0-9a-fA-F]{12})\}?(?![A-Za-z0-9_-])",
+    re.ASCII,
+)
+# job_id=…, job-id: …, "job_id": "…", id=… (request_id, upload_id and the like are not job ids).
+_ID_PAIR = re.compile(
+    _NOT_ID_CHAR + r"""(?:job[_-]?id|id)["']?\s*[:=]\s*["']?\{?([A-Za-z0-9_-]{1,128})""",
+    re.ASCII | re.IGNORECASE,
+)
+
+
+def find_job_ids(text: str) -> list[str]:
+    """The job ids a free text mentions, in order, each once: every UUID, and the value of every
+    ``job_id`` / ``job-id`` / ``id`` key-value pair; other words are no ids and are not reported."""
+    found: dict[int, str] = {}
+    for match in _ID_PAIR.finditer(text):
+        found[match.start(1)] = match.group(1)
+    for match in _UUID_IN_TEXT.finditer(text):
+        found.setdefault(match.start(1), match.group(1))
+    seen: set[str] = set()
+    ids: list[str] = []
+    for _, raw in sorted(found.items()):
+        key = raw.lower() if _JOB_ID_RE.fullmatch(raw.lower()) else raw
+        if key not in seen:
+            seen.add(key)
+            ids.append(raw)
+    return ids
+
+
+def has_id_pairs(text: str) -> bool:
+    """Whether the text names an id by key (``job_id=…``): then it is prose, not a list."""
+    return _ID_PAIR.search(text) is not None

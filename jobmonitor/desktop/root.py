@@ -28,7 +28,7 @@ from jobmonitor.core.http import HttpPool
 from jobmonitor.core.polling.controller import PollingController
 from jobmonitor.core.polling.session import PollingSession
 from jobmonitor.core.settings import Settings
-from jobmonitor.core.state import JobEvent, JobState
+from jobmonitor.core.state import ApiCondition, JobEvent, JobState
 from jobmonitor.core.watchlist.db import JobStore
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.desktop.citizen import Citizen, load_trust
@@ -142,6 +142,9 @@ class DesktopApp(QObject):
     def _wire(self) -> None:
         w, a = self.window, self.window.job_actions
         self.polling.api_status_changed.connect(self.status.set_api_status)
+        self.polling.api_status_changed.connect(
+            lambda s: self.window.set_key_missing(s.condition is ApiCondition.KEY_MISSING)
+        )
         self.polling.api_status_changed.connect(self.tray.set_api_status)
         self.polling.paused_changed.connect(self.tray.set_paused)
         w.model.counts_changed.connect(lambda: self.tray.set_states(w.model.state_counts))

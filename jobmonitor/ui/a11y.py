@@ -96,10 +96,7 @@ def order_focus_chain(
 
     tab = Qt.FocusPolicy.TabFocus
     focusable = [w for w in chain if (w.focusPolicy() & tab) == tab]
-    # Only widgets without focusable children: Qt moves a container's children along with it,
-    # which would undo the order given to them one by one.
-    leaves = [w for w in focusable if not any(o is not w and w.isAncestorOf(o) for o in focusable)]
-    ordered = sorted(leaves, key=part)  # stable: each part keeps its order
+    ordered = sorted(focusable, key=part)  # stable: each part keeps its order
     for before, after in itertools.pairwise(ordered):
         QWidget.setTabOrder(before, after)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jobmonitor.api.ids import ParsedIds, RejectedId, parse_job_ids
+from jobmonitor.api.errors import InvalidJobId
+from jobmonitor.api.ids import (
+    ParsedIds,
+    RejectedId,
+    find_job_ids,
+    has_id_pairs,
+    normalize_job_id,
+    parse_job_ids,
+)
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.ui.a11y import Announcer, ValueLabel
 from jobmonitor.ui.add_stream import AddStream
@@ -27,6 +36,50 @@ BACKGROUND_CHARS = 64 * 1024  # a paste longer than this (about 1,700 ids) is pa
 _SHOWN_REJECTIONS = 5
 
 
+# Signs of prose rather than a list of ids: punctuation no id or list separator uses, and words.
+_PROSE_MARK = re.compile(r"[:=()\[\]<>/\\.!?#@$%^&*+~]")
+_SEPARATORS = re.compile(r"[\s,;|\"'`]+")
+
+
+# A token of two or more ASCII letters and nothing else (braces aside): a word, not an id.
+_WORD = re.compile(r"(?<![^\s,;|\"'`{}])[A-Za-z]{2,}(?![^\s,;|\"'`{}])")
+
+
+def is_free_text(text: str) -> bool:
+    """A log excerpt or a message, as opposed to a list of ids (one per line or cell, or
+    separated by spaces or commas, where every token is meant as an id). Whole-text scans
+    only (no loop over tokens): a paste of 100,000 ids is asked this on the GUI thread."""
+    if has_id_pairs(text) or _PROSE_MARK.search(text):
+        return True
+    words = len(_WORD.findall(text))
+    if words < 2:
+        return False
+    tokens = sum(1 for t in _SEPARATORS.split(text) if t)
+    # "submitted job <id> for alice" is prose; "<id> <id> nope" is a list with a typo in it.
+    return words >= tokens - words
+
+
+def parse_pasted(text: str, known: frozenset[str] | set[str]) -> tuple[ParsedIds, bool]:
+    """The ids in pasted text, and whether it was free text: there only the ids found are taken
+    (UUIDs and ``job_id=…`` pairs) and other words are not reported as rejected ids."""
+    if not is_free_text(text):
+        return parse_job_ids(text, known=known), False
+    ids: list[str] = []
+    rejected: list[RejectedId] = []
+    duplicates = 0
+    for raw in find_job_ids(text):
+        try:
+            job_id = normalize_job_id(raw)
+        except InvalidJobId as exc:  # named as an id (job_id=…), so worth saying why not
+            rejected.append(RejectedId(raw, exc.reason))
+            continue
+        if job_id in known or job_id in ids:
+            duplicates += 1
+        else:
+            ids.append(job_id)
+    return ParsedIds(tuple(ids), tuple(rejected), duplicates), True
+
+
 @dataclass(frozen=True, slots=True)
 class AddReport:
     """What one add did, in words for the person who pasted the text."""
@@ -34,12 +87,23 @@ class AddReport:
     added: tuple[str, ...]
     parsed: ParsedIds
     source: str
+    free_text: bool = False  # ids were looked for in prose (a log excerpt)
+
+    @property
+    def found_nothing(self) -> bool:
+        return self.free_text and not self.parsed.ids and not self.parsed.duplicates
 
     @property
     def ok(self) -> bool:
-        return not self.parsed.rejected
+        return not self.parsed.rejected and not self.found_nothing
 
     def summary(self) -> str:
+        where = f" in {self.source}" if self.source else " in the text"
+        if self.found_nothing and not self.parsed.rejected:
+            return (
+                f"No job ids found{where}. Job ids look like {_EXAMPLE_ID}, or follow job_id= "
+                "in a log line."
+            )
         parts: list[str] = []
         n = len(self.added)
         parts.append(f"Added {n} job{'s' if n != 1 else ''}" if n else "No new jobs added")
@@ -78,7 +142,8 @@ class JobAdder(QObject):
     ) -> None:
         """Like ``add_text``, parsed on a worker thread and added a few ms per turn: the report
         comes through ``reported`` (and ``done``). A short text is added at once."""
-        if len(text) <= BACKGROUND_CHARS and not self.stream.busy:
+        # Free text is searched, not split: fast at any length (the stream parses lists).
+        if (len(text) <= BACKGROUND_CHARS and not self.stream.busy) or is_free_text(text):
             report = self.add_text(text, source=source)
             if done is not None:
                 done(report)
@@ -95,11 +160,11 @@ class JobAdder(QObject):
     def add_text(
         self, text: str, *, source: str = "", problems: tuple[RejectedId, ...] = ()
     ) -> AddReport:
-        parsed = parse_job_ids(text, known=self._watchlist.known_ids())
+        parsed, free = parse_pasted(text, self._watchlist.known_ids())
         if problems:
             parsed = ParsedIds(parsed.ids, problems + parsed.rejected, parsed.duplicates)
         added = tuple(self._watchlist.add(parsed.ids))
-        report = AddReport(added, parsed, source)
+        report = AddReport(added, parsed, source, free)
         self.reported.emit(report)
         return report
 
@@ -199,6 +264,8 @@ class AddJobsBar(QWidget):
         self.edit.setReadOnly(False)
         if self.edit.toPlainText() != text:
             return  # edited meanwhile (a drop): leave it as it is
+        if report.found_nothing:
+            return  # the text stays as it was: nothing in it looked like an id
         if report.ok:
             self.edit.clear()
         else:  # keep only what was rejected, so it can be fixed in place

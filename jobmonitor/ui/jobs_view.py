@@ -82,6 +82,7 @@ class JobsTableView(QTableView):
         proxy.layoutChanged.connect(self._sync_soon)
         proxy.modelReset.connect(self._sync_soon)
         proxy.rowsInserted.connect(self._fit_once)
+        proxy.rowsInserted.connect(self._sync_soon)  # rows back after a search is cleared
         self.selectionModel().currentRowChanged.connect(self._remember_row)
 
     # -- columns -----------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from jobmonitor.ui import jobs_model as cols
 from jobmonitor.ui.a11y import Announcer, order_focus_chain
 from jobmonitor.ui.actions import JobActions
 from jobmonitor.ui.add_jobs import AddJobsBar, JobAdder
+from jobmonitor.ui.empty_state import TableEmptyState
 from jobmonitor.ui.export_list import ListExporter
 from jobmonitor.ui.filter_bar import FilterBar
 from jobmonitor.ui.job_details import JobDetails
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
 
         self.table = JobsTableView(self)
         self.table.setModel(self.proxy)
+        self.empty_state = TableEmptyState(self.table, self.proxy)
 
         self.announcer = Announcer(self.table)
         self.details = JobDetails(base_url=base_url, icon_for=icon_for, parent=self)
@@ -157,6 +159,9 @@ class MainWindow(QMainWindow):
         a.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         a.find_requested.connect(self._focus_search)
         a.add_requested.connect(self.add_bar.edit.setFocus)
+        self.empty_state.add_requested.connect(self.add_bar.edit.setFocus)
+        self.empty_state.settings_requested.connect(a.settings.trigger)
+        self.empty_state.clear_requested.connect(self.clear_filters)
         a.report_requested.connect(self.details.copy_report)
         a.download_requested.connect(self.details.request_download)
         a.select_all_requested.connect(self.table.selectAll)
@@ -288,6 +293,15 @@ class MainWindow(QMainWindow):
         super().resizeEvent(event)
         if not self._place_chosen:
             self.set_details_below(self.width() < NARROW)
+
+    def set_key_missing(self, missing: bool) -> None:
+        """An empty list then also says how to set the key (the composition root knows)."""
+        self.empty_state.set_key_missing(missing)
+
+    def clear_filters(self) -> None:
+        self.filter_bar.search.clear()
+        self.filter_bar.select(None)
+        self.table.setFocus()
 
     def _focus_search(self) -> None:
         self.filter_bar.search.setFocus()
