@@ -146,6 +146,12 @@ class DesktopDownloads:
             self.dock.raise_()
 
     def _on_progress(self, progress: DownloadProgress) -> None:
+        manager = self.manager
+        done = manager is not None and all(d.progress.state.terminal for d in manager.downloads)
+        if progress.state.terminal and done:
+            status = self._window.statusBar()  # "Downloading … to …" is over: say no more
+            if status.currentMessage().startswith("Downloading "):
+                status.clearMessage()
         if progress.state is not DownloadState.DONE or progress.path is None:
             return
         saved = SavedFile(progress.job_id, progress.path, progress.bytes_done, time.time())

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 
 from PySide6.QtCore import QObject, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeySequence
@@ -33,6 +32,7 @@ from jobmonitor.core.downloads.model import (
     human_size,
 )
 from jobmonitor.ui.a11y import ValueLabel
+from jobmonitor.ui.reveal import FileShower
 
 UrlOpener = Callable[[QUrl], bool]
 _BAR_STEPS = 1000
@@ -50,9 +50,9 @@ def progress_text(p: DownloadProgress) -> str:
         if p.eta is not None:
             parts.append(f"{format_eta(p.eta)} left")
         return " · ".join(parts)
-    if p.state is DownloadState.DONE:
+    if p.state is DownloadState.DONE:  # the state label already says Done
         folder = p.path.parent if p.path is not None else None
-        return f"Done · {human_size(p.bytes_done)}" + (f" · in {folder}" if folder else "")
+        return human_size(p.bytes_done) + (f" · in {folder}" if folder else "")
     if p.state is DownloadState.FAILED:
         return p.message  # the row's state already says Failed
     return p.message or "Cancelled"
@@ -62,12 +62,12 @@ class DownloadRow(QFrame):
     """One download: name, state, bar, detail line, and the actions that fit its state."""
 
     def __init__(
-        self, manager: DownloadManager, progress: DownloadProgress, open_url: UrlOpener
+        self, manager: DownloadManager, progress: DownloadProgress, shower: FileShower
     ) -> None:
         super().__init__()
         self.job_id = progress.job_id
         self._manager = manager
-        self._open_url = open_url
+        self._shower = shower
         self._progress = progress
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
@@ -104,19 +104,26 @@ class DownloadRow(QFrame):
         self.open_button.clicked.connect(self.open_file)
         self.folder_button.clicked.connect(self.show_in_folder)
 
+        # Two lines: name, state and actions; then the bar (while saving) and the details.
+        # Compact enough that a small dock shows several downloads, not one.
+        self.bar.setMaximumHeight(self.fontMetrics().height())
         top = QHBoxLayout()
+        top.setSpacing(6)
         top.addWidget(self.name_label, 1)
         top.addWidget(self.state_label)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
         for button in (self.open_button, self.folder_button, self.retry_button, self.cancel_button):
-            buttons.addWidget(button)
+            button.setFlat(True)
+            top.addWidget(button)
+        second = QHBoxLayout()
+        second.setSpacing(8)
+        second.addWidget(self.bar, 1)
+        second.addWidget(self.detail_label, 2)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 3, 6, 3)
+        layout.setSpacing(2)
         layout.addLayout(top)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.detail_label)
+        layout.addLayout(second)
         layout.addWidget(self.note_label)
-        layout.addLayout(buttons)
         self.update_progress(progress)
 
     @property
@@ -143,9 +150,7 @@ class DownloadRow(QFrame):
         else:
             self.bar.setRange(0, _BAR_STEPS)
             self.bar.setValue(int((fraction or 0.0) * _BAR_STEPS))
-        self.bar.setVisible(
-            p.state in (DownloadState.QUEUED, DownloadState.SAVING, DownloadState.DONE)
-        )
+        self.bar.setVisible(p.state in (DownloadState.QUEUED, DownloadState.SAVING))
 
         running = not p.state.terminal
         self.cancel_button.setVisible(running)
@@ -165,18 +170,16 @@ class DownloadRow(QFrame):
     def open_file(self) -> None:
         path = self._progress.path
         if self._progress.state is DownloadState.DONE and path is not None:
-            self._open(path, f"Could not open {path.name}")
+            self._shower.open_file(path)  # a failure comes back through the panel
 
     def show_in_folder(self) -> None:
         path = self._progress.path
         if self._progress.state is DownloadState.DONE and path is not None:
-            # Opening the folder works everywhere; selecting the file would need a per-desktop call.
-            self._open(path.parent, f"Could not open the folder {path.parent}")
+            self._shower.show_in_folder(path)  # selects it in the file manager where it can
 
-    def _open(self, path: Path, failure: str) -> None:
-        if not self._open_url(QUrl.fromLocalFile(str(path))):
-            self.note_label.setText(failure)
-            self.note_label.setVisible(True)
+    def show_failure(self, text: str) -> None:
+        self.note_label.setText(text)
+        self.note_label.setVisible(True)
 
 
 _SUMMARY = {
@@ -206,7 +209,8 @@ class DownloadsPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self._manager = manager
-        self._open_url: UrlOpener = open_url or QDesktopServices.openUrl
+        self.shower = FileShower(self, open_url=open_url or QDesktopServices.openUrl)
+        self.shower.failed.connect(self._shower_failed)
         self._rows: dict[str, DownloadRow] = {}
         self.setAccessibleName("Downloads")
 
@@ -252,6 +256,14 @@ class DownloadsPanel(QWidget):
             self._on_progress(download.progress)
         self._refresh_empty()
 
+    def _shower_failed(self, text: str) -> None:
+        """Show in folder answers later (D-Bus): its failure goes to the row of that file."""
+        for row in self._rows.values():
+            path = row.progress.path
+            if path is not None and path.name in text:
+                row.show_failure(text)
+                return
+
     def row(self, job_id: str) -> DownloadRow | None:
         return self._rows.get(job_id)
 
@@ -271,7 +283,7 @@ class DownloadsPanel(QWidget):
         assert isinstance(progress, DownloadProgress)
         row = self._rows.get(progress.job_id)
         if row is None:
-            row = DownloadRow(self._manager, progress, self._open_url)
+            row = DownloadRow(self._manager, progress, self.shower)
             self._rows[progress.job_id] = row
             self._list_layout.insertWidget(0, row)  # newest first
             self._refresh_empty()

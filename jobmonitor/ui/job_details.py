@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -33,6 +32,7 @@ from jobmonitor.core.watchlist.report import build_support_report
 from jobmonitor.ui.a11y import ValueLabel
 from jobmonitor.ui.failure_section import FailureSection
 from jobmonitor.ui.job_text import status_text
+from jobmonitor.ui.reveal import FileShower
 from jobmonitor.ui.timefmt import absolute, short_local
 
 
@@ -109,6 +109,8 @@ class JobDetails(QScrollArea):
         # The file saved for a job earlier (this session or before), if still there: set by the app.
         self.saved_file: Callable[[str], SavedFile | None] = lambda _job_id: None
         self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl
+        self.shower = FileShower(self, open_url=lambda url: self.open_url(url))
+        self.shower.failed.connect(self.message)
         self._saved: SavedFile | None = None
         self.setWidgetResizable(True)
         self.setAccessibleName("Job details")
@@ -186,7 +188,7 @@ class JobDetails(QScrollArea):
         self.open_button.setToolTip("Open the saved result file with its usual application")
         self.open_button.clicked.connect(self.open_saved_file)
         self.folder_button = QPushButton("Show in &folder")
-        self.folder_button.setToolTip("Open the folder the result file was saved in")
+        self.folder_button.setToolTip("Show the saved result file in its folder")
         self.folder_button.clicked.connect(self.show_saved_folder)
         buttons = QHBoxLayout()
         for button in (self.download_button, self.open_button, self.folder_button):
@@ -380,16 +382,11 @@ class JobDetails(QScrollArea):
 
     def open_saved_file(self) -> None:
         if self._saved is not None:
-            self._open(self._saved.path, f"Could not open {self._saved.path.name}")
+            self.shower.open_file(self._saved.path)
 
     def show_saved_folder(self) -> None:
         if self._saved is not None:
-            folder = self._saved.path.parent
-            self._open(folder, f"Could not open the folder {folder}")
-
-    def _open(self, path: Path, failure: str) -> None:
-        if not self.open_url(QUrl.fromLocalFile(str(path))):
-            self.message.emit(failure)
+            self.shower.show_in_folder(self._saved.path)  # selected in the file manager
 
     def request_download(self) -> None:
         job = self._job

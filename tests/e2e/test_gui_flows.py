@@ -284,3 +284,5 @@ def test_download_from_the_details_panel(
     saved = tmp_path / "downloads" / "report.csv"
     assert saved.stat().st_size == 300_000
     assert app.downloads_dock.isVisible()
+    # "Downloading … to …" goes once nothing is downloading (it stayed for its 6 s).
+    assert not app.window.statusBar().currentMessage().startswith("Downloading")

@@ -55,11 +55,15 @@ def test_a_file_saved_in_an_earlier_session_is_shown_and_not_downloaded_again(
     opened: list[QUrl] = []
     details.open_url = lambda url: opened.append(url) or True
     details.open_button.click()
-    details.folder_button.click()
+    details.folder_button.click()  # no file manager on the bus to select it: the folder
+    qtbot.waitUntil(lambda: len(opened) == 2)
     assert [u.toLocalFile() for u in opened] == [str(folder / "r0.csv"), str(folder)]
     details.open_url = lambda _url: False
     details.open_button.click()
-    assert w.statusBar().currentMessage() == "Could not open r0.csv"
+    assert w.statusBar().currentMessage() == (
+        "Could not open r0.csv: no application is set to open “.csv” files. "
+        "Use Show in folder and open it from there."
+    )
 
     (folder / "r0.csv").unlink()  # deleted by the user: offered and fetched again
     details.refresh()
