@@ -17,6 +17,7 @@ from jobmonitor.core.watchlist.failure import failure_fields
 from jobmonitor.core.watchlist.input_check import InputLook, failure_position
 from jobmonitor.core.watchlist.job_inputs import JobInput
 from jobmonitor.ui.input_excerpt import NO_INPUT, InputExcerpt, InputLoader, LookKey
+from jobmonitor.ui.job_text import field_name
 
 FROM_URL = (
     "The input was a URL: attach a copy of the file (or drop it here) to see the failure in it."
@@ -77,7 +78,8 @@ class FailureSection(QGroupBox):
             self.form.removeRow(0)
         rows = failure_fields(job)
         for name, text in rows:
-            self.form.addRow(f"{name}:", _selectable(text, mono=name == "Code"))
+            # The API's detail keys ("path", "expected") read like the fixed rows ("Code").
+            self.form.addRow(f"{field_name(name)}:", _selectable(text, mono=name == "Code"))
         # The job failed / the API refused the id (settled) / a check went wrong (retried).
         if job.state is JobState.FAILED:
             self.setTitle("Failure")

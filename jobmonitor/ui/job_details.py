@@ -31,7 +31,7 @@ from jobmonitor.core.watchlist.failure import as_text
 from jobmonitor.core.watchlist.report import build_support_report
 from jobmonitor.ui.a11y import ValueLabel
 from jobmonitor.ui.failure_section import FailureSection
-from jobmonitor.ui.job_text import status_text
+from jobmonitor.ui.job_text import field_name, status_text
 from jobmonitor.ui.reveal import FileShower
 from jobmonitor.ui.timefmt import absolute, short_local
 
@@ -42,12 +42,6 @@ def pretty(text: str) -> str:
         return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
     except ValueError:
         return text
-
-
-def _field_name(key: str) -> str:
-    """``request_id`` -> ``Request id``: the API's field names, as words."""
-    words = key.replace("_", " ").strip()
-    return words[:1].upper() + words[1:] if words else key
 
 
 def _field_text(value: Any) -> str:
@@ -291,10 +285,9 @@ class JobDetails(QScrollArea):
             self.download_button.setEnabled(False)  # hidden is not disabled: Ctrl+D asks it
             return
         for key, value in result.items():
-            if key not in ("preview", "file"):
-                self.result_form.addRow(
-                    f"{_field_name(str(key))}:", _selectable(_field_text(value))
-                )
+            # the status is the header's ("Succeeded"); the file and preview have their own rows
+            if key not in ("preview", "file", "status"):
+                self.result_form.addRow(f"{field_name(str(key))}:", _selectable(_field_text(value)))
         file_url = result.get("file")
         if isinstance(file_url, str) and file_url:
             name = unquote(urlsplit(file_url).path.rsplit("/", 1)[-1]) or file_url

@@ -20,7 +20,8 @@ class Category(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        # The status column says "Succeeded": the chip and the menus say it the same way.
+        return "Succeeded" if self is Category.SUCCESS else self.value.capitalize()
 
 
 def category_of(state: JobState) -> Category:
@@ -74,3 +75,13 @@ def result_text(job: WatchedJob) -> str:
             return str(details["message"])[:120]
     message = snap.get("message")
     return str(message)[:120] if isinstance(message, str) else ""
+
+
+_UPPER = {"id", "url", "uri", "http", "mb", "kb", "gb", "json", "csv", "xml", "utc"}
+
+
+def field_name(key: str) -> str:
+    """``request_id`` -> ``Request ID``, ``limit_mb`` -> ``Limit MB``: field names as words."""
+    words = [w.upper() if w.lower() in _UPPER else w for w in key.replace("_", " ").split()]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:] if text else key

@@ -101,7 +101,8 @@ class MainWindow(QMainWindow):
         self._select_first_pending = True  # until a row has been current once
         self._place_chosen = False  # the details go below the list in a narrow window until
         # the user puts them somewhere (View › Details below the list)
-        self.setWindowTitle(f"{APP_NAME} — demo" if demo else APP_NAME)
+        # Qt adds " — Job Monitor" (the display name) to a title that does not end with it.
+        self.setWindowTitle(f"Demo — {APP_NAME}" if demo else APP_NAME)
         self.setAcceptDrops(True)
         self.model = JobsTableModel(watchlist, polling=polling, icon_for=icon_for, parent=self)
         self.proxy = JobsFilterProxy(self.model, self)

@@ -106,6 +106,7 @@ class SettingsDialog(QDialog):
         form.base_url.editingFinished.connect(self._on_base_url_edited)
         form.base_url.textEdited.connect(lambda _text: form.show_url_error(""))
         form.key.textEdited.connect(lambda _text: form.show_key_error(""))
+        form.key.textEdited.connect(self._on_key_edited)
         form.folder.textChanged.connect(lambda _text: form.show_folder_error(""))
 
         form.base_url.setText(self._active_url)
@@ -177,6 +178,14 @@ class SettingsDialog(QDialog):
                 placeholder = f"the demo's key ({lookup.masked})"
             self.form.set_key_status(status)
             self.form.key.setPlaceholderText(placeholder)
+
+    def _on_key_edited(self, text: str) -> None:
+        """The demo's key hint is about the key in memory: once another is typed, it goes."""
+        if self._demo and self.form.key_status.text().startswith("The demo's own key"):
+            if text.strip():
+                self.form.set_key_status("The typed key replaces the demo's key when saved.")
+        elif self._demo and not text.strip():
+            self._spawn(self._load_key_status(self._origin_shown))
 
     # -- test key -------------------------------------------------------------------------
     def _on_test(self) -> None:

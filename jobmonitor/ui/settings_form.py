@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from jobmonitor.core.credentials.keycheck import KeyCheck, KeyCheckOutcome
-from jobmonitor.core.credentials.store import KeyLookup, KeySource
+from jobmonitor.core.credentials.store import KeyLookup, KeyProblem, KeySource
 from jobmonitor.core.state import ApiCondition, JobState
 from jobmonitor.ui.a11y import ValueLabel
 from jobmonitor.ui.icons import connection_icon, status_icon
@@ -43,6 +43,11 @@ def _note(parent: QWidget, name: str) -> QLabel:
 def key_status_text(lookup: KeyLookup, env_in_use: bool) -> tuple[str, str]:
     """(status line, placeholder for the key field) for what the store holds; never the key."""
     masked = lookup.masked
+    if lookup.problem is KeyProblem.NOT_STORED:  # the store's text sends people to Settings
+        note = " $JOBMONITOR_API_KEY is set and would be used instead." if env_in_use else ""
+        return f"No API key is stored for {lookup.origin} yet: paste it above." + note, (
+            "paste your API key"
+        )
     if lookup.problem is not None:
         return lookup.message, "paste your API key"
     if lookup.source is KeySource.ENVIRONMENT:

@@ -57,8 +57,14 @@ def absolute(at: float | None) -> str:
         return invalid_time(at)
     local = moment.astimezone()
     if local.utcoffset() == moment.utcoffset():  # local time is UTC: say it once
-        return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
-    return f"{local:%Y-%m-%d %H:%M:%S %Z} ({moment:%Y-%m-%d %H:%M:%S} UTC)"
+        return _nbsp(f"{moment:%Y-%m-%d %H:%M:%S} UTC")
+    # Each time holds together (no-break spaces): a narrow label wraps before "(", never
+    # inside it, so no line starts with a dangling "UTC)".
+    return f"{_nbsp(f'{local:%Y-%m-%d %H:%M:%S %Z}')} ({_nbsp(f'{moment:%Y-%m-%d %H:%M:%S} UTC')})"
+
+
+def _nbsp(text: str) -> str:
+    return text.replace(" ", "\u00a0")
 
 
 def short_local(at: float) -> str:

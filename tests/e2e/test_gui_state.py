@@ -103,7 +103,7 @@ def test_demo_shows_every_state_within_seconds(
         }
         qtbot.waitUntil(lambda: every <= {j.state for j in app.watchlist.jobs()}, timeout=8000)
         assert all(counts[c] > 0 for c in Category)
-        assert app.window.windowTitle() == "Job Monitor — demo"
+        assert app.window.windowTitle() == "Demo — Job Monitor"  # Qt adds no second name
         assert app.credentials.get_sync(app.session.origin).key == demo.key  # type: ignore[union-attr]
         app.open_settings()  # the demo's key is no cause for a warning
         dialogs = app.window.findChildren(SettingsDialog)
@@ -111,6 +111,8 @@ def test_demo_shows_every_state_within_seconds(
         qtbot.waitUntil(lambda: "demo's own key" in dialogs[0].form.key_status.text())
         assert "⚠" not in dialogs[0].form.key_status.text()
         assert demo.key not in dialogs[0].form.key.placeholderText()
+        qtbot.keyClicks(dialogs[0].form.key, "another-key")  # the hint is about the demo's key
+        assert "demo's own key" not in dialogs[0].form.key_status.text()
         dialogs[0].reject()
         close(qtbot, app)
     finally:

@@ -103,7 +103,7 @@ def test_success_with_structured_preview_and_report_without_key(qtbot: QtBot) ->
     assert json.loads(panel.preview.toPlainText()) == {"rows": 2}
     assert not panel.download_button.isEnabled()
     rows = _rows(panel.result_form)
-    assert rows["Warnings:"] == "• cast" and rows["Request id:"] == "r-1"  # fields as words
+    assert rows["Warnings:"] == "• cast" and rows["Request ID:"] == "r-1"  # fields as words
     report = panel.support_report()
     assert report is not None and JOB in report and "march" in report and SECRET not in report
 

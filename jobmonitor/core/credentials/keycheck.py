@@ -89,7 +89,10 @@ def _from_error(exc: ApiError, key: str) -> KeyCheck:
     if isinstance(exc, AuthError):
         return KeyCheck(
             KeyCheckOutcome.REJECTED,
-            f"The API rejected this key (HTTP {status}: {text}).",
+            # What to do first; the server's own words ("Missing authorizer context") explain
+            # nothing to a person, so they come last, for support.
+            f"The API rejected this key (HTTP {status}): it may be mistyped, cut short or "
+            f"revoked; copy it again from your account. The server said: “{text}”.",
             status,
         )
     if isinstance(exc, RateLimited):

@@ -140,7 +140,7 @@ def _when(epoch: float | None, local_tz: tzinfo | None) -> str:
         zone = f"{zone}, {offset}"
     return (
         f"{utc:%Y-%m-%d %H:%M:%S} UTC  (local {local:%Y-%m-%d %H:%M:%S} {zone})"
-        f"  [epoch {epoch:.0f}]"
+        f"  [epoch {int(epoch)}]"  # the second printed beside it (:.0f rounded up to the next)
     )
 
 
