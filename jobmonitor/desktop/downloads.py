@@ -22,6 +22,7 @@ from jobmonitor.core.watchlist.db import JobStore, SavedFile
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.ui.actions import themed_icon
 from jobmonitor.ui.downloads_panel import DownloadsPanel
+from jobmonitor.ui.icons import action_icon
 from jobmonitor.ui.job_text import result_file_url
 from jobmonitor.ui.main_window import MainWindow
 
@@ -70,6 +71,8 @@ class DesktopDownloads:
         self.manager.add_listener(self._on_progress)
         panel = DownloadsPanel(self.manager)
         icon = themed_icon(self._window, "folder-download")
+        if icon.isNull():  # no icon theme: the app's own, like the rest of the toolbar
+            icon = action_icon("action-downloads")
         self.dock = self._window.add_panel(panel, "Downloads", "Ctrl+J", icon)
 
     def saved_file(self, job_id: str) -> SavedFile | None:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QFileDialog, QStyle, QWidget
 from jobmonitor.core.polling.controller import PollingController
 from jobmonitor.core.watchlist.watchlist import RemovedJobs, WatchList
 from jobmonitor.ui.add_jobs import JobAdder
+from jobmonitor.ui.icons import action_icon
 
 
 class RemoveJobsCommand(QUndoCommand):
@@ -237,8 +238,16 @@ class JobActions(QObject):
             (self.settings, "preferences-system", None),
             (self.quit, Theme.ApplicationExit, None),
         )
+        own = {  # the toolbar's commands Qt's style has no icon for
+            self.download_all: "action-download-all",
+            self.copy_report: "action-copy-report",
+            self.settings: "action-settings",
+        }
         for action, theme, fallback in icons:
-            action.setIcon(themed_icon(widget, theme, fallback, glyph=fallback in glyphs))
+            icon = themed_icon(widget, theme, fallback, glyph=fallback in glyphs)
+            if icon.isNull() and action in own:
+                icon = action_icon(own[action])
+            action.setIcon(icon)
         self._pause_icons = (
             self.pause.icon(),
             themed_icon(widget, Theme.MediaPlaybackStart, SP.SP_MediaPlay, glyph=True),
@@ -246,6 +255,14 @@ class JobActions(QObject):
         self.import_file.setIconText("Add from file")
         self.download_all.setIconText("Download all")
         self.copy_report.setIconText("Copy report")
+        # "Undo Remove 3 jobs" would widen the button and push the toolbar sideways: the
+        # toolbar says Undo, the tooltip and the menu say what.
+        self.undo.setIconText("Undo")
+        self.undo_stack.undoTextChanged.connect(self._undo_tip)
+
+    def _undo_tip(self, text: str) -> None:
+        what = f"Undo {text.lower()}" if text else "Undo the last removal"
+        self.undo.setToolTip(f"{what} (Ctrl+Z)")
 
     # -- slots -----------------------------------------------------------------------------
 

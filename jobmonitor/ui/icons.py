@@ -59,6 +59,15 @@ def connection_icon(condition: ApiCondition, dark: bool | None = None) -> QIcon:
     return _themed(connection_icon_name(condition), palette_is_dark() if dark is None else dark)
 
 
+# Toolbar commands the desktop's icon theme may have no icon for (Qt's style has none either):
+# drawn here, so the toolbar never mixes icon buttons with text-only ones.
+ACTION_ICONS = ("action-download-all", "action-copy-report", "action-settings", "action-downloads")
+
+
+def action_icon(name: str, dark: bool | None = None) -> QIcon:
+    return _themed(name, palette_is_dark() if dark is None else dark)
+
+
 def icon_path(name: str, *, dark: bool) -> Path:
     path = resources_dir() / "icons" / ("dark" if dark else "light") / f"{name}.svg"
     if not path.is_file():

@@ -42,6 +42,11 @@ def build_toolbar(window: QMainWindow, a: JobActions) -> QToolBar:
     toolbar.setObjectName("main_toolbar")
     toolbar.setMovable(False)
     toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    # Fusion draws a separator a shade off the window colour: gone on a dark palette. A line in
+    # the palette's mid colour shows on both.
+    toolbar.setStyleSheet(
+        "QToolBar::separator { background: palette(mid); width: 1px; margin: 6px 5px; }"
+    )
     for action in (
         a.import_file,
         None,

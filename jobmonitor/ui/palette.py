@@ -24,6 +24,13 @@ def dark_palette() -> QPalette:
         QPalette.ColorRole.Link: QColor(110, 170, 255),
         QPalette.ColorRole.Highlight: QColor(45, 110, 200),
         QPalette.ColorRole.HighlightedText: QColor(255, 255, 255),
+        # The bevel colours: left at QPalette's light-theme values, a sunken separator (the
+        # status bar's) drew a white line, and frames a glaring edge.
+        QPalette.ColorRole.Light: QColor(72, 72, 78),
+        QPalette.ColorRole.Midlight: QColor(60, 60, 65),
+        QPalette.ColorRole.Mid: QColor(82, 82, 88),
+        QPalette.ColorRole.Dark: QColor(20, 20, 22),
+        QPalette.ColorRole.Shadow: QColor(0, 0, 0),
     }
     for role, color in roles.items():
         p.setColor(role, color)

@@ -101,6 +101,7 @@ def test_light_and_dark_sets_draw_the_same_shapes(qapp: QApplication) -> None:
 def test_every_icon_file_is_used() -> None:
     used = {icons.status_icon_name(s) for s in JobState}
     used |= {icons.connection_icon_name(c) for c in ApiCondition}
+    used |= set(icons.ACTION_ICONS)
     on_disk = {p.stem for p in (icons.resources_dir() / "icons" / "light").glob("*.svg")}
     assert on_disk == used
 
