@@ -84,7 +84,9 @@ class FilterBar(QWidget):
         self.search.setMinimumWidth(_SEARCH_MIN)
         self._compact = False
         self.search.textChanged.connect(proxy.set_search_text)
-        layout.addWidget(self.search)
+        # Up to 360 px when there is room; the chips keep their size and the gap takes the rest.
+        self.search.setMaximumWidth(360)
+        layout.addWidget(self.search, 3)
         model.counts_changed.connect(self.update_counts)
         self.update_counts()
 

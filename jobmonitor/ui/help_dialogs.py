@@ -34,8 +34,12 @@ API_DOCS_URL = DEFAULT_BASE_URL
 EXTRA_SHORTCUTS: tuple[tuple[str, str, str], ...] = (
     ("Add field", "Enter", "Add the ids typed or pasted"),
     ("Add field", "Shift+Enter", "New line in the add field"),
-    ("Job list", "F2 or double-click", "Edit the label of the current job"),
+    ("Job list", "F2 or double-click", "Edit the label of the selected job (from any column)"),
+    ("Job list", "Arrow keys", "Move between jobs (Tab moves on to the details)"),
     ("Job list", "Menu key or right click", "Commands for the selected jobs"),
+    ("Job list header", "Right click", "Show or hide columns (also View › Columns)"),
+    ("Filters", "Left / Right", "Move between the status filters"),
+    ("Search field", "Esc", "Clear the search"),
     ("Everywhere", "Tab / Shift+Tab", "Move between the add field, filters, list and details"),
     ("Downloads panel", "Ctrl+Shift+L", "Clear finished downloads"),
 )

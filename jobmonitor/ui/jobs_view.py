@@ -59,6 +59,7 @@ class JobsTableView(QTableView):
         self._last_row = 0
         self._next_row: int | None = None  # where the current row was, when it was removed
         self._fitted = False
+        self._sample_width: dict[int, int] = {}
         self.column_actions: dict[int, QAction] = {}
 
     def setModel(self, model: object) -> None:
@@ -90,20 +91,23 @@ class JobsTableView(QTableView):
     def _size_from_samples(self) -> None:
         header = self.horizontalHeader()
         mono = QFontMetrics(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        header.resizeSection(cols.ID, mono.horizontalAdvance("0" * 36) + 16)
+        self._sample_width = {cols.ID: mono.horizontalAdvance("0" * 36) + 16}
         text = self.fontMetrics()
         for column, sample, extra in _SAMPLES:
-            header.resizeSection(column, text.horizontalAdvance(sample) + 24 + extra)
+            self._sample_width[column] = text.horizontalAdvance(sample) + 24 + extra
+        for column, width in self._sample_width.items():
+            header.resizeSection(column, width)
 
     def fit_columns(self) -> None:
-        """Each shown column as wide as its contents (and its title), up to a limit."""
+        """Each shown column as wide as its contents (and its title), up to a limit; never
+        narrower than a typical value (the first rows, still waiting, have no error code)."""
         header = self.horizontalHeader()
         for column in range(header.count()):
             if header.isSectionHidden(column):
                 continue
             self.resizeColumnToContents(column)
-            if header.sectionSize(column) > _MAX_FIT:
-                header.resizeSection(column, _MAX_FIT)
+            width = max(header.sectionSize(column), self._sample_width.get(column, 0))
+            header.resizeSection(column, min(width, _MAX_FIT))
 
     def _fit_once(self) -> None:
         """The first rows shown size the columns to what they hold."""

@@ -3,7 +3,8 @@
     QT_QPA_PLATFORM=offscreen .venv/bin/python tests/e2e/screenshots.py resources/screenshots
 
 Writes main-window-light.png (a failed job selected) and main-window-dark.png (``--dark``, a
-finished job selected), each after 10 s of the demo, at 1600x900. Uses a throw-away data folder.
+finished job selected) at 1600x900, and main-window-small.png at 640x480 (the details under the
+list), each after 10 s of the demo. Uses a throw-away data folder.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ _GRAB = """
 import sys
 from PySide6.QtCore import QTimer
 import jobmonitor.desktop.root as desktop
-out, select = sys.argv[1], sys.argv[2]
+out, select, size = sys.argv[1], sys.argv[2], sys.argv[3]
+width, height = (int(n) for n in size.split("x"))
 start = desktop.DesktopApp.start
 def patched(self, **kw):
     start(self, **kw)
-    self.window.resize(1600, 900)
+    self.window.resize(width, height)
     def grab():
         model = self.window.model
         for row in range(model.rowCount()):
@@ -38,7 +40,7 @@ def patched(self, **kw):
     QTimer.singleShot(10_000, grab)
 desktop.DesktopApp.start = patched
 from jobmonitor.desktop.main import run_gui
-sys.exit(run_gui(sys.argv[3:]))
+sys.exit(run_gui(sys.argv[4:]))
 """
 
 
@@ -49,11 +51,12 @@ def main() -> None:
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
     for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
         env[name] = str(home / name.lower())
-    for out, select, extra in (
-        ("main-window-light.png", "failed", []),
-        ("main-window-dark.png", "success", ["--dark"]),
+    for out, select, size, extra in (
+        ("main-window-light.png", "failed", "1600x900", []),
+        ("main-window-dark.png", "success", "1600x900", ["--dark"]),
+        ("main-window-small.png", "failed", "640x480", []),
     ):
-        argv = [sys.executable, "-c", _GRAB, str(folder / out), select, "--demo", *extra]
+        argv = [sys.executable, "-c", _GRAB, str(folder / out), select, size, "--demo", *extra]
         subprocess.run(argv, env=env, check=True, timeout=120)
         print(folder / out)
 

@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from jobmonitor.desktop.root import DesktopApp
 from jobmonitor.sim.world import SimWorld
 from jobmonitor.ui import jobs_model as cols
+from jobmonitor.ui.job_text import Category
 from jobmonitor.ui.main_window import MainWindow
 
 
@@ -95,6 +96,8 @@ def test_columns_can_be_hidden_and_shown_from_the_header_menu(
     assert not header.isSectionHidden(cols.CREATED) and header.sectionSize(cols.CREATED) > 20
     actions[cols.RESULT].trigger()
     assert header.isSectionHidden(cols.RESULT)
+    table.fit_columns()  # no error code yet: still room for one when it comes
+    assert header.sectionSize(cols.ERROR) > table.fontMetrics().horizontalAdvance("JOB_NOT_FOUND")
     menu = app.window.menus.columns
     names = [a.text() for a in menu.actions() if a.isCheckable()]
     assert "Result" in names and "Created" in names and "Job ID" not in names
@@ -132,4 +135,5 @@ def test_the_window_works_at_640x480(qtbot: QtBot, make_app: AppFactory, world: 
     assert chips[None].text() == "All (4)" and "Queued (4)" in window.filter_bar.texts.values()
     window.resize(1400, 800)  # wide again: beside the list
     qtbot.waitUntil(lambda: not window.menus.details_below.isChecked())
-    assert chips[None].text() == "All (4)"
+    assert chips[None].text() == "All (4)" and chips[Category.QUEUED].text() == "Queued (4)"
+    assert window.filter_bar.search.width() == 360  # room for its placeholder
