@@ -153,7 +153,7 @@ def test_failed_job_details_and_support_report(
     }
     assert rows["Code:"] == "INVALID_JSON"
     assert rows["Message:"] == "Unexpected token '}' in JSON."
-    assert rows["Line:"] == "14" and rows["Column:"] == "3" and rows["path:"] == "$.items[2]"
+    assert rows["Line:"] == "14" and rows["Column:"] == "3" and rows["Path:"] == "$.items[2]"
     assert details.failure.title() == "Failure"
     timeline = details.timeline.text()
     assert "Waiting for first check" in timeline and "Failed" in timeline
