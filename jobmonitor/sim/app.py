@@ -1,4 +1,5 @@
-"""The simulated Status API as a Starlette app: both routes, every answer of CONTRACT.md, faults.
+"""The simulated API origin as a Starlette app: the Status routes, every answer of CONTRACT.md,
+faults; and the tool and upload routes of PROVIDER.md (``toolapi.py``).
 
 ``GET /jobs/{job_id}`` and ``GET /status-api/{job_id}`` (also under the prefix ``/moved``, the
 target of the redirect fault, so a same-origin redirect has somewhere to land). The world decides
@@ -25,6 +26,7 @@ from starlette.responses import (
 from starlette.routing import Route
 
 from jobmonitor.sim.faults import Answer
+from jobmonitor.sim.toolapi import tool_routes
 from jobmonitor.sim.world import SimWorld
 
 MOVED_PREFIX = "/moved"
@@ -63,7 +65,7 @@ def create_api_app(world: SimWorld) -> Starlette:
             endpoint = functools.partial(job_endpoint, route=route, moved=bool(prefix))
             routes.append(Route(f"{prefix}/{route}/{{job_id}}", endpoint))
             routes.append(Route(f"{prefix}/{route}/", endpoint))  # id missing: 400
-    return Starlette(routes=routes)
+    return Starlette(routes=[*routes, *tool_routes(world)])
 
 
 def render(answer: Answer, request: Request) -> Response:

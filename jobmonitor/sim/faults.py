@@ -58,6 +58,8 @@ class SimStats:
     file_bytes: int = 0  # body bytes the file origin sent
     file_cuts: int = 0  # connections cut on purpose
     file_requests_with_key: int = 0  # requests to the file origin that carried x-api-key
+    storage_requests: int = 0  # requests to the storage origin (presigned POSTs)
+    storage_requests_with_key: int = 0  # of them, those that carried x-api-key
 
     def copy(self) -> SimStats:
         return SimStats(
@@ -71,6 +73,8 @@ class SimStats:
             self.file_bytes,
             self.file_cuts,
             self.file_requests_with_key,
+            self.storage_requests,
+            self.storage_requests_with_key,
         )
 
 

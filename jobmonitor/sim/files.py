@@ -19,11 +19,14 @@ from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from jobmonitor.sim.faults import FileRequestRecord
 from jobmonitor.sim.jobs import FileSpec
+from jobmonitor.sim.samples import sample_bytes
 from jobmonitor.sim.world import SimWorld
 
 BLOCK = 1024 * 1024  # generation unit and the size of the chunks sent
@@ -253,6 +256,15 @@ class RedirectEndpoint:
         await _send_simple(send, 307, b"text/plain", b"", [(b"location", target.encode())])
 
 
+async def sample_endpoint(request: Request) -> Response:
+    """``/samples/{name}``: demo mode's sample inputs, for ``url`` mode submissions."""
+    content = sample_bytes(request.path_params["name"])
+    if content is None:
+        return PlainTextResponse("Not Found", status_code=404)
+    name = request.path_params["name"]
+    return Response(content, media_type=_content_type(name).decode())
+
+
 def create_files_app(world: SimWorld) -> Starlette:
     """The file origin's ASGI app, bound to ``world`` (the world issues the URLs)."""
     endpoint: Any = FileEndpoint(world)  # a class instance: Starlette treats it as raw ASGI
@@ -261,5 +273,6 @@ def create_files_app(world: SimWorld) -> Starlette:
         routes=[
             Route("/files/{token}/{name:path}", endpoint, methods=["GET"]),
             Route("/redirect/{token}/{name:path}", redirect, methods=["GET"]),
+            Route("/samples/{name}", sample_endpoint, methods=["GET"]),
         ]
     )

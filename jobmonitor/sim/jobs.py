@@ -20,9 +20,23 @@ SEED_ERRORS = {  # the provider's documented error bodies, verbatim
     429: ("RATE_LIMITED", "Too many status requests. Please slow down."),
     500: ("INTERNAL_ERROR", "Failed to process job"),
 }
-MESSAGES = {"queued": "Your job is queued.", "processing": "Your job is being processed."}
+MESSAGES = {
+    "accepted": "Your job was accepted.",
+    "queued": "Your job is queued.",
+    "processing": "Your job is being processed.",
+}
 # The server's own check, like the provider's: a UUID, any letter case (ids are case-insensitive).
 JOB_ID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII)
+# The submission pages' ids (``job-12345-abcde``): kept exactly as issued.
+OTHER_JOB_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,128}", re.ASCII)
+
+
+def canonical_job_id(raw: str) -> str | None:
+    """A UUID lower-cased, another id of the allowed characters as given, else None."""
+    text = raw.strip()
+    if JOB_ID_RE.fullmatch(text.lower()) is not None:
+        return text.lower()
+    return text if OTHER_JOB_ID_RE.fullmatch(text) is not None else None
 
 
 def error_body(status: int, message: str | None = None) -> dict[str, Any]:
@@ -55,6 +69,8 @@ class SimJob:
     unknown_status: str | None
     content_disposition: str | None
     extra_result: dict[str, Any]
+    accepted_for: float = 0.0  # "accepted" (submitted, not yet queued) before "queued"
+    content: bytes | None = None  # the result file (a tool's real output) when not the preview
     deleted: bool = False
     file_version: int = 0
     token: str | None = None
@@ -62,14 +78,17 @@ class SimJob:
 
     @property
     def finish_time(self) -> float:
-        return self.created + self.queued_for + self.processing_for
+        return self.created + self.accepted_for + self.queued_for + self.processing_for
 
     def phase(self, now: float) -> tuple[str, float]:
         """(status, updated_at) at wall-clock time ``now``."""
-        if now < self.created + self.queued_for:
-            return "queued", self.created
+        queued_at = self.created + self.accepted_for
+        if now < queued_at:
+            return "accepted", self.created
+        if now < queued_at + self.queued_for:
+            return "queued", queued_at
         if now < self.finish_time:
-            return self.unknown_status or "processing", self.created + self.queued_for
+            return self.unknown_status or "processing", queued_at + self.queued_for
         return self.outcome, self.finish_time
 
     def view(self, now: float, file_url: Callable[[], str]) -> dict[str, Any]:
@@ -102,7 +121,9 @@ class SimJob:
         return view
 
     def file_spec(self) -> FileSpec:
-        content = self.preview.encode() if self.file_size is None else None
+        content = self.content
+        if content is None and self.file_size is None:
+            content = self.preview.encode()
         size = len(content) if content is not None else self.file_size or 0
         return FileSpec(
             self.job_id,

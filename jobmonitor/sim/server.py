@@ -1,4 +1,5 @@
-"""Run the simulator's two origins (API and result files) with uvicorn in a background thread.
+"""Run the simulator's three origins (API, result files, upload storage) with uvicorn in a
+background thread.
 
 Sockets are bound before the thread starts (port 0 picks free ports), so the URLs are known at
 once; ``stop()`` drops every connection like a killed server, and ``start()`` again binds the same
@@ -19,6 +20,7 @@ import uvicorn
 
 from jobmonitor.sim.app import create_api_app
 from jobmonitor.sim.files import create_files_app
+from jobmonitor.sim.storage import create_storage_app
 from jobmonitor.sim.world import SimWorld
 
 _QUIET = (
@@ -60,7 +62,11 @@ def _url(host: str, port: int, scheme: str = "http") -> str:
 
 
 class SimServer:
-    """Both origins of a ``SimWorld`` on loopback sockets; a sync context manager."""
+    """The origins of a ``SimWorld`` on loopback sockets; a sync context manager.
+
+    The result files and the upload storage share the second loopback address (another origin
+    than the API's, as the provider's hosts are), on ports of their own.
+    """
 
     def __init__(
         self,
@@ -71,16 +77,19 @@ class SimServer:
         port: int = 0,
         files_port: int = 0,
         tls: tuple[str, str] | None = None,
+        storage_port: int = 0,
     ) -> None:
-        """``tls`` = (certificate chain PEM file, private key PEM file): both origins over HTTPS."""
+        """``tls`` = (certificate chain PEM file, private key PEM file): every origin over HTTPS."""
         self.world = world
         self.tls = tls
         self.host = host
         self.files_host = files_host
         self.port = port
         self.files_port = files_port
+        self.storage_port = storage_port
         self.api_url = ""
         self.files_url = ""
+        self.storage_url = ""
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._servers: list[uvicorn.Server] = []
@@ -107,20 +116,31 @@ class SimServer:
         except OSError:
             api_sock.close()
             raise
+        try:
+            storage_sock = _bind(self.files_host, self.storage_port)
+        except OSError:
+            api_sock.close()
+            files_sock.close()
+            raise
         self.port = api_sock.getsockname()[1]
         self.files_port = files_sock.getsockname()[1]
+        self.storage_port = storage_sock.getsockname()[1]
         scheme = "https" if self.tls else "http"
         self.api_url = _url(self.host, self.port, scheme)
         self.files_url = _url(self.files_host, self.files_port, scheme)
+        self.storage_url = _url(self.files_host, self.storage_port, scheme)
         self.world.files_base_url = self.files_url
+        self.world.storage_base_url = self.storage_url
         self._servers = [
             uvicorn.Server(_config(create_api_app(self.world), self.tls)),
             uvicorn.Server(_config(create_files_app(self.world), self.tls)),
+            uvicorn.Server(_config(create_storage_app(self.world), self.tls)),
         ]
         ready = threading.Event()
         self._error = None
+        sockets = [api_sock, files_sock, storage_sock]
         self._thread = threading.Thread(
-            target=self._run, args=([api_sock, files_sock], ready), name="sim-server", daemon=True
+            target=self._run, args=(sockets, ready), name="sim-server", daemon=True
         )
         self._thread.start()
         if not ready.wait(15) or self._error is not None:

@@ -28,13 +28,27 @@ from jobmonitor.sim.faults import (
     SimStats,
 )
 from jobmonitor.sim.jobs import (
-    JOB_ID_RE,
     FileLookup,
     SimJob,
     SlidingWindow,
+    canonical_job_id,
     error_body,
     rate_limit_headers,
 )
+from jobmonitor.sim.uploads import UploadStore
+
+
+@dataclass
+class ToolSettings:
+    """How submitted jobs behave: their timeline, ids and the accepted answer's HTTP status."""
+
+    accepted_for: float = 0.3
+    queued_for: float = 0.5
+    processing_for: float = 1.0
+    retry_after: float = 1.0
+    accepted_status: int = 202  # the provider does not show 200 or 202: clients take both
+    job_id_style: str = "uuid"  # "uuid" | "prefixed" (job-12345-abcde, as the submission pages)
+    max_input_bytes: int = 16 * 1024 * 1024  # larger inputs fail with FILE_TOO_LARGE
 
 
 @dataclass(kw_only=True, eq=False)
@@ -47,7 +61,9 @@ class SimWorld:
     faults: Faults = field(default_factory=Faults)
     file_faults: FileFaults = field(default_factory=FileFaults)
     files_base_url: str = "http://127.0.0.2"
+    storage_base_url: str = "http://127.0.0.2"
     file_log: RequestLog = field(default_factory=RequestLog)
+    tools: ToolSettings = field(default_factory=ToolSettings)
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
@@ -57,6 +73,8 @@ class SimWorld:
         self._window = SlidingWindow()
         self._tokens: dict[str, tuple[str, float | None]] = {}
         self._stats = SimStats()
+        self.uploads = UploadStore(self.clock, seed=self.seed)
+        self._issued = 0
 
     # -- set-up ---------------------------------------------------------------------------
     def add_key(self, key: str) -> None:
@@ -85,15 +103,21 @@ class SimWorld:
         unknown_status: str | None = None,
         content_disposition: str | None = None,
         extra_result: Mapping[str, Any] | None = None,
+        accepted_for: float = 0.0,
+        content: bytes | None = None,
     ) -> str:
-        """Add a job owned by ``owner_key`` whose life starts now; return its lower-case id."""
+        """Add a job owned by ``owner_key`` whose life starts now; return its id (a UUID in
+        lower case, another id as given)."""
         if outcome not in ("success", "failed"):
             raise ValueError(f"outcome must be 'success' or 'failed', not {outcome!r}")
         with self._lock:
             self._keys.add(owner_key)
             if job_id is None:
                 job_id = str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
-            job_id = job_id.lower()
+            canonical = canonical_job_id(job_id)
+            if canonical is None:
+                raise ValueError(f"not a job id the API could issue: {job_id!r}")
+            job_id = canonical
             short = job_id[:8]
             if preview is None:
                 preview = f'{{\n  "name": "John",\n  "age": 30,\n  "job": "{short}"\n}}'
@@ -119,21 +143,36 @@ class SimWorld:
                 unknown_status=unknown_status,
                 content_disposition=content_disposition,
                 extra_result=dict(extra_result or {}),
+                accepted_for=accepted_for,
+                content=content,
             )
             return job_id
 
-    def finish_time(self, job_id: str) -> float:
+    def new_job_id(self) -> str:
+        """A fresh id in the style of ``tools.job_id_style``."""
         with self._lock:
-            return self._jobs[job_id.lower()].finish_time
+            if self.tools.job_id_style == "prefixed":
+                self._issued += 1
+                letters = "".join(self._rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(5))
+                return f"job-{10000 + self._issued}-{letters}"
+            return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+
+    def job(self, job_id: str) -> SimJob:
+        """The job (for tests): by its id, a UUID in any case."""
+        with self._lock:
+            return self._jobs[canonical_job_id(job_id) or job_id]
+
+    def finish_time(self, job_id: str) -> float:
+        return self.job(job_id).finish_time
 
     def delete_job(self, job_id: str) -> None:
         with self._lock:
-            self._jobs[job_id.lower()].deleted = True
+            self.job(job_id).deleted = True
 
     def status_of(self, job_id: str) -> str:
         """The job's status now, as the API would report it (for tests and the demo)."""
         with self._lock:
-            return self._jobs[job_id.lower()].phase(self.clock())[0]
+            return self.job(job_id).phase(self.clock())[0]
 
     def job_ids(self, owner_key: str | None = None) -> list[str]:
         with self._lock:
@@ -173,18 +212,10 @@ class SimWorld:
             return Answer(404, router_404=True)
         if f.redirect_to and not moved:
             return Answer(307, redirect=f.redirect_to)
-        if not key or key not in self._keys:
-            return Answer(401, error_body(401))
-        headers: dict[str, str] = {}
-        if self.rate_limit is not None:
-            limit = self.rate_limit
-            allowed, remaining, reset = self._window.take(key, now, limit)
-            if f.rate_headers:
-                style = f.rate_header_style
-                headers = rate_limit_headers(style, limit, remaining, reset, now)
-            if not allowed:
-                self._stats.rate_limited += 1
-                return self._too_many(reset, headers, now)
+        refused, headers = self._gate(key, now)
+        if refused is not None:
+            return refused
+        assert key is not None
         answer = self._job_answer(key, raw_id, now)
         answer.headers.update(headers)
         if f.fail_next > 0:
@@ -200,11 +231,41 @@ class SimWorld:
             return replace(answer, status=502 if kind == "html" else 200, garbage=kind)
         return answer
 
+    def admit(self, route: str, key: str | None) -> tuple[Answer | None, dict[str, str]]:
+        """The key check and rate limit every route shares: (a refusal or None, headers)."""
+        with self._lock:
+            now = self.clock()
+            self._stats.requests += 1
+            self._stats.by_route[route] += 1
+            refused, headers = self._gate(key, now)
+            if refused is not None:
+                self._stats.by_status[refused.status] += 1
+            return refused, headers
+
+    def count_answer(self, status: int) -> None:
+        with self._lock:
+            self._stats.by_status[status] += 1
+
+    def _gate(self, key: str | None, now: float) -> tuple[Answer | None, dict[str, str]]:
+        if not key or key not in self._keys:
+            return Answer(401, error_body(401)), {}
+        headers: dict[str, str] = {}
+        if self.rate_limit is not None:
+            limit = self.rate_limit
+            allowed, remaining, reset = self._window.take(key, now, limit)
+            if self.faults.rate_headers:
+                style = self.faults.rate_header_style
+                headers = rate_limit_headers(style, limit, remaining, reset, now)
+            if not allowed:
+                self._stats.rate_limited += 1
+                return self._too_many(reset, headers, now), headers
+        return None, headers
+
     def _job_answer(self, key: str, raw_id: str | None, now: float) -> Answer:
-        job_id = (raw_id or "").strip().lower()
-        if not job_id:
+        if not (raw_id or "").strip():
             return Answer(400, error_body(400))
-        if JOB_ID_RE.fullmatch(job_id) is None:
+        job_id = canonical_job_id(raw_id or "")
+        if job_id is None:
             return Answer(400, error_body(400, "Invalid job_id format"))
         job = self._jobs.get(job_id)
         if job is None or job.deleted:
@@ -243,7 +304,7 @@ class SimWorld:
     def file_url(self, job_id: str) -> str:
         """The current (or a fresh, when expired) result-file URL of a job."""
         with self._lock:
-            return self._file_url(self._jobs[job_id.lower()], self.clock())
+            return self._file_url(self.job(job_id), self.clock())
 
     def expire_file_urls(self) -> None:
         """Expire every URL issued so far (the next poll of a job gets a fresh one)."""
@@ -254,7 +315,7 @@ class SimWorld:
     def touch_file(self, job_id: str) -> None:
         """Replace a job's result file by a new version (new ETag, new generated content)."""
         with self._lock:
-            self._jobs[job_id.lower()].file_version += 1
+            self.job(job_id).file_version += 1
 
     def resolve_file(self, token: str, name: str) -> FileLookup:
         with self._lock:
@@ -273,6 +334,11 @@ class SimWorld:
             if cut is not None and not self.file_faults.cut_always:
                 self.file_faults.cut_after = None
             return cut
+
+    def record_storage_request(self, *, had_key: bool) -> None:
+        with self._lock:
+            self._stats.storage_requests += 1
+            self._stats.storage_requests_with_key += int(had_key)
 
     def record_file_request(self, record: FileRequestRecord, sent: int, cut: bool) -> None:
         with self._lock:

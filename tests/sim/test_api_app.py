@@ -61,7 +61,8 @@ async def test_ids_are_case_insensitive(api: httpx.AsyncClient, world: SimWorld)
         ({"x-api-key": "wrong"}, "JOB", 401, "UNAUTHORIZED"),
         ({"x-api-key": OTHER}, "JOB", 403, "FORBIDDEN"),
         (H, "", 400, "INVALID_JOB_ID"),
-        (H, "1234", 400, "INVALID_JOB_ID"),
+        (H, "12.34", 400, "INVALID_JOB_ID"),  # ids are letters, digits, _ and - (PROVIDER.md)
+        (H, "job-12345-abcde", 404, "JOB_NOT_FOUND"),
         (H, "{JOB}", 400, "INVALID_JOB_ID"),  # braces are the client's business
         (H, "00000000-0000-4000-8000-000000000000", 404, "JOB_NOT_FOUND"),
     ],

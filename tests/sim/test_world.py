@@ -84,8 +84,9 @@ def test_ownership_deletion_and_bad_ids(world: SimWorld) -> None:
     world.delete_job(job)
     assert world.handle("jobs", KEY, job).body == error_body(404)
     assert world.handle("jobs", KEY, None).body == error_body(400)
-    bad = world.handle("jobs", KEY, "not-a-uuid")
+    bad = world.handle("jobs", KEY, "not a/uuid")
     assert bad.status == 400 and bad.body["error"] == "INVALID_JOB_ID"  # type: ignore[index]
+    assert world.handle("jobs", KEY, "not-a-uuid").status == 404  # an id of the allowed kind
     assert world.handle("jobs", None, job).body == error_body(401)
     assert world.handle("jobs", "wrong", job).body == error_body(401)
 
