@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from jobmonitor.cli.common import EXIT_OK, EXIT_USAGE, CliError
+
+if TYPE_CHECKING:
+    from jobmonitor.sim.server import SimServer
 
 DEFAULT_PORT = 8765
 ROUTES = ("both", "jobs", "status-api")
@@ -97,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     try:
-        _print_banner(server.api_url, server.files_url, demo.key, demo.jobs, args)
+        _print_banner(server, demo.key, demo.jobs, args)
         idle = threading.Event()
         while server.running:
             idle.wait(0.5)
@@ -110,17 +114,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_banner(
-    api_url: str,
-    files_url: str,
+    server: SimServer,
     key: str,
     jobs: dict[str, list[str]],
     args: argparse.Namespace,
 ) -> None:
+    from jobmonitor.sim.samples import samples_dir
+
+    api_url = server.api_url
     limit = f"{args.rate_limit} requests/minute per key" if args.rate_limit else "none"
     lines = [
-        "jobmonitor simulator of the Status API",
+        "jobmonitor simulator of the Status API, its tools and uploads",
         f"  API:        {api_url}   (routes: {args.routes})",
-        f"  files:      {files_url}",
+        f"  files:      {server.files_url}   (samples: {server.files_url}/samples/NAME)",
+        f"  storage:    {server.storage_url}   (presigned upload POSTs)",
+        f"  samples:    {samples_dir()}   (inputs to submit, good and broken)",
         f"  demo key:   {key}   (valid for this simulator only)",
         f"  rate limit: {limit}",
     ]

@@ -27,14 +27,15 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
-def test_wheel_carries_every_icon_and_nothing_else_from_resources(wheel: Path) -> None:
+def test_wheel_carries_every_icon_and_sample_and_nothing_else_from_resources(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     packed = {n.removeprefix("jobmonitor/_resources/") for n in names if "/_resources/" in n}
     sources = {
         p.relative_to(REPO / "resources").as_posix()
         for p in (REPO / "resources").rglob("*")
-        if p.is_file() and p.suffix == ".svg"
+        if p.is_file() and (p.suffix == ".svg" or p.parent.name == "samples")
     }
+    assert "samples/broken-trailing-comma.json" in packed  # demo mode's inputs to submit
     assert f"{APP_ID}.svg" in packed
     assert "icons/light/status-success.svg" in packed
     assert packed == sources  # screenshots and notes stay out; every SVG goes in
