@@ -106,9 +106,21 @@ class StatusClient:
         path = (route or self.route_template).replace("{job_id}", quote(job_id, safe=""))
         return self.base_url + (path if path.startswith("/") else "/" + path)
 
-    async def get_job(self, job_id: str) -> JobSnapshot:
-        """Fetch one job. Raises an ``ApiError`` subclass for every error answer and fault, and
-        nothing else (see the module doc)."""
+    def usable_status_url(self, status_url: str | None) -> str | None:
+        """A submission's ``status_url`` when it is on the API's own origin (else None: the key
+        never goes to another origin, and the route template is used instead)."""
+        if not status_url:
+            return None
+        try:
+            check_url_security(status_url)
+        except InsecureUrl:
+            return None
+        return status_url if origin_of(status_url) == self.origin else None
+
+    async def get_job(self, job_id: str, *, status_url: str | None = None) -> JobSnapshot:
+        """Fetch one job (at its ``status_url`` when that is on the API's origin). Raises an
+        ``ApiError`` subclass for every error answer and fault, and nothing else (see the
+        module doc)."""
         try:
             normalized = normalize_job_id(job_id)
         except InvalidJobId as exc:
@@ -116,7 +128,7 @@ class StatusClient:
             raise
         try:
             async with asyncio.timeout(self.deadline):
-                return await self._get_routed(normalized)
+                return await self._get_routed(normalized, self.usable_status_url(status_url))
         except ApiError:
             raise
         except TimeoutError:
@@ -130,7 +142,12 @@ class StatusClient:
                 job_id=normalized,
             ) from exc
 
-    async def _get_routed(self, normalized: str) -> JobSnapshot:
+    async def _get_routed(self, normalized: str, status_url: str | None) -> JobSnapshot:
+        if status_url is not None:
+            try:
+                return await self._get(normalized, status_url)
+            except _RouteMissing as miss:
+                raise miss.error from None
         last_route_miss: BadResponse | None = None
         for index, route in enumerate(list(self._routes)):
             try:
@@ -280,6 +297,10 @@ class StatusClient:
         if status == 401:
             raise AuthError(message or "the API key was rejected", **kwargs)
         if status == 403:
+            if not (is_api_error and code == "FORBIDDEN"):
+                # A gateway's {"message": "Forbidden"} (or anything but the documented body) is
+                # about the key, for the whole API, not about this one job (PROVIDER.md).
+                raise AuthError(message or "the API refused the key (403)", **kwargs)
             raise ForbiddenError(message or "this job belongs to another account", **kwargs)
         if status == 404:
             raise JobNotFound(message or "job not found or deleted", **kwargs)

@@ -1,27 +1,65 @@
-"""Strict job-id validation and normalisation, and splitting pasted text into ids."""
+"""Job-id validation and normalisation, and finding ids in pasted text (PROVIDER.md's rule).
+
+A UUID (8-4-4-4-12 hex, braces and case forgiven) is stored lower-case. Any other id of 1 to 128
+characters of ``A-Z a-z 0-9 _ -`` is kept exactly as given, when it comes from an explicit source:
+a submission's answer, a ``job_id`` field of pasted JSON, a line or cell of its own, the command
+line. Anything with other characters is refused before any request. An id shaped like a UUID
+with a slip in it (a digit too many, a misplaced hyphen, a ``g``) is refused as a broken UUID
+rather than taken for an id of another kind: that is what it nearly always is.
+"""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from jobmonitor.api.errors import InvalidJobId
 
 # ASCII only on purpose: \d and [0-9a-f] with re.ASCII never match other scripts' digits.
 _JOB_ID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII)
-# Separators people paste between ids: whitespace, commas, semicolons, pipes, quotes.
-_SPLIT_RE = re.compile(r"[\s,;|\"'`]+")
-_SEPARATORS = str.maketrans(dict.fromkeys(",;|\"'`", " "))  # the non-space ones of _SPLIT_RE
+_OTHER_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,128}", re.ASCII)
+_UUID_IN_TEXT = re.compile(
+    r"(?<![0-9A-Za-z-])\{?\s*[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+    r"[0-9a-fA-F]{12}\s*\}?(?![0-9A-Za-z-])",
+    re.ASCII,
+)
+_PAIR_IN_TEXT = re.compile(
+    r"""(?<![A-Za-z0-9_])(?:job[_-]?id|id)["']?\s*[:=]\s*["']?([A-Za-z0-9_-]{1,128})""",
+    re.ASCII | re.IGNORECASE,
+)
+# Cells of a spreadsheet or a list: tabs, commas, semicolons, pipes. Spaces inside a cell make it
+# free text, where only UUIDs and key-value pairs are taken.
+_CELL_RE = re.compile(r"[\t,;|]+")
+_QUOTES = "\"'`"
+_HEADER_WORDS = frozenset({"id", "job", "jobid", "job_id", "job-id", "ids", "job_ids"})
+ID_HELP = (
+    "a job id is a UUID (a1b2c3d4-e5f6-7890-abcd-ef1234567890) or 1 to 128 letters, digits, "
+    "_ and - (job-12345-abcde)"
+)
 
 
-def is_canonical_job_id(text: str) -> bool:
-    """Whether ``text`` is already a job id as ``normalize_job_id`` returns it."""
-    return _JOB_ID_RE.fullmatch(text) is not None
+def _uuid_attempt(text: str) -> bool:
+    separators = text.count("-") + text.count("_")
+    letters = len(text) - separators
+    if separators == 4 and 30 <= letters <= 34:
+        return True
+    return separators == 0 and len(text) == 32 and all(c in "0123456789abcdef" for c in text)
+
+
+def _uuid_reason(lowered: str) -> str:
+    if len(lowered.replace("-", "").replace("_", "")) != 32:
+        return "job id must be 32 hex digits in 8-4-4-4-12 groups"
+    if any(c not in "0123456789abcdef-" for c in lowered):
+        return "job id may contain only hex digits 0-9, a-f and hyphens"
+    return "hyphens must separate groups of 8-4-4-4-12 hex digits"
 
 
 def normalize_job_id(raw: str) -> str:
-    """Return the canonical (trimmed, brace-free, lower-case) form of a job id.
+    """The canonical form of a job id: a UUID trimmed, brace-free and lower-case; another id of
+    the allowed characters exactly as given (trimmed).
 
     Raises InvalidJobId with a reason a person can act on; nothing is sent for a bad id.
     """
@@ -30,18 +68,28 @@ def normalize_job_id(raw: str) -> str:
         text = text[1:-1].strip()
     if not text:
         raise InvalidJobId("job id is empty", job_id=raw)
-    lowered = text.lower()
-    if not lowered.isascii():
+    if not text.isascii():
         raise InvalidJobId("job id contains non-ASCII characters", job_id=raw)
-    if _JOB_ID_RE.fullmatch(lowered) is None:
-        if len(lowered.replace("-", "")) != 32:
-            reason = "job id must be 32 hex digits in 8-4-4-4-12 groups"
-        elif any(c not in "0123456789abcdef-" for c in lowered):
-            reason = "job id may contain only hex digits 0-9, a-f and hyphens"
-        else:
-            reason = "hyphens must separate groups of 8-4-4-4-12 hex digits"
-        raise InvalidJobId(f"{reason} (got {text[:60]!r})", job_id=raw)
-    return lowered
+    lowered = text.lower()
+    if _JOB_ID_RE.fullmatch(lowered) is not None:
+        return lowered
+    if _uuid_attempt(lowered):
+        raise InvalidJobId(f"{_uuid_reason(lowered)} (got {text[:60]!r})", job_id=raw)
+    if _OTHER_ID_RE.fullmatch(text) is None:
+        what = "longer than 128 characters" if len(text) > 128 else "has other characters"
+        raise InvalidJobId(f"{text[:60]!r} {what}: {ID_HELP}", job_id=raw)
+    return text
+
+
+def is_uuid(job_id: str) -> bool:
+    return _JOB_ID_RE.fullmatch(job_id) is not None
+
+
+def is_canonical_job_id(text: str) -> bool:
+    """Whether ``text`` is already a job id as ``normalize_job_id`` returns it."""
+    if _JOB_ID_RE.fullmatch(text) is not None:
+        return True
+    return _OTHER_ID_RE.fullmatch(text) is not None and not _uuid_attempt(text.lower())
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,15 +109,81 @@ class ParsedIds:
     duplicates: int
 
 
-def parse_job_ids(text: str, *, known: frozenset[str] | set[str] = frozenset()) -> ParsedIds:
-    """Split text pasted from a spreadsheet, a log or a list into normalised job ids.
+def _json_ids(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "job_id" and isinstance(item, str):
+                yield item
+            else:
+                yield from _json_ids(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _json_ids(item)
 
-    Tokens are separated by whitespace, commas, semicolons, pipes or quotes; braces around an id
-    are accepted. Ids already in ``known`` or repeated in the text count as duplicates.
+
+def _candidates(text: str) -> Iterator[str]:
+    """The tokens to check: explicit ones (JSON ``job_id`` fields, cells of their own), and from
+    free text only UUIDs, ``job_id=...`` pairs and UUID look-alikes (refused with a reason)."""
+    stripped = text.strip()
+    if stripped[:1] in "[{" and stripped[-1:] in "]}":
+        try:
+            data = json.loads(stripped)
+        except (ValueError, RecursionError):
+            data = None
+        if isinstance(data, dict | list):
+            yield from _json_ids(data)
+            return
+    column: int | None = None
+    for number, line in enumerate(text.splitlines()):
+        cells = [c.strip().strip(_QUOTES).strip() for c in _CELL_RE.split(line)]
+        cells = [c for c in cells if c]
+        if number == 0 and len(cells) > 1:
+            heads = [i for i, c in enumerate(cells) if c.lower() in _HEADER_WORDS]
+            if heads:  # a header row names the id column: its cells are explicit ids
+                column = heads[0]
+                continue
+        for index, cell in enumerate(cells):
+            yield from _from_cell(cell, alone=len(cells) == 1 or index == column)
+
+
+def _from_cell(token: str, *, alone: bool) -> Iterator[str]:
+    """A cell alone on its line (or in the id column) is an explicit id; in a row of several
+    cells only UUIDs and ids that look issued (letters and digits) are; free text yields UUIDs,
+    ``job_id=...`` pairs and broken UUIDs."""
+    if not any(c.isspace() for c in token):
+        if token.lower() in _HEADER_WORDS:
+            return
+        if alone or _looks_issued(token):
+            yield token
+        return
+    found = [(m.start(), m.group(0)) for m in _UUID_IN_TEXT.finditer(token)]
+    found += [(m.start(1), m.group(1)) for m in _PAIR_IN_TEXT.finditer(token)]
+    for word in re.split(r"\s+", token):
+        word = word.strip(_QUOTES + "(),.:")
+        if _uuid_attempt(word.lower()) and _JOB_ID_RE.fullmatch(word.lower()) is None:
+            found.append((token.find(word), word))  # a broken UUID: said why
+    for _, value in sorted(found):
+        yield value
+
+
+def _looks_issued(token: str) -> bool:
+    """A UUID, a broken one, or letters with digits (job-12345): not a name in another column."""
+    lowered = token.lower()
+    if _JOB_ID_RE.fullmatch(lowered) is not None or _uuid_attempt(lowered):
+        return True
+    return any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
+
+
+def parse_job_ids(text: str, *, known: frozenset[str] | set[str] = frozenset()) -> ParsedIds:
+    """Find job ids in text pasted from a spreadsheet, a list, JSON or a log excerpt.
+
+    A line of its own, or a cell of a header row's id column (cells split by tabs, commas,
+    semicolons, pipes), is an explicit id and is refused with a reason when it is none; in rows
+    of several cells, UUIDs and issued-looking ids are taken; free text yields its UUIDs and
+    ``job_id`` pairs. Ids already in ``known`` or repeated in the text count as duplicates.
     """
-    spaced = text.translate(_SEPARATORS)  # then str.split: the same tokens, 3x faster
-    tokens = spaced.split()
-    if _all_canonical(tokens):  # a column of ids as the API writes them
+    tokens = text.split()
+    if _all_canonical(tokens):  # a column of UUIDs as the API writes them: the fast way
         unique = list(dict.fromkeys(tokens))
         fresh = [j for j in unique if j not in known] if known else unique
         return ParsedIds(tuple(fresh), (), len(tokens) - len(fresh))
@@ -77,7 +191,7 @@ def parse_job_ids(text: str, *, known: frozenset[str] | set[str] = frozenset()) 
     seen: set[str] = set()
     rejected: list[RejectedId] = []
     duplicates = 0
-    for token in tokens:
+    for token in _candidates(text):
         if _JOB_ID_RE.fullmatch(token) is not None:  # already canonical: most pasted ids are
             job_id = token
         else:
@@ -95,14 +209,15 @@ def parse_job_ids(text: str, *, known: frozenset[str] | set[str] = frozenset()) 
 
 
 def text_pieces(text: str, size: int) -> Iterator[str]:
-    """``text`` in pieces of about ``size`` characters, each ending at a separator (or the end),
-    so that parsing the pieces one by one finds the same tokens as parsing the whole."""
+    """``text`` in pieces of about ``size`` characters, each ending at a line end (or the end),
+    so that parsing the pieces one by one finds the same ids as parsing the whole (a line is
+    the unit of parsing: a cell of its own, or free text)."""
     start, n = 0, len(text)
     while start < n:
         end = start + size
         if end < n:
-            found = _SPLIT_RE.search(text, end)
-            end = found.start() if found is not None else n
+            found = text.find("\n", end)
+            end = found + 1 if found >= 0 else n
         else:
             end = n
         yield text[start:end]
@@ -110,7 +225,7 @@ def text_pieces(text: str, size: int) -> Iterator[str]:
 
 
 def _all_canonical(tokens: list[str]) -> bool:
-    """Whether every token is a canonical id, checked with a few passes of C over all of them
+    """Whether every token is a canonical UUID, checked with a few passes of C over all of them
     (a regex per token costs 1-3 µs each: most of the time to parse 100,000 pasted ids)."""
     if not tokens or set(map(len, tokens)) != {36}:
         return False

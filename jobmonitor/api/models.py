@@ -19,8 +19,12 @@ MAX_COUNT = 2**53  # a count (a limit, a line, a column) beyond this is no count
 
 
 class JobStatus(StrEnum):
-    """A job's status as the API reports it. UNKNOWN stands for any value not documented."""
+    """A job's status as the API reports it. UNKNOWN stands for any value not documented.
 
+    ACCEPTED is the submission answer's status ("submitted, not yet queued", PROVIDER.md): the
+    Status page never lists it, but a job just submitted may report it."""
+
+    ACCEPTED = "accepted"
     QUEUED = "queued"
     PROCESSING = "processing"
     SUCCESS = "success"
@@ -197,8 +201,10 @@ class JobSnapshot:
         result = JobResult.from_wire(result_data) if isinstance(result_data, Mapping) else None
         error = JobError.from_wire(data["error"]) if data.get("error") is not None else None
         job_id = _opt_str(data.get("job_id")) or requested_id
+        if job_id.lower() == requested_id.lower():
+            job_id = requested_id  # a UUID is already lower-case; another id is kept as given
         return cls(
-            job_id=job_id.lower(),
+            job_id=job_id,
             status=status,
             raw_status=_opt_str(raw_status) or "",
             created_at=_opt_float(data.get("created_at")),

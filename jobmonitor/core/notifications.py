@@ -9,7 +9,9 @@ from enum import StrEnum
 from jobmonitor.core.state import JobEvent, JobState
 
 DEFAULT_WINDOW = 1.5  # seconds: jobs finishing this close together make one notification
-_WATCHED_RUNNING = frozenset({JobState.QUEUED, JobState.PROCESSING, JobState.UNKNOWN})
+_WATCHED_RUNNING = frozenset(
+    {JobState.SUBMITTED, JobState.QUEUED, JobState.PROCESSING, JobState.UNKNOWN}
+)
 
 
 class Outcome(StrEnum):

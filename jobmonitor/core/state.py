@@ -13,6 +13,7 @@ class JobState(StrEnum):
     """What the client knows about a watched job (the API's status plus client-side outcomes)."""
 
     PENDING = "pending"  # watched, not yet answered
+    SUBMITTED = "submitted"  # the API's "accepted": submitted, not yet queued
     QUEUED = "queued"
     PROCESSING = "processing"
     UNKNOWN = "unknown"  # the server sent a status that is not documented
@@ -38,6 +39,7 @@ class JobState(StrEnum):
     @classmethod
     def from_status(cls, status: JobStatus) -> JobState:
         return {
+            JobStatus.ACCEPTED: cls.SUBMITTED,
             JobStatus.QUEUED: cls.QUEUED,
             JobStatus.PROCESSING: cls.PROCESSING,
             JobStatus.SUCCESS: cls.SUCCESS,
@@ -64,6 +66,7 @@ _TERMINAL = frozenset(
 )
 _LABELS = {
     JobState.PENDING: "Waiting for first check",
+    JobState.SUBMITTED: "Submitted",
     JobState.QUEUED: "Queued",
     JobState.PROCESSING: "Processing",
     JobState.UNKNOWN: "Unknown status",

@@ -22,8 +22,9 @@ _SEVERITY = {  # status sort order: what needs attention first
     JobState.UNKNOWN: 4,
     JobState.PROCESSING: 5,
     JobState.QUEUED: 6,
-    JobState.PENDING: 7,
-    JobState.SUCCESS: 8,
+    JobState.SUBMITTED: 7,
+    JobState.PENDING: 8,
+    JobState.SUCCESS: 9,
 }
 
 
@@ -92,7 +93,7 @@ class CellText:
         if column == LABEL:
             return job.label.casefold()
         if column == STATUS:
-            return _SEVERITY.get(job.state, 9)
+            return _SEVERITY.get(job.state, 10)
         if column == CREATED:
             return job.created_at if job.created_at is not None else _NEVER
         if column == UPDATED:

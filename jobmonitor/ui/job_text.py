@@ -25,7 +25,7 @@ class Category(StrEnum):
 
 
 def category_of(state: JobState) -> Category:
-    if state in (JobState.PENDING, JobState.QUEUED):
+    if state in (JobState.PENDING, JobState.SUBMITTED, JobState.QUEUED):
         return Category.QUEUED
     if state is JobState.PROCESSING:
         return Category.PROCESSING

@@ -35,7 +35,7 @@ _COUNT_WORDS = (
     ((JobState.FAILED,), "failed"),
     ((JobState.INVALID, JobState.FORBIDDEN, JobState.NOT_FOUND), "with a problem"),
     ((JobState.PROCESSING, JobState.UNKNOWN), "processing"),
-    ((JobState.QUEUED, JobState.PENDING), "queued"),
+    ((JobState.QUEUED, JobState.SUBMITTED, JobState.PENDING), "queued"),
     ((JobState.SUCCESS,), "succeeded"),
 )
 
@@ -54,6 +54,7 @@ def worst_of(counts: Mapping[JobState, int], api: ApiStatus) -> Worst:
         JobState.PROCESSING,
         JobState.UNKNOWN,
         JobState.QUEUED,
+        JobState.SUBMITTED,
         JobState.PENDING,
         JobState.SUCCESS,
     ):

@@ -82,15 +82,58 @@ def test_parse_pasted_text() -> None:
     upper = SAMPLE.upper()
     other = "00000000-0000-4000-8000-000000000001"
     parsed = parse_job_ids(
-        f"{upper}, {{{SAMPLE}}}; junk|{other}\n'{other}' 12345",
+        f"{upper}, {{{SAMPLE}}}; job-12345-abcde|{other}|bad/id\n'{other}' 12345 words",
         known={"00000000-0000-4000-8000-000000000009"},
     )
-    assert parsed.ids == (SAMPLE, other)
+    # A cell of its own is an explicit id (PROVIDER.md): a non-UUID id is kept as given, one with
+    # other characters is refused; free text ("... 12345 words") yields only its UUIDs.
+    assert parsed.ids == (SAMPLE, "job-12345-abcde", other)
     assert parsed.duplicates == 2
-    assert [r.text for r in parsed.rejected] == ["junk", "12345"]
+    assert [r.text for r in parsed.rejected] == ["bad/id"]
     assert (
         parse_job_ids(
             "00000000-0000-4000-8000-000000000009", known={"00000000-0000-4000-8000-000000000009"}
         ).duplicates
         == 1
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("job-12345-abcde", "job-12345-abcde"),
+        ("Job_ABC", "Job_ABC"),  # kept exactly: only UUIDs are case-insensitive
+        ("  {job-1}  ", "job-1"),
+        ("x" * 128, "x" * 128),
+    ],
+)
+def test_other_ids_from_explicit_sources_are_kept_as_given(raw: str, expected: str) -> None:
+    assert normalize_job_id(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["job.1", "job/1", "job%201", "job 1", "x" * 129, "jöb"])
+def test_ids_with_other_characters_say_what_an_id_looks_like(raw: str) -> None:
+    with pytest.raises(InvalidJobId) as caught:
+        normalize_job_id(raw)
+    assert "job id" in caught.value.reason
+
+
+def test_free_text_yields_uuids_and_pairs_only() -> None:
+    log = (
+        "2024-05-01 INFO submitted job_id=job-777-xyz ok\n"
+        f"retrying {SAMPLE} after 3 attempts (id: job-778-abc)\n"
+        '{"status": "accepted", "job_id": "job-779"}'
+    )
+    parsed = parse_job_ids(log)
+    assert parsed.ids == ("job-777-xyz", SAMPLE, "job-778-abc", "job-779")
+    assert parsed.rejected == ()
+    assert parse_job_ids('[{"job_id": "job-1"}, {"job_id": "Job-2"}]').ids == ("job-1", "Job-2")
+    assert parse_job_ids("job_id\njob-1\njob-2\n").ids == ("job-1", "job-2")  # a header cell
+
+
+async def test_a_non_uuid_id_goes_into_the_path_percent_encoded(
+    client: StatusClient, world: SimWorld
+) -> None:
+    job = world.add_job(KEY, job_id="job-12345-AbCdE")
+    snap = await client.get_job("job-12345-AbCdE")
+    assert snap.job_id == job == "job-12345-AbCdE"
