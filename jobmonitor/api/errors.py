@@ -1,10 +1,10 @@
-"""One exception tree for every error answer and fault of the Status API.
+"""One exception tree for every error answer and fault of the provider's APIs.
 
 ::
 
     ApiError                      base: message, http_status, code, body, rate_limit
     ├── InvalidJobId              400 INVALID_JOB_ID, or refused on the client before sending
-    ├── AuthError                 401 UNAUTHORIZED: key missing or wrong (pauses the whole API)
+    ├── AuthError                 401, or a gateway's 403 {"message": ...}: the key (whole API)
     ├── ForbiddenError            403 FORBIDDEN: the job belongs to another user
     ├── JobNotFound               404 JOB_NOT_FOUND: not found or deleted
     ├── RateLimited               429 RATE_LIMITED: carries retry_after (seconds) when known
@@ -12,7 +12,14 @@
     ├── BadResponse               non-JSON, truncated, oversized or shapeless bodies; odd statuses
     │   └── UnsafeRedirect        a redirect away from the API origin (not followed with the key)
     ├── Unreachable               connection refused/reset, DNS, timeouts
-    └── InsecureUrl               plain http:// to a non-loopback host (configuration error)
+    ├── InsecureUrl               plain http:// to a non-loopback host (configuration error)
+    ├── InvalidInput              refused on the client before any request: a file name, an
+    │                             extension, an option, a URL, a file that vanished or changed
+    ├── RequestRefused            a tool or upload endpoint's 4xx with its code (INVALID_URL,
+    │   │                         INVALID_FILENAME, INVALID_JSON in body mode, ...)
+    │   └── UploadNotFound        delete-upload's 404 {"error": "Upload not found"}
+    ├── StorageRefused            the storage origin's S3 XML error (Code, Message); ``expired``
+    └── Cancelled                 the caller cancelled an upload
 
 ``httpx`` exceptions are mapped here, at the ``api`` boundary, and go no further.
 ``transient`` says whether the same request may succeed later; ``terminal_for_job`` whether the
@@ -135,3 +142,38 @@ class InsecureUrl(ApiError):
     """The key would travel over plain HTTP to a host that is not loopback."""
 
     default_code = "INSECURE_URL"
+
+
+class InvalidInput(ApiError):
+    """Refused on the client before any request (nothing is sent, nothing is left behind)."""
+
+    default_code = "INVALID_INPUT"
+
+
+class RequestRefused(ApiError):
+    """A tool or upload endpoint refused the request (a 4xx with the API's code)."""
+
+    default_code = "REQUEST_REFUSED"
+
+
+class UploadNotFound(RequestRefused):
+    """No such upload (or another account's): delete-upload's 404 sentence body."""
+
+    default_code = "UPLOAD_NOT_FOUND"
+
+
+class StorageRefused(ApiError):
+    """The storage origin refused the presigned POST; ``code`` is S3's (AccessDenied, ...)."""
+
+    default_code = "STORAGE_REFUSED"
+
+    @property
+    def expired(self) -> bool:
+        """The policy (the upload's permission) expired: a new upload is needed."""
+        return "expired" in self.message.lower()
+
+
+class Cancelled(ApiError):
+    """The caller cancelled (an upload); nothing was submitted."""
+
+    default_code = "CANCELLED"

@@ -120,7 +120,7 @@ async def test_400_from_the_server(
     http: httpx.AsyncClient, server: SimServer, world: SimWorld
 ) -> None:
     # The client never sends a malformed id; a template that mangles it makes the server judge.
-    mangling = StatusClient(http, server.api_url, api_key=KEY, route_template="/jobs/{job_id}0")
+    mangling = StatusClient(http, server.api_url, api_key=KEY, route_template="/jobs/{job_id}.0")
     with pytest.raises(InvalidJobId) as caught:
         await mangling.get_job(world.add_job(KEY))
     exc = caught.value

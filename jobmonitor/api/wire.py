@@ -1,0 +1,219 @@
+"""One request/answer exchange for the tool and upload endpoints, and every error shape they use.
+
+The provider's endpoints answer errors in several shapes (PROVIDER.md): the Status API's
+``{"status": "error", "error": CODE, "details": {...}}``, the delete-upload page's sentence
+``{"error": "Upload not found"}``, a gateway's ``{"message": "Forbidden"}``, and S3's XML. All of
+them become one ``ApiError`` here, with the same caps as the status answers: bodies are read to a
+bound before parsing, redirects are never followed (the key stays on its origin), and anything
+unparseable is a ``BadResponse``, never a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import defusedxml.ElementTree as SafeET
+import httpx
+from defusedxml import DefusedXmlException
+
+from jobmonitor.api.client import origin_of
+from jobmonitor.api.errors import (
+    ApiError,
+    AuthError,
+    BadResponse,
+    ForbiddenError,
+    RateLimited,
+    RequestRefused,
+    ServerError,
+    StorageRefused,
+    Unreachable,
+    UnsafeRedirect,
+)
+from jobmonitor.api.models import RateLimitInfo
+
+MAX_ANSWER_BYTES = 1024 * 1024
+MAX_XML_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    rate_limit: RateLimitInfo | None
+
+    def json_object(self) -> dict[str, Any] | None:
+        return json_object(self.body)
+
+
+def json_object(body: bytes) -> dict[str, Any] | None:
+    if not body:
+        return None
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def transport_error(exc: httpx.HTTPError, what: str) -> ApiError:
+    """An httpx failure as the error tree's (mapped here, at the boundary)."""
+    if isinstance(exc, httpx.TimeoutException):
+        return Unreachable(f"{what}: timed out ({type(exc).__name__})")
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return BadResponse(f"{what}: broken or truncated response: {exc}")
+    if isinstance(exc, httpx.ConnectError):
+        return Unreachable(f"{what}: cannot connect" + (f": {exc}" if str(exc) else ""))
+    if isinstance(exc, httpx.ReadError | httpx.WriteError):
+        return Unreachable(f"{what}: connection dropped")
+    return Unreachable(f"{what}: network error: {type(exc).__name__}")
+
+
+async def exchange(
+    http: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    api_origin: str,
+    api_key: str | None,
+    what: str,
+    headers: Mapping[str, str] | None = None,
+    json_body: Any = None,
+    content: bytes | None = None,
+    cap: int = MAX_ANSWER_BYTES,
+) -> Answer:
+    """Send one request and read its answer to at most ``cap`` bytes; the key only to the API's
+    origin; a redirect is an error (never followed with the key, nor with a request body)."""
+    out = {"accept": "application/json", **(headers or {})}
+    if api_key and origin_of(url) == api_origin:
+        out["x-api-key"] = api_key
+    try:
+        request = http.build_request(method, url, headers=out, json=json_body, content=content)
+        response = await http.send(request, stream=True, follow_redirects=False)
+        try:
+            declared = response.headers.get("content-length")
+            if declared is not None and declared.isdigit() and int(declared) > cap:
+                raise BadResponse(f"{what}: answer larger than {cap} bytes; not read")
+            chunks, size = [], 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > cap:
+                    raise BadResponse(f"{what}: answer larger than {cap} bytes; not read")
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+    except httpx.HTTPError as exc:
+        raise transport_error(exc, what) from None
+    status = response.status_code
+    if status in (301, 302, 303, 307, 308):
+        target = response.headers.get("location", "")
+        raise UnsafeRedirect(
+            f"{what}: redirected ({status}) to {target[:100]!r}; not followed",
+            http_status=status,
+        )
+    data = json_object(b"".join(chunks)) if status == 429 else None
+    rate = RateLimitInfo.from_headers(response.headers, now=time.time(), body=data)
+    return Answer(status, response.headers, b"".join(chunks), rate)
+
+
+def _fields(data: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
+    if data is None:
+        return None, None
+    error, details = data.get("error"), data.get("details")
+    code: str | None = None
+    message: str | None = None
+    if isinstance(error, str):
+        # A code (INVALID_URL) or, on the delete-upload page, a sentence ("Upload not found").
+        if error.replace("_", "").isalnum() and error.upper() == error:
+            code = error
+        else:
+            message = error
+    elif isinstance(error, Mapping):
+        code = str(error["code"]) if error.get("code") is not None else None
+        message = str(error["message"]) if error.get("message") is not None else None
+    if isinstance(details, Mapping) and details.get("message") is not None:
+        message = str(details["message"])
+    if message is None and isinstance(data.get("message"), str):
+        message = data["message"]
+    return code, message
+
+
+def raise_for_answer(
+    answer: Answer,
+    what: str,
+    *,
+    not_found: type[ApiError] = RequestRefused,
+    not_found_code: str = "NOT_FOUND",
+) -> dict[str, Any]:
+    """The JSON object of a 2xx answer, or the matching ``ApiError`` for anything else."""
+    data = answer.json_object()
+    status = answer.status
+    if 200 <= status < 300:
+        if data is None:
+            raise BadResponse(_describe(answer, f"{what}: not a JSON answer"), http_status=status)
+        return data
+    code, message = _fields(data)
+    api_body = data is not None and ("error" in data or "message" in data)
+    kwargs: dict[str, Any] = {
+        "http_status": status,
+        "body": data if api_body else None,
+        "rate_limit": answer.rate_limit,
+    }
+    if status == 401:
+        raise AuthError(message or "the API key was rejected", code=code, **kwargs)
+    if status == 403:
+        if code == "FORBIDDEN" and data is not None and "error" in data:
+            raise ForbiddenError(message or "access denied", code=code, **kwargs)
+        raise AuthError(message or "the API refused the key (403)", **kwargs)  # a gateway's
+    if status == 429:
+        retry = answer.rate_limit.retry_after if answer.rate_limit is not None else None
+        raise RateLimited(message or "too many requests", retry_after=retry, code=code, **kwargs)
+    if 500 <= status <= 599:
+        if not api_body:
+            kwargs["code"] = f"HTTP_{status}"
+            raise ServerError(_describe(answer, f"{what}: server error {status}"), **kwargs)
+        raise ServerError(message or f"server error {status}", code=code, **kwargs)
+    if status == 404:
+        raise not_found(f"{what}: {message or 'not found'}", code=code or not_found_code, **kwargs)
+    if 400 <= status < 500 and api_body:
+        raise RequestRefused(
+            message or f"{what} was refused", code=code or f"HTTP_{status}", **kwargs
+        )
+    kwargs["code"] = f"HTTP_{status}"
+    raise BadResponse(_describe(answer, f"{what}: unexpected HTTP status {status}"), **kwargs)
+
+
+def storage_error(answer: Answer, what: str) -> StorageRefused | BadResponse:
+    """The storage origin's S3 XML error (``<Error><Code>..<Message>..``) as an ApiError."""
+    if len(answer.body) <= MAX_XML_BYTES:
+        try:
+            root = SafeET.fromstring(answer.body)
+        except (SafeET.ParseError, DefusedXmlException, ValueError):
+            root = None
+        if root is not None and root.tag == "Error":
+            code = (root.findtext("Code") or "").strip() or f"HTTP_{answer.status}"
+            message = (root.findtext("Message") or "").strip() or "refused"
+            extra = {c.tag: (c.text or "") for c in root if c.tag not in ("Code", "Message")}
+            return StorageRefused(
+                f"{what}: {message}",
+                code=code[:64],
+                http_status=answer.status,
+                body={"error": code[:64], "details": {"message": message, **extra}},
+            )
+    return BadResponse(
+        _describe(answer, f"{what}: the storage answered {answer.status}"),
+        http_status=answer.status,
+        code=f"HTTP_{answer.status}",
+    )
+
+
+def _describe(answer: Answer, prefix: str) -> str:
+    ctype = answer.headers.get("content-type", "no content type").split(";")[0]
+    if not answer.body:
+        return f"{prefix} (empty body)"
+    snippet = answer.body[:80].decode("utf-8", "replace").replace("\n", " ").strip()
+    return f"{prefix} ({ctype}, {len(answer.body)} bytes: {snippet!r})"
