@@ -31,6 +31,7 @@ from jobmonitor.api.errors import (
     AuthError,
     BadResponse,
     ForbiddenError,
+    InsecureUrl,
     InvalidJobId,
     JobNotFound,
     RateLimited,
@@ -43,6 +44,7 @@ from jobmonitor.api.models import JobSnapshot, RateLimitInfo
 from jobmonitor.api.transport import describe_transport_error
 from jobmonitor.api.urls import (
     MAX_REDIRECTS,
+    check_url_security,
     normalize_base_url,
     origin_of,
     redirect_target,

@@ -16,11 +16,11 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from jobmonitor.api.client import normalize_base_url, origin_of
 from jobmonitor.api.errors import BadResponse, InvalidInput, InvalidJobId
 from jobmonitor.api.ids import normalize_job_id
 from jobmonitor.api.models import JobResult, JobSnapshot
 from jobmonitor.api.tools import Tool
+from jobmonitor.api.urls import normalize_base_url, origin_of
 from jobmonitor.api.wire import exchange, raise_for_answer
 
 MAX_BODY_MODE_BYTES = 1024 * 1024  # body mode is for small text; larger goes through an upload

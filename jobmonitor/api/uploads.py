@@ -23,7 +23,6 @@ from typing import Any
 
 import httpx
 
-from jobmonitor.api.client import check_url_security, normalize_base_url, origin_of
 from jobmonitor.api.errors import (
     ApiError,
     BadResponse,
@@ -32,6 +31,7 @@ from jobmonitor.api.errors import (
     InvalidInput,
     UploadNotFound,
 )
+from jobmonitor.api.urls import check_url_security, normalize_base_url, origin_of
 from jobmonitor.api.wire import exchange, raise_for_answer, storage_error, transport_error
 
 # The provider's rule: letters and digits with optional _ or -, one dot, one of these extensions.
@@ -230,7 +230,7 @@ class UploadClient:
             except _FileChanged as changed:
                 raise changed.error from None
             except httpx.HTTPError as exc:
-                raise transport_error(exc, "upload to storage") from None
+                raise transport_error(exc, "upload", "the storage") from None
             if 200 <= response.status_code < 300:
                 return size
             from jobmonitor.api.wire import Answer

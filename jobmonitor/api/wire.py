@@ -20,7 +20,6 @@ import defusedxml.ElementTree as SafeET
 import httpx
 from defusedxml import DefusedXmlException
 
-from jobmonitor.api.client import origin_of
 from jobmonitor.api.errors import (
     ApiError,
     AuthError,
@@ -34,6 +33,8 @@ from jobmonitor.api.errors import (
     UnsafeRedirect,
 )
 from jobmonitor.api.models import RateLimitInfo
+from jobmonitor.api.transport import describe_transport_error
+from jobmonitor.api.urls import with_key
 
 MAX_ANSWER_BYTES = 1024 * 1024
 MAX_XML_BYTES = 64 * 1024
@@ -60,17 +61,13 @@ def json_object(body: bytes) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def transport_error(exc: httpx.HTTPError, what: str) -> ApiError:
-    """An httpx failure as the error tree's (mapped here, at the boundary)."""
-    if isinstance(exc, httpx.TimeoutException):
-        return Unreachable(f"{what}: timed out ({type(exc).__name__})")
+def transport_error(exc: httpx.HTTPError, what: str, peer: str = "the API") -> ApiError:
+    """An httpx failure as the error tree's (mapped here, at the boundary), in the one wording."""
     if isinstance(exc, httpx.RemoteProtocolError):
-        return BadResponse(f"{what}: broken or truncated response: {exc}")
-    if isinstance(exc, httpx.ConnectError):
-        return Unreachable(f"{what}: cannot connect" + (f": {exc}" if str(exc) else ""))
-    if isinstance(exc, httpx.ReadError | httpx.WriteError):
-        return Unreachable(f"{what}: connection dropped")
-    return Unreachable(f"{what}: network error: {type(exc).__name__}")
+        return BadResponse(f"{what}: broken or truncated response from {peer}")
+    if isinstance(exc, httpx.TransportError):
+        return Unreachable(f"{what}: {describe_transport_error(exc, peer)}")
+    return Unreachable(f"{what}: network error talking to {peer} ({type(exc).__name__})")
 
 
 async def exchange(
@@ -88,9 +85,7 @@ async def exchange(
 ) -> Answer:
     """Send one request and read its answer to at most ``cap`` bytes; the key only to the API's
     origin; a redirect is an error (never followed with the key, nor with a request body)."""
-    out = {"accept": "application/json", **(headers or {})}
-    if api_key and origin_of(url) == api_origin:
-        out["x-api-key"] = api_key
+    out = with_key({"accept": "application/json", **(headers or {})}, url, api_origin, api_key)
     try:
         request = http.build_request(method, url, headers=out, json=json_body, content=content)
         response = await http.send(request, stream=True, follow_redirects=False)
