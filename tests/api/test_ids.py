@@ -82,14 +82,14 @@ def test_parse_pasted_text() -> None:
     upper = SAMPLE.upper()
     other = "00000000-0000-4000-8000-000000000001"
     parsed = parse_job_ids(
-        f"{upper}, {{{SAMPLE}}}; job-12345-abcde|{other}|bad/id\n'{other}' 12345 words",
+        f"{upper}, {{{SAMPLE}}}; job-12345-abcde|{other}|job/12|Ada\n'{other}' 12345 words",
         known={"00000000-0000-4000-8000-000000000009"},
     )
     # A cell of its own is an explicit id (PROVIDER.md): a non-UUID id is kept as given, one with
     # other characters is refused; free text ("... 12345 words") yields only its UUIDs.
     assert parsed.ids == (SAMPLE, "job-12345-abcde", other)
     assert parsed.duplicates == 2
-    assert [r.text for r in parsed.rejected] == ["bad/id"]
+    assert [r.text for r in parsed.rejected] == ["job/12"]  # "Ada" in another column is no id
     assert (
         parse_job_ids(
             "00000000-0000-4000-8000-000000000009", known={"00000000-0000-4000-8000-000000000009"}

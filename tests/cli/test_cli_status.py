@@ -86,7 +86,7 @@ def test_wrong_key_exits_2_like_watch_and_download_and_is_never_echoed(
     assert json.loads(status(capsys, job, "--base-url", url, "--json")[1]) == error_body(401)
 
 
-@pytest.mark.parametrize("bad", ["1234", "a1b2c3d4-e5f6-7890-abcd-ef123456789g", "{}"])
+@pytest.mark.parametrize("bad", ["12.34", "a1b2c3d4-e5f6-7890-abcd-ef123456789g", "{}", "job/1"])
 def test_malformed_id_exits_2_and_sends_nothing(
     capsys: pytest.CaptureFixture[str], world: SimWorld, url: str, bad: str
 ) -> None:

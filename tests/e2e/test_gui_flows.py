@@ -16,7 +16,7 @@ from jobmonitor.sim.world import SimWorld
 from jobmonitor.ui import jobs_model as cols
 from jobmonitor.ui.jobs_model import Category
 
-BAD = "1234-not-a-uuid"
+BAD = "1234abcd-e5f6-7890-abcd-ef123456789"  # a UUID a digit short
 
 
 def _quick(world: SimWorld, **kw: object) -> str:

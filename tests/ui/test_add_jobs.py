@@ -25,18 +25,23 @@ def adder(tmp_path: Path) -> Iterator[JobAdder]:
 
 def test_report_says_what_was_added_skipped_and_rejected(adder: JobAdder) -> None:
     adder.add_text(IDS[0])
-    report = adder.add_text(f"{IDS[0]}, {{{IDS[1].upper()}}}\n{IDS[1]} nope 1234 ab\u0663d")
-    assert report.added == (IDS[1],)
+    broken = IDS[1][:-1]  # a UUID a digit short
+    report = adder.add_text(
+        f"{IDS[0]}, {{{IDS[1].upper()}}}\n{IDS[1]} nope {broken}\nab\u0663d\njob/12\njob-12345"
+    )
+    # Lines of their own are explicit ids (PROVIDER.md): job-12345 is one, job/12 and ab٣d are
+    # refused with a reason; in free text, only UUIDs (and broken ones) are looked at.
+    assert report.added == (IDS[1], "job-12345")
     assert report.parsed.duplicates == 2
-    assert [r.text for r in report.parsed.rejected] == ["nope", "1234", "ab\u0663d"]
+    assert [r.text for r in report.parsed.rejected] == [broken, "ab\u0663d", "job/12"]
     text = report.summary()
-    assert text.startswith("Added 1 job, 2 duplicates skipped, 3 rejected.")
-    assert "Rejected 'nope': job id must be 32 hex digits" in text
+    assert text.startswith("Added 2 jobs, 2 duplicates skipped, 3 rejected.")
+    assert f"Rejected '{broken}': job id must be 32 hex digits" in text
     assert "non-ASCII" in text
 
 
 def test_long_rejection_lists_are_cut(adder: JobAdder) -> None:
-    report = adder.add_text(" ".join(f"bad{i}" for i in range(9)))
+    report = adder.add_text("\n".join(f"bad/{i}" for i in range(9)))
     assert "\n… and 4 more rejected\n" in report.summary()
     assert not report.added and "No new jobs added" in report.summary()
 
@@ -61,11 +66,11 @@ def test_bar_adds_on_enter_and_keeps_rejected_text(qtbot: QtBot, adder: JobAdder
     bar = AddJobsBar(adder)
     qtbot.addWidget(bar)
     bar.show()
-    bar.edit.setPlainText(f"{IDS[4]}\nwrong-id")
+    bar.edit.setPlainText(f"{IDS[4]}\nwrong/id")
     qtbot.keyClick(bar.edit, Qt.Key.Key_Return)
-    assert bar.edit.toPlainText() == "wrong-id"
+    assert bar.edit.toPlainText() == "wrong/id"
     assert bar.feedback.isVisible() and bar.feedback.text().startswith("⚠ Added 1 job")
-    assert "wrong-id" in bar.feedback.toolTip()
+    assert "wrong/id" in bar.feedback.toolTip()
     qtbot.keyClick(bar.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
     assert bar.edit.toPlainText().count("\n") == 1  # Shift+Enter starts a new line
 
@@ -82,7 +87,7 @@ def test_success_goes_away_by_itself_and_rejections_stay_until_fixed(
     assert bar.feedback.isVisible() and bar.feedback.text() == "✔ Added 1 job."
     qtbot.waitUntil(lambda: not bar.feedback.isVisible(), timeout=2000)
 
-    bar.edit.setPlainText("12345")
+    bar.edit.setPlainText("12345!")
     bar.submit()
     assert "Job ids look like 123e4567-" in bar.feedback.text()  # what a good one looks like
     assert bar.feedback.isVisible()
