@@ -33,7 +33,8 @@ def split_launch_args(args: Iterable[str], cwd: str) -> tuple[str, list[Path]]:
             files.append(candidate)
         else:
             words.append(arg)
-    return " ".join(words), files
+    # One argument a line: each is an id of its own (an explicit source, PROVIDER.md).
+    return "\n".join(words), files
 
 
 def _looks_like_path(arg: str) -> bool:

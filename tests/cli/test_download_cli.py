@@ -94,12 +94,12 @@ def test_exit_2_for_a_malformed_id_or_a_missing_or_rejected_key(
     base = ["download", "--base-url", sim.api_url, "-o", str(tmp_path)]
     assert run_cli([*base, job]) == 2  # no key anywhere (the test keyring is empty)
     monkeypatch.setenv("JOBMONITOR_API_KEY", KEY)
-    assert run_cli([*base, job, "not-a-job-id"]) == 2
+    assert run_cli([*base, job, "not.a.job.id"]) == 2
     assert sim.world.stats.requests == 0  # refused before asking anything
     monkeypatch.setenv("JOBMONITOR_API_KEY", "wrong-key-0123456789")
     assert run_cli([*base, job]) == 2
     err = capsys.readouterr().err
-    assert "not-a-job-id" in err and "UNAUTHORIZED" in err
+    assert "not.a.job.id" in err and "UNAUTHORIZED" in err
     assert "wrong-key" not in err
     assert run_cli(["download"]) == 2  # no JOB_ID: argparse usage error
 

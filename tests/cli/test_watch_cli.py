@@ -139,8 +139,8 @@ def test_ids_from_stdin_and_plain_lines_when_not_a_terminal(sim: SimServer) -> N
 
 def test_usage_and_key_errors_exit_2_and_send_nothing(sim: SimServer) -> None:
     job = quick_job(sim)
-    bad = watch("--base-url", sim.api_url, job, "not-a-job")
-    assert bad.code == 2 and "not-a-job" in bad.err
+    bad = watch("--base-url", sim.api_url, job, "not.a.job")
+    assert bad.code == 2 and "not.a.job" in bad.err
     nokey = watch("--base-url", sim.api_url, job, key=None)
     assert nokey.code == 2 and nokey.err
     zero = watch("--base-url", sim.api_url, "--rate-limit", "0", job)

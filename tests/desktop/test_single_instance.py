@@ -97,7 +97,7 @@ def test_a_second_launch_hands_ids_and_files_to_the_running_one(
     _wait_listening(first, folder)
     (tmp_path / "ids.csv").write_text(f"job_id\n{JOB_C}\n")
     second = subprocess.run(
-        [sys.executable, "-m", "jobmonitor", JOB_A, JOB_B, "ids.csv", "nonsense"],
+        [sys.executable, "-m", "jobmonitor", JOB_A, JOB_B, "ids.csv", "non.sense"],
         env=app_env,
         cwd=tmp_path,
         capture_output=True,
@@ -148,7 +148,7 @@ def test_launch_arguments_name_files_relative_to_the_launch(tmp_path: Path) -> N
     text, files = split_launch_args(
         [JOB_B, "list.txt", f"file://{tmp_path}/list%20two.txt", "missing.txt"], str(tmp_path)
     )
-    assert text == f"{JOB_B} missing.txt"  # not a file here: an id, rejected with its reason
+    assert text == f"{JOB_B}\nmissing.txt"  # not a file here: an id, rejected with its reason
     assert files == [tmp_path / "list.txt", tmp_path / "list two.txt"]
 
 

@@ -35,7 +35,7 @@ async def test_every_outcome_is_detected_and_terminal_jobs_are_polled_once() -> 
         w.delete_job(deleted)
         for job_id in (ok, failed, foreign, missing, deleted):
             h.scheduler.watch(job_id.upper())  # ids are normalised
-        h.scheduler.watch("not-a-job-id")
+        h.scheduler.watch("not.a.job.id")
         h.start()
         await h.finish()
         states = {j: h.scheduler.state_of(j) for j in (ok, failed, foreign, missing, deleted)}
@@ -46,13 +46,13 @@ async def test_every_outcome_is_detected_and_terminal_jobs_are_polled_once() -> 
             missing: JobState.NOT_FOUND,
             deleted: JobState.NOT_FOUND,
         }
-        assert h.scheduler.state_of("not-a-job-id") is JobState.INVALID
+        assert h.scheduler.state_of("not.a.job.id") is JobState.INVALID
         await h.sleep_world(10)  # nothing more is sent for settled jobs
         for job_id in (foreign, missing, deleted):
             assert len(w.polls_of(job_id)) == 1
         assert len(w.polls_of(ok)) >= 2
-        assert all(h.job_id != "not-a-job-id" for h in w.log())  # refused before sending
-        invalid = h.events_of("not-a-job-id")
+        assert all(h.job_id != "not.a.job.id" for h in w.log())  # refused before sending
+        invalid = h.events_of("not.a.job.id")
         assert len(invalid) == 1 and isinstance(invalid[0].error, InvalidJobId)
         final = [e for e in h.events_of(ok) if e.new is JobState.SUCCESS]
         assert len(final) == 1
