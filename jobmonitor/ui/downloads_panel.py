@@ -212,6 +212,9 @@ class DownloadsPanel(QWidget):
         self.shower = FileShower(self, open_url=open_url or QDesktopServices.openUrl)
         self.shower.failed.connect(self._shower_failed)
         self._rows: dict[str, DownloadRow] = {}
+        # Kept as rows change state, so a progress update does not count every row again
+        # (Download all of 1,000 files: a million steps).
+        self._states: Counter[DownloadState] = Counter()
         self.setAccessibleName("Downloads")
 
         self.title = ValueLabel("Downloads summary", "No downloads")
@@ -274,6 +277,7 @@ class DownloadsPanel(QWidget):
     def clear_finished(self) -> None:
         for job_id, row in list(self._rows.items()):
             if row.progress.state.terminal:
+                self._states[row.progress.state] -= 1
                 del self._rows[job_id]
                 self._list_layout.removeWidget(row)
                 row.deleteLater()
@@ -285,11 +289,16 @@ class DownloadsPanel(QWidget):
         if row is None:
             row = DownloadRow(self._manager, progress, self.shower)
             self._rows[progress.job_id] = row
+            self._states[progress.state] += 1
             self._list_layout.insertWidget(0, row)  # newest first
             self._refresh_empty()
-        else:
-            row.update_progress(progress)
-        self._refresh_header()
+            return
+        before = row.progress.state
+        row.update_progress(progress)
+        if progress.state is not before:
+            self._states[before] -= 1
+            self._states[progress.state] += 1
+            self._refresh_header()
 
     def sizeHint(self) -> QSize:
         """Tall enough for a download with its buttons: a dock opens at its panel's size hint,
@@ -304,7 +313,7 @@ class DownloadsPanel(QWidget):
     def _refresh_header(self) -> None:
         """The header counts the downloads by state ("1 saving, 2 done"; the dock has the title),
         and Clear finished is there when something finished."""
-        states = Counter(row.progress.state for row in self._rows.values())
+        states = self._states
         parts = [f"{states[s]} {_SUMMARY[s]}" for s in _SUMMARY if states[s]]
         self.title.setText(", ".join(parts) if parts else "No downloads")
-        self.clear_button.setEnabled(any(r.progress.state.terminal for r in self._rows.values()))
+        self.clear_button.setEnabled(any(n > 0 for s, n in states.items() if s.terminal))

@@ -184,6 +184,9 @@ class MainWindow(QMainWindow):
         selection.currentRowChanged.connect(self._current_changed)
         selection.selectionChanged.connect(self._update_action_states)
         self._watchlist.jobs_changed.connect(self._jobs_changed)
+        self._watchlist.history_loaded.connect(
+            lambda: self._current_changed(self.table.currentIndex())
+        )
         self._watchlist.jobs_removed.connect(
             lambda _ids: self._current_changed(self.table.currentIndex())
         )

@@ -68,6 +68,8 @@ def _curl(urls: list[str], folder: Path, parallel: int) -> float:
     subprocess.run(
         ["curl", "--silent", "--fail", "--parallel", "--parallel-max", str(parallel), "-K", config],
         check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     elapsed = time.perf_counter() - started
     assert sum(p.stat().st_size for p in folder.iterdir()) == len(urls) * FILE_SIZE
@@ -113,6 +115,12 @@ async def _app(api: str, jobs: list[str], home: Path) -> dict[str, float]:
     sampler.start()
     meter = StallMeter()
     meter.start()
+    profile = None
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+
+        profile = cProfile.Profile()
+        profile.enable()
     started = time.perf_counter()
     assert len(app.download_all_finished()) == len(jobs)
     manager = app.downloads
@@ -121,6 +129,9 @@ async def _app(api: str, jobs: list[str], home: Path) -> dict[str, float]:
         lambda: all((d := manager.get(j)) and d.state is DownloadState.DONE for j in jobs), 300
     )
     elapsed = time.perf_counter() - started
+    if profile is not None:
+        profile.disable()
+        profile.dump_stats(os.environ["BENCH_PROFILE"])
     await asyncio.sleep(0.05)
     meter.stop()
     sampler.stop()

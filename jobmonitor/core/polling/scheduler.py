@@ -101,8 +101,13 @@ class PollScheduler:
         self._poke()
 
     def watch_many(self, job_ids: Iterable[str]) -> None:
-        for job_id in job_ids:
-            self._add(job_id, JobState.PENDING)
+        ids = list(job_ids)
+        if all(map(is_canonical_job_id, ids)):  # the watch list's always are: in one pass
+            if self._queue.add_new(ids):
+                self._all_terminal.clear()
+        else:
+            for job_id in ids:
+                self._add(job_id, JobState.PENDING)
         self._poke()
 
     def unwatch(self, job_id: str) -> None:

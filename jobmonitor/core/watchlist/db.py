@@ -10,6 +10,8 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -258,14 +260,16 @@ class JobStore:
 
     def load_history(self) -> dict[str, list[HistoryEntry]]:
         """Every job's status history, oldest first."""
-        out: dict[str, list[HistoryEntry]] = {}
         with self._lock:
             rows = self._conn.execute(
                 "SELECT job_id, state, at FROM history ORDER BY job_id, at, rowid"
             ).fetchall()
-        for job_id, state, at in rows:
-            out.setdefault(job_id, []).append(HistoryEntry(_state(state), at))
-        return out
+        states = _STATES
+        unknown = JobState.UNKNOWN
+        return {
+            job_id: [HistoryEntry(states.get(r[1], unknown), r[2]) for r in group]
+            for job_id, group in groupby(rows, itemgetter(0))
+        }
 
     def history(self, job_id: str) -> list[HistoryEntry]:
         with self._lock:

@@ -76,6 +76,8 @@ class WatchList(QObject):
     jobs_removed = Signal(object)  # list[str], saved
     write_failed = Signal(str)
     _write_done = Signal(object)  # from the worker thread: (Future, pending UI notices)
+    history_loaded = Signal()  # the saved history is in (read after the window showed)
+    _history_read = Signal(object)  # from the worker thread: the Future of load_history
 
     def __init__(
         self,
@@ -102,13 +104,20 @@ class WatchList(QObject):
         self._flush_timer.timeout.connect(self._flush)
         self._in_flight: Future[None] | None = None
         self._write_done.connect(self._on_write_done)
+        self._history_future: Future[dict[str, list[HistoryEntry]]] | None = None
+        self._history_read.connect(self._merge_history)
 
     # -- set-up ----------------------------------------------------------------------------
 
     def load(self) -> list[WatchedJob]:
         """Read the saved list (at start-up, before the window shows) and tell the UI."""
         jobs = self._store.load_jobs()
-        self._history = self._store.load_history()
+        if self._executor is None:
+            self._history = self._store.load_history()
+        else:  # 100,000 jobs' history: read on the writer thread while the window shows
+            future = self._executor.submit(self._store.load_history)
+            self._history_future = future
+            future.add_done_callback(self._history_read.emit)
         self._jobs = {j.job_id: j for j in jobs}
         self._next_position = (jobs[-1].position + 1) if jobs else 0
         if self._poller is not None:
@@ -116,6 +125,28 @@ class WatchList(QObject):
         if jobs:
             self.jobs_added.emit(jobs)
         return jobs
+
+    def _merge_history(self, future: Future[dict[str, list[HistoryEntry]]]) -> None:
+        """The saved history, then what this session added (written after it was read)."""
+        if future is not self._history_future:
+            return  # merged already (a removal needed it at once)
+        self._history_future = None
+        try:
+            saved = future.result()
+        except (sqlite3.Error, OSError) as exc:
+            log.error("could not read the status history: %s", exc)
+            self.write_failed.emit(f"Could not read the status history: {exc}")
+            return
+        session = self._history
+        for job_id, entries in saved.items():
+            if job_id in self._jobs:
+                session[job_id] = entries + session.get(job_id, [])
+        self.history_loaded.emit()
+
+    @property
+    def history_complete(self) -> bool:
+        """False for a moment after start-up, while the saved history is being read."""
+        return self._history_future is None
 
     def attach_poller(self, poller: Poller) -> None:
         """Hand every job to the scheduler; terminal jobs are remembered but not polled again."""
@@ -172,6 +203,8 @@ class WatchList(QObject):
         return ids
 
     def remove(self, job_ids: Iterable[str]) -> RemovedJobs:
+        if self._history_future is not None:  # undo must put back all of it: wait for it
+            self._merge_history(self._history_future)
         jobs: list[WatchedJob] = []
         history: dict[str, list[HistoryEntry]] = {}
         for job_id in dict.fromkeys(job_ids):

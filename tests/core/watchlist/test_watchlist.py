@@ -127,3 +127,28 @@ def test_reload_restores_everything(qtbot: QtBot, tmp_path: Path) -> None:
     qtbot.waitUntil(lambda: again.idle)
     assert again.get(ids[0]) is not None and again.get(ids[0]).position == 2  # type: ignore[union-attr]
     store.close()
+
+
+def test_saved_history_is_read_after_start_and_merged_with_new_entries(
+    qtbot: QtBot, store: JobStore, executor: ThreadPoolExecutor
+) -> None:
+    first = WatchList(store)
+    first.add(IDS[:2])
+    first.on_event(failed_event(IDS[0]))
+    qtbot.waitUntil(lambda: first.idle)
+    saved = first.history(IDS[0])
+    assert [e.state for e in saved] == [JobState.PENDING, JobState.FAILED]
+
+    again = WatchList(store, executor=executor)
+    with qtbot.waitSignal(again.history_loaded):
+        again.load()
+        assert not again.history_complete  # the window can show before 100,000 histories
+        again.on_event(forbidden_event(IDS[1]))  # an answer while it is being read
+    assert again.history_complete and again.history(IDS[0]) == saved
+    assert [e.state for e in again.history(IDS[1])] == [JobState.PENDING, JobState.FORBIDDEN]
+    qtbot.waitUntil(lambda: again.idle)
+
+    third = WatchList(store, executor=executor)
+    third.load()
+    removed = third.remove([IDS[0]])  # a removal right away waits for the history: undo has it
+    assert removed.history[IDS[0]] == saved
