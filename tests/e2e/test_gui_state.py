@@ -45,6 +45,7 @@ def test_restore_after_restart(
         assert restored[job_id].state is job.state
         assert restored[job_id].snapshot == job.snapshot
     assert restored[failed].label == "invoices"
+    qtbot.waitUntil(lambda: again.watchlist.history_complete)  # read while the window shows
     assert again.watchlist.history(failed) == history
     assert history[0].state is JobState.PENDING and history[-1].state is JobState.FAILED
     scheduler = again.session.scheduler  # type: ignore[union-attr]
