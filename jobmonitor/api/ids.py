@@ -208,22 +208,6 @@ def parse_job_ids(text: str, *, known: frozenset[str] | set[str] = frozenset()) 
     return ParsedIds(tuple(ids), tuple(rejected), duplicates)
 
 
-def text_pieces(text: str, size: int) -> Iterator[str]:
-    """``text`` in pieces of about ``size`` characters, each ending at a line end (or the end),
-    so that parsing the pieces one by one finds the same ids as parsing the whole (a line is
-    the unit of parsing: a cell of its own, or free text)."""
-    start, n = 0, len(text)
-    while start < n:
-        end = start + size
-        if end < n:
-            found = text.find("\n", end)
-            end = found + 1 if found >= 0 else n
-        else:
-            end = n
-        yield text[start:end]
-        start = end
-
-
 def _all_canonical(tokens: list[str]) -> bool:
     """Whether every token is a canonical UUID, checked with a few passes of C over all of them
     (a regex per token costs 1-3 µs each: most of the time to parse 100,000 pasted ids)."""

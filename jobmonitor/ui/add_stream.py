@@ -1,8 +1,7 @@
 """A big paste, drop or file of ids added without freezing the window.
 
-The text is parsed on a worker thread a piece at a time (each piece ends at a separator, so no
-id is cut in two), and the GUI thread hands the parsed ids to the watch list a few milliseconds'
-worth per event-loop turn. The watch list saves them in as few transactions as the disk allows,
+The text is parsed on a worker thread, and the GUI thread hands the parsed ids to the watch list
+a few milliseconds' worth per event-loop turn. The watch list saves them in as few transactions as the disk allows,
 and the table shows them as they are saved: 100,000 pasted ids never hold the loop for a frame.
 Runs are served in the order they were started; the report of each comes when it is all added.
 """
@@ -17,10 +16,9 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from jobmonitor.api.ids import ParsedIds, RejectedId, parse_job_ids, text_pieces
+from jobmonitor.api.ids import ParsedIds, RejectedId, parse_job_ids
 from jobmonitor.core.watchlist.watchlist import WatchList
 
-PIECE_CHARS = 128 * 1024  # text parsed per piece: about 3,500 ids
 ADD_BATCH = 500  # ids per watch-list add: about a millisecond
 TURN_BUDGET = 0.006  # seconds of adding per event-loop turn
 
@@ -69,17 +67,11 @@ class AddStream(QObject):
         ).start()
 
     def _parse(self, run: _Run) -> None:
-        """On the worker thread: pieces of parsed ids, duplicates dropped across pieces."""
-        seen: set[str] = set()
+        """On the worker thread: the whole text at once (a header row, a JSON document, the
+        duplicates: what an id is depends on all of it), then handed over in batches."""
         started = time.perf_counter()
         try:
-            for piece in text_pieces(run.text, PIECE_CHARS):
-                parsed = parse_job_ids(piece, known=run.known)
-                fresh = tuple(j for j in parsed.ids if j not in seen)
-                seen.update(fresh)
-                dropped = len(parsed.ids) - len(fresh)
-                run.pieces.append(ParsedIds(fresh, parsed.rejected, parsed.duplicates + dropped))
-                self._piece_ready.emit()
+            run.pieces.append(parse_job_ids(run.text, known=run.known))
         finally:
             run.text = ""  # the pasted text is not kept longer than the parse
             self.last_parse_seconds = time.perf_counter() - started
