@@ -5,7 +5,7 @@ from __future__ import annotations
 import email.utils
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
@@ -169,7 +169,9 @@ class JobSnapshot:
     error: JobError | None
     raw: Mapping[str, Any]
     http_status: int = 200
-    rate_limit: RateLimitInfo | None = None
+    # What the response said about the rate limit: about the API, not the job (so not compared,
+    # and not kept in the watch list).
+    rate_limit: RateLimitInfo | None = field(default=None, compare=False)
 
     @property
     def terminal(self) -> bool:
@@ -217,6 +219,45 @@ class JobSnapshot:
             http_status=http_status,
             rate_limit=rate_limit,
         )
+
+
+class DeferredSnapshot(JobSnapshot):
+    """A ``JobSnapshot`` parsed on first use: a restored list of 100,000 jobs does not pay
+    100,000 parses before its window shows (most are never looked at in a session).
+
+    Made by ``deferred``; until an attribute is read, only the raw answer is held. Any read of
+    a field parses it with ``JobSnapshot.from_wire`` and fills every slot at once.
+    """
+
+    __slots__ = ("_pending",)
+
+    @classmethod
+    def deferred(
+        cls, data: Mapping[str, Any], *, requested_id: str, http_status: int = 200
+    ) -> DeferredSnapshot:
+        snap = object.__new__(cls)
+        object.__setattr__(snap, "_pending", (data, requested_id, http_status))
+        return snap
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for a slot not filled yet (or a name that is no attribute at all).
+        try:
+            data, requested_id, http_status = object.__getattribute__(self, "_pending")
+        except AttributeError:
+            raise AttributeError(name) from None
+        full = JobSnapshot.from_wire(data, requested_id=requested_id, http_status=http_status)
+        for f in fields(JobSnapshot):
+            object.__setattr__(self, f.name, getattr(full, f.name))
+        object.__delattr__(self, "_pending")
+        return object.__getattribute__(self, name)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, JobSnapshot):
+            return NotImplemented
+        names = [f.name for f in fields(JobSnapshot) if f.compare]
+        return all(getattr(self, n) == getattr(other, n) for n in names)
+
+    __hash__ = None  # type: ignore[assignment]  # like JobSnapshot's: raw is a mapping
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from jobmonitor import __version__
+from jobmonitor.api.models import JobResult
 from jobmonitor.core.state import JobState
 from jobmonitor.core.watchlist.db import HistoryEntry, SavedFile, WatchedJob
 from jobmonitor.core.watchlist.failure import as_text
@@ -279,24 +280,22 @@ class JobDetails(QScrollArea):
 
     def _show_result(self, job: WatchedJob) -> None:
         self._clear_form(self.result_form)
-        result = (job.snapshot or {}).get("result") if job.state is JobState.SUCCESS else None
-        if not isinstance(result, dict):
+        result = _result_of(job)
+        if result is None:
             self.result.hide()
             self.download_button.setEnabled(False)  # hidden is not disabled: Ctrl+D asks it
             return
-        for key, value in result.items():
-            # the status is the header's ("Succeeded"); the file and preview have their own rows
-            if key not in ("preview", "file", "status"):
-                self.result_form.addRow(f"{field_name(str(key))}:", _selectable(_field_text(value)))
-        file_url = result.get("file")
-        if isinstance(file_url, str) and file_url:
+        # the status is the header's ("Succeeded"); the file and preview have their own rows
+        fields = [("request_id", result.request_id)] if result.request_id is not None else []
+        for key, value in fields + list(result.extra.items()):
+            self.result_form.addRow(f"{field_name(str(key))}:", _selectable(_field_text(value)))
+        file_url = result.file
+        if file_url:
             name = unquote(urlsplit(file_url).path.rsplit("/", 1)[-1]) or file_url
             link = _selectable(name, mono=True)
             link.setToolTip(file_url)  # the whole link (also in the raw response)
             self.result_form.addRow("File:", link)
-        preview = result.get("preview")
-        text = preview if isinstance(preview, str) else as_text(preview) if preview else ""
-        shown = pretty(text) if text else "(no preview)"
+        shown = pretty(result.preview) if result.preview else "(no preview)"
         self.preview.setPlainText(shown)
         # As tall as the preview (3 to 14 lines): a one-line answer gets no empty box under it.
         lines = min(max(shown.count("\n") + 1, 3), 14)
@@ -304,7 +303,7 @@ class JobDetails(QScrollArea):
         margins = view.contentsMargins().top() + view.contentsMargins().bottom()
         chrome = margins + 2 * int(view.document().documentMargin()) + 6
         view.setFixedHeight(view.fontMetrics().lineSpacing() * lines + chrome)
-        self.download_button.setEnabled(isinstance(file_url, str) and bool(file_url))
+        self.download_button.setEnabled(bool(file_url))
         self._show_saved(job)
         self.result.show()
 
@@ -328,7 +327,7 @@ class JobDetails(QScrollArea):
         if job.http_status is not None:
             parts.append(f"HTTP {job.http_status}")
         if job.snapshot is not None:
-            parts.append(json.dumps(job.snapshot, indent=2, ensure_ascii=False))
+            parts.append(json.dumps(dict(job.snapshot.raw), indent=2, ensure_ascii=False))
         if job.error_body is not None:
             parts.append("Last error answer:\n" + json.dumps(job.error_body, indent=2))
         self.raw.setPlainText("\n\n".join(parts) or "No answer yet.")
@@ -347,7 +346,7 @@ class JobDetails(QScrollArea):
             job_id=job.job_id,
             state=job.state,
             label=job.label,
-            snapshot_raw=job.snapshot,
+            snapshot_raw=job.snapshot.raw if job.snapshot is not None else None,
             last_error_body=job.error_body,
             last_http_status=job.http_status,
             history=[(e.state.value, e.at) for e in self._history],
@@ -383,6 +382,13 @@ class JobDetails(QScrollArea):
 
     def request_download(self) -> None:
         job = self._job
-        result = (job.snapshot or {}).get("result") if job is not None else None
-        if job is not None and isinstance(result, dict) and isinstance(result.get("file"), str):
-            self.download_requested.emit(job.job_id, result["file"])
+        result = _result_of(job) if job is not None else None
+        if job is not None and result is not None and result.file:
+            self.download_requested.emit(job.job_id, result.file)
+
+
+def _result_of(job: WatchedJob) -> JobResult | None:
+    """A succeeded job's result (None for any other job)."""
+    if job.state is not JobState.SUCCESS or job.snapshot is None:
+        return None
+    return job.snapshot.result

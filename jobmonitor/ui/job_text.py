@@ -38,43 +38,40 @@ def category_of(state: JobState) -> Category:
 
 def status_text(job: WatchedJob) -> str:
     if job.state is JobState.UNKNOWN and job.snapshot is not None:
-        return f"Unknown status: {str(job.snapshot.get('status'))[:40]!r}"
+        return f"Unknown status: {job.snapshot.raw_status[:40]!r}"
     return job.state.label
 
 
 def result_file_url(job: WatchedJob) -> str | None:
     """The result file's URL of a succeeded job (None for any other job, or without a file)."""
-    if job.state is not JobState.SUCCESS:
+    result = job.snapshot.result if job.snapshot is not None else None
+    if job.state is not JobState.SUCCESS or result is None:
         return None
-    result = (job.snapshot or {}).get("result")
-    url = result.get("file") if isinstance(result, dict) else None
-    return url if isinstance(url, str) and url else None
+    return result.file or None
 
 
 def result_text(job: WatchedJob) -> str:
-    snap = job.snapshot or {}
+    snap = job.snapshot
     if job.state is JobState.SUCCESS:
-        result = snap.get("result")
-        if isinstance(result, dict):
-            file_url = result.get("file")
-            if isinstance(file_url, str) and file_url:
-                name = unquote(urlsplit(file_url).path.rsplit("/", 1)[-1]) or "result file"
+        result = snap.result if snap is not None else None
+        if result is not None:
+            if result.file:
+                name = unquote(urlsplit(result.file).path.rsplit("/", 1)[-1]) or "result file"
                 return f"File ready: {name}"
-            preview = result.get("preview")
-            if isinstance(preview, str) and preview.strip():
-                return preview.strip().splitlines()[0][:80]
+            if result.preview and result.preview.strip():
+                return result.preview.strip().splitlines()[0][:80]
         return "Done"
     if job.state is JobState.FAILED:
-        error = snap.get("error")
-        if isinstance(error, dict) and error.get("message"):
-            return str(error["message"]).splitlines()[0][:120]
+        error = snap.error if snap is not None else None
+        if error is not None and error.message:
+            return error.message.splitlines()[0][:120]
         return "Failed"
     if job.state.is_problem and job.error_body is not None:
         details = job.error_body.get("details")
         if isinstance(details, dict) and details.get("message"):
             return str(details["message"])[:120]
-    message = snap.get("message")
-    return str(message)[:120] if isinstance(message, str) else ""
+    message = snap.message if snap is not None else None
+    return message[:120] if message else ""
 
 
 _UPPER = {"id", "url", "uri", "http", "mb", "kb", "gb", "json", "csv", "xml", "utc"}

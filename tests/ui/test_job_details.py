@@ -9,9 +9,16 @@ from PySide6.QtWidgets import QFormLayout
 from pytestqt.qtbot import QtBot
 from uihelpers import collect_on_gui_thread  # noqa: F401 - autouse fixture
 
+from jobmonitor.api.models import JobSnapshot
 from jobmonitor.core.state import JobState
 from jobmonitor.core.watchlist.db import HistoryEntry, WatchedJob
 from jobmonitor.ui.job_details import JobDetails, pretty
+
+
+def parsed(raw: dict[str, object], job_id: str = "job") -> JobSnapshot:
+    """A stored answer as the watch list holds it: parsed by the one wire parser."""
+    return JobSnapshot.from_wire(raw, requested_id=job_id)
+
 
 JOB = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
 SECRET = "details-test-secret-key"
@@ -96,7 +103,7 @@ def test_success_with_structured_preview_and_report_without_key(qtbot: QtBot) ->
         },
     }
     job = WatchedJob(
-        JOB, 0, 1.0, JobState.SUCCESS, label="march", snapshot=snapshot, http_status=200
+        JOB, 0, 1.0, JobState.SUCCESS, label="march", snapshot=parsed(snapshot), http_status=200
     )
     panel.show_job(job, [HistoryEntry(JobState.SUCCESS, 2.0)])
     assert panel.result.isVisible() and not panel.failure.isVisible()
@@ -112,7 +119,7 @@ def test_the_result_file_is_named_and_its_link_is_in_the_tooltip(qtbot: QtBot) -
     panel = _panel(qtbot)
     url = "https://files.example/t0k3n/report%20march.csv?X-Amz-Signature=abc"
     snapshot = {"job_id": JOB, "status": "success", "result": {"file": url}}
-    panel.show_job(WatchedJob(JOB, 0, 1.0, JobState.SUCCESS, snapshot=snapshot), [])
+    panel.show_job(WatchedJob(JOB, 0, 1.0, JobState.SUCCESS, snapshot=parsed(snapshot)), [])
     form = panel.result_form
     labels = {
         form.itemAt(r, form.ItemRole.LabelRole).widget().text(): form.itemAt(
@@ -130,7 +137,7 @@ def test_the_preview_box_is_as_tall_as_its_text(qtbot: QtBot) -> None:
 
     def height(preview: object) -> int:
         snapshot = {"status": "success", "result": {"preview": preview}}
-        panel.show_job(WatchedJob(JOB, 0, 1.0, JobState.SUCCESS, snapshot=snapshot), [])
+        panel.show_job(WatchedJob(JOB, 0, 1.0, JobState.SUCCESS, snapshot=parsed(snapshot)), [])
         return panel.preview.height()
 
     one, ten, huge = height("ok"), height({f"k{i}": i for i in range(8)}), height("x\n" * 500)
@@ -144,6 +151,6 @@ def test_a_short_preview_needs_no_scroll_bar(qtbot: QtBot) -> None:
     panel.show()
     preview = {"name": "John", "age": 30}
     snapshot = {"status": "success", "result": {"preview": preview}}
-    panel.show_job(WatchedJob(JOB, 0, 1.0, JobState.SUCCESS, snapshot=snapshot), [])
+    panel.show_job(WatchedJob(JOB, 0, 1.0, JobState.SUCCESS, snapshot=parsed(snapshot)), [])
     bar = panel.preview.verticalScrollBar()
     qtbot.waitUntil(lambda: bar.maximum() == 0, timeout=2000)  # the 4 lines fit

@@ -15,6 +15,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from jobmonitor.api.models import DeferredSnapshot, JobSnapshot
 from jobmonitor.core.state import JobState
 from jobmonitor.core.watchlist import job_inputs
 from jobmonitor.core.watchlist.job_inputs import JobInput
@@ -75,7 +76,8 @@ class HistoryEntry:
 class WatchedJob:
     """A job on the watch list, as the store keeps it and the UI shows it.
 
-    ``snapshot`` is the last 200 answer exactly as the API sent it; ``error_body`` the last error
+    ``snapshot`` is the last 200 answer, parsed (``snapshot.raw`` holds it exactly as the API
+    sent it, which is what the database keeps and parses again on load); ``error_body`` the last error
     answer (or the error body of a fault). ``created_at``/``updated_at`` come from the API.
     """
 
@@ -84,7 +86,7 @@ class WatchedJob:
     added_at: float
     state: JobState = JobState.PENDING
     label: str = ""
-    snapshot: dict[str, Any] | None = field(default=None, compare=False)
+    snapshot: JobSnapshot | None = field(default=None, compare=False)
     error_body: dict[str, Any] | None = field(default=None, compare=False)
     error_code: str | None = None
     http_status: int | None = None
@@ -149,6 +151,15 @@ def _loads_all(texts: list[str | None]) -> list[dict[str, Any] | None]:
     return out
 
 
+def _snapshot(
+    job_id: str, raw: dict[str, Any] | None, http_status: int | None
+) -> JobSnapshot | None:
+    """The saved answer, parsed again by the one parser of the wire format when first read."""
+    if raw is None:
+        return None
+    return DeferredSnapshot.deferred(raw, requested_id=job_id, http_status=http_status or 200)
+
+
 def _dumps(value: dict[str, Any] | None) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -160,7 +171,7 @@ def _row(job: WatchedJob) -> tuple[Any, ...]:
         job.label,
         job.added_at,
         job.state.value,
-        _dumps(job.snapshot),
+        _dumps(dict(job.snapshot.raw) if job.snapshot is not None else None),
         _dumps(job.error_body),
         job.error_code,
         job.http_status,
@@ -253,7 +264,18 @@ class JobStore:
         errors = _loads_all([r[6] for r in rows])
         return [
             WatchedJob(
-                r[0], r[1], r[3], _state(r[4]), r[2], snap, err, r[7], r[8], r[9], r[10], r[11]
+                r[0],
+                r[1],
+                r[3],
+                _state(r[4]),
+                r[2],
+                _snapshot(r[0], snap, r[8]),
+                err,
+                r[7],
+                r[8],
+                r[9],
+                r[10],
+                r[11],
             )
             for r, snap, err in zip(rows, snapshots, errors, strict=True)
         ]

@@ -47,8 +47,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def job_row(job: WatchedJob, status_text: str, saved_as: Path | None = None) -> dict[str, str]:
     """One job's row, keyed by ``COLUMNS``."""
     failure = dict(failure_fields(job))
-    result = (job.snapshot or {}).get("result") if job.state is JobState.SUCCESS else None
-    file_url = result.get("file") if isinstance(result, dict) else None
+    result = job.snapshot.result if job.snapshot is not None else None
+    file_url = result.file if result is not None and job.state is JobState.SUCCESS else None
     row = {
         "job_id": job.job_id,
         "label": job.label,

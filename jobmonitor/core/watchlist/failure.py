@@ -21,20 +21,14 @@ def failure_fields(job: WatchedJob) -> list[tuple[str, str]]:
     API (400/403/404, or the last failed check of a job still open): Code, Message, HTTP status,
     and a note when the check will be retried.
     """
-    error = (job.snapshot or {}).get("error") if job.state is JobState.FAILED else None
-    if isinstance(error, dict):
-        raw_details = error.get("details")
-        details: dict[str, Any] = raw_details if isinstance(raw_details, dict) else {}
-        rows: list[tuple[str, str]] = [
-            ("Code", as_text(error.get("code", "UNKNOWN_ERROR"))),
-            ("Message", as_text(error.get("message", ""))),
-        ]
+    error = job.snapshot.error if job.snapshot is not None else None
+    if error is not None and job.state is JobState.FAILED:
+        rows: list[tuple[str, str]] = [("Code", error.code), ("Message", error.message)]
+        # Line and column as the API sent them (a value that is no number is shown, not lost).
         for key in ("line", "column"):
-            if key in details:
-                rows.append((key.capitalize(), as_text(details[key])))
-        rows += [(str(k), as_text(v)) for k, v in details.items() if k not in ("line", "column")]
-        if raw_details is not None and not isinstance(raw_details, dict):
-            rows.append(("Details", as_text(raw_details)))
+            if key in error.details:
+                rows.append((key.capitalize(), as_text(error.details[key])))
+        rows += [(str(k), as_text(v)) for k, v in error.extra_details.items()]
         return rows
     if job.error_body is not None and (job.state.is_problem or job.error_code):
         body_details = job.error_body.get("details")

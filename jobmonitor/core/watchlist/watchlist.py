@@ -45,7 +45,7 @@ def apply_event(job: WatchedJob, event: JobEvent) -> WatchedJob:
     if event.snapshot is not None:
         snap = event.snapshot
         changes.update(
-            snapshot=snap.raw_dict(),
+            snapshot=snap,
             http_status=snap.http_status,
             created_at=snap.created_at if snap.created_at is not None else job.created_at,
             updated_at=snap.updated_at if snap.updated_at is not None else job.updated_at,

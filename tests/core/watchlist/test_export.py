@@ -7,9 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from jobmonitor.api.models import JobSnapshot
 from jobmonitor.core.state import JobState
 from jobmonitor.core.watchlist.db import WatchedJob
 from jobmonitor.core.watchlist.export import COLUMNS, write_csv
+
+
+def parsed(raw: dict[str, object], job_id: str = "job") -> JobSnapshot:
+    """A stored answer as the watch list holds it: parsed by the one wire parser."""
+    return JobSnapshot.from_wire(raw, requested_id=job_id)
+
 
 OK = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
 BAD = "b1b2c3d4-e5f6-7890-abcd-ef1234567890"
@@ -22,7 +29,7 @@ JOBS = [
         1000.0,
         state=JobState.SUCCESS,
         label='nightly, "big" import',
-        snapshot={"status": "success", "result": {"file": "https://files.example/r.csv"}},
+        snapshot=parsed({"status": "success", "result": {"file": "https://files.example/r.csv"}}),
         created_at=1_700_000_000.0,
         updated_at=1_700_000_060.5,
         last_checked=1_700_000_061.0,
@@ -33,14 +40,16 @@ JOBS = [
         1000.0,
         state=JobState.FAILED,
         label='=HYPERLINK("http://evil")',
-        snapshot={
-            "status": "failed",
-            "error": {
-                "code": "INVALID_JSON",
-                "message": "-1 is not a value: ünïcode ✓",
-                "details": {"line": 14, "column": 3},
-            },
-        },
+        snapshot=parsed(
+            {
+                "status": "failed",
+                "error": {
+                    "code": "INVALID_JSON",
+                    "message": "-1 is not a value: ünïcode ✓",
+                    "details": {"line": 14, "column": 3},
+                },
+            }
+        ),
         error_code="INVALID_JSON",
         http_status=200,
     ),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from jobmonitor.api.models import JobSnapshot
 from jobmonitor.core.state import JobState
 from jobmonitor.core.watchlist.db import (
     SCHEMA_VERSION,
@@ -16,6 +17,12 @@ from jobmonitor.core.watchlist.db import (
     SavedFile,
     WatchedJob,
 )
+
+
+def parsed(raw: dict[str, object], job_id: str = "job") -> JobSnapshot:
+    """A stored answer as the watch list holds it: parsed by the one wire parser."""
+    return JobSnapshot.from_wire(raw, requested_id=job_id)
+
 
 ID1 = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
 ID2 = "b1b2c3d4-e5f6-7890-abcd-ef1234567890"
@@ -36,7 +43,9 @@ def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
         added_at=1000.0,
         state=JobState.FAILED,
         label="nightly import",
-        snapshot={"status": "failed", "error": {"code": "INVALID_JSON", "details": {"line": 2}}},
+        snapshot=parsed(
+            {"status": "failed", "error": {"code": "INVALID_JSON", "details": {"line": 2}}}, ID1
+        ),
         error_body=None,
         error_code="INVALID_JSON",
         http_status=200,
