@@ -14,7 +14,7 @@ from jobmonitor.api.errors import (
     Unreachable,
     UnsafeRedirect,
 )
-from jobmonitor.api.ids import normalize_job_id, parse_job_ids
+from jobmonitor.api.ids import JobId, normalize_job_id, parse_job_ids
 from jobmonitor.api.models import JobError, JobResult, JobSnapshot, JobStatus, RateLimitInfo
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "InsecureUrl",
     "InvalidJobId",
     "JobError",
+    "JobId",
     "JobNotFound",
     "JobResult",
     "JobSnapshot",

@@ -57,12 +57,24 @@ def _uuid_reason(lowered: str) -> str:
     return "hyphens must separate groups of 8-4-4-4-12 hex digits"
 
 
-def normalize_job_id(raw: str) -> str:
+class JobId(str):
+    """A job id that has been validated and normalised (by ``normalize_job_id``, its only maker).
+
+    Code further in (the scheduler's queue, the API client) takes a ``JobId`` as it is and
+    normalises only a plain ``str``: an id is normalised once, where it enters.
+    """
+
+    __slots__ = ()
+
+
+def normalize_job_id(raw: str) -> JobId:
     """The canonical form of a job id: a UUID trimmed, brace-free and lower-case; another id of
     the allowed characters exactly as given (trimmed).
 
     Raises InvalidJobId with a reason a person can act on; nothing is sent for a bad id.
     """
+    if isinstance(raw, JobId):
+        return raw
     text = raw.strip()
     if text.startswith("{") and text.endswith("}"):
         text = text[1:-1].strip()
@@ -72,13 +84,13 @@ def normalize_job_id(raw: str) -> str:
         raise InvalidJobId("job id contains non-ASCII characters", job_id=raw)
     lowered = text.lower()
     if _JOB_ID_RE.fullmatch(lowered) is not None:
-        return lowered
+        return JobId(lowered)
     if _uuid_attempt(lowered):
         raise InvalidJobId(f"{_uuid_reason(lowered)} (got {text[:60]!r})", job_id=raw)
     if _OTHER_ID_RE.fullmatch(text) is None:
         what = "longer than 128 characters" if len(text) > 128 else "has other characters"
         raise InvalidJobId(f"{text[:60]!r} {what}: {ID_HELP}", job_id=raw)
-    return text
+    return JobId(text)
 
 
 def is_uuid(job_id: str) -> bool:
@@ -104,7 +116,7 @@ class RejectedId:
 class ParsedIds:
     """The outcome of splitting pasted text: valid ids in order, duplicates dropped."""
 
-    ids: tuple[str, ...]
+    ids: tuple[JobId, ...]
     rejected: tuple[RejectedId, ...]
     duplicates: int
 
@@ -186,14 +198,14 @@ def parse_job_ids(text: str, *, known: frozenset[str] | set[str] = frozenset()) 
     if _all_canonical(tokens):  # a column of UUIDs as the API writes them: the fast way
         unique = list(dict.fromkeys(tokens))
         fresh = [j for j in unique if j not in known] if known else unique
-        return ParsedIds(tuple(fresh), (), len(tokens) - len(fresh))
-    ids: list[str] = []
+        return ParsedIds(tuple(map(JobId, fresh)), (), len(tokens) - len(fresh))
+    ids: list[JobId] = []
     seen: set[str] = set()
     rejected: list[RejectedId] = []
     duplicates = 0
     for token in _candidates(text):
         if _JOB_ID_RE.fullmatch(token) is not None:  # already canonical: most pasted ids are
-            job_id = token
+            job_id = JobId(token)
         else:
             try:
                 job_id = normalize_job_id(token)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from jobmonitor.api.errors import InvalidJobId
 from jobmonitor.api.ids import (
+    JobId,
     ParsedIds,
     RejectedId,
     find_job_ids,
@@ -64,7 +65,7 @@ def parse_pasted(text: str, known: frozenset[str] | set[str]) -> tuple[ParsedIds
     (UUIDs and ``job_id=…`` pairs) and other words are not reported as rejected ids."""
     if not is_free_text(text):
         return parse_job_ids(text, known=known), False
-    ids: list[str] = []
+    ids: list[JobId] = []
     rejected: list[RejectedId] = []
     duplicates = 0
     for raw in find_job_ids(text):

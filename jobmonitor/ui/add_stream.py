@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from jobmonitor.api.ids import ParsedIds, RejectedId, parse_job_ids
+from jobmonitor.api.ids import JobId, ParsedIds, RejectedId, parse_job_ids
 from jobmonitor.core.watchlist.watchlist import WatchList
 
 ADD_BATCH = 500  # ids per watch-list add: about a millisecond
@@ -34,7 +34,7 @@ class _Run:
     parsed: bool = False  # the worker has appended its last piece
     waiting: list[str] = field(default_factory=list)  # parsed ids not yet handed over
     at: int = 0
-    ids: list[str] = field(default_factory=list)
+    ids: list[JobId] = field(default_factory=list)
     rejected: list[RejectedId] = field(default_factory=list)
     duplicates: int = 0
     added: list[str] = field(default_factory=list)

@@ -192,7 +192,8 @@ def fault_backoff(entry: PollEntry, rng: random.Random) -> float:
 
 
 def canonical_id(job_id: str) -> str:
-    """The normalised id, or the trimmed text of a malformed one (kept as its own entry)."""
+    """The normalised id (a ``JobId`` as it is), or the trimmed text of a malformed one (kept as
+    its own entry)."""
     try:
         return normalize_job_id(job_id)
     except InvalidJobId:

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 
 from jobmonitor.api.client import StatusClient
 from jobmonitor.api.errors import ApiError, AuthError, InvalidJobId, RateLimited
-from jobmonitor.api.ids import is_canonical_job_id, normalize_job_id
+from jobmonitor.api.ids import JobId, is_canonical_job_id, normalize_job_id
 from jobmonitor.api.models import JobSnapshot
 from jobmonitor.core.polling.budget import DEFAULT_GUARD, RequestBudget
 from jobmonitor.core.polling.health import ApiHealth
@@ -117,9 +117,10 @@ class PollScheduler:
         self._poke()
 
     def check_now(self, job_id: str) -> None:
-        if canonical_id(job_id) not in self._queue.entries:
-            self._add(job_id, JobState.PENDING)
-        job = self._queue.get(canonical_id(job_id))
+        key = canonical_id(job_id)
+        if key not in self._queue.entries:
+            self._add(key, JobState.PENDING)
+        job = self._queue.get(key)
         if (
             job is None
             or job.in_flight
@@ -387,10 +388,10 @@ class PollScheduler:
     # -- the watch list's bookkeeping ---------------------------------------------------------
     def _add(self, raw_id: str, state: JobState) -> None:
         if is_canonical_job_id(raw_id):  # the watch list's ids are: 100,000 at start-up
-            job_id = raw_id
+            job_id = JobId(raw_id)
         else:
             try:
-                job_id = normalize_job_id(raw_id)
+                job_id = normalize_job_id(raw_id)  # a JobId as it is
             except InvalidJobId as exc:
                 self._add_invalid(raw_id, exc)
                 return
@@ -399,7 +400,7 @@ class PollScheduler:
 
     def _add_invalid(self, raw_id: str, exc: InvalidJobId) -> None:
         """A malformed id is settled before any request is sent, and said so once."""
-        key = canonical_id(raw_id)
+        key = raw_id.strip()  # the trimmed text of a malformed id is its own entry
         if self._queue.add(key, JobState.INVALID):
             job = self._queue.entries[key]
             self._emit(job, JobState.PENDING, JobState.INVALID, error=exc)
