@@ -37,14 +37,13 @@ def job_failure_position(job: WatchedJob | None) -> tuple[int, int | None] | Non
     """Where a failed job's error points in its input, if it names a line."""
     if job is None or job.state is not JobState.FAILED:
         return None
-    error = (job.snapshot or {}).get("error")
-    return failure_position(error.get("details")) if isinstance(error, dict) else None
+    error = job.snapshot.error if job.snapshot is not None else None
+    return failure_position(error.details) if error is not None else None
 
 
 def failure_code(job: WatchedJob) -> str | None:
-    error = (job.snapshot or {}).get("error")
-    code = error.get("code") if isinstance(error, dict) else None
-    return code if isinstance(code, str) else None
+    error = job.snapshot.error if job.snapshot is not None else None
+    return error.code if error is not None else None
 
 
 class FailureSection(QGroupBox):

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from uihelpers import collect_on_gui_thread  # noqa: F401 - autouse fixture
 
+from jobmonitor.api.models import JobSnapshot
 from jobmonitor.core.state import JobState
 from jobmonitor.core.watchlist.db import WatchedJob
 from jobmonitor.core.watchlist.input_check import fingerprint
@@ -32,7 +33,8 @@ def failed(line: object = 4, column: object = 11, code: str = "INVALID_JSON") ->
         "details": {"line": line, "column": column},
     }
     snapshot = {"job_id": JOB, "status": "failed", "error": error}
-    return WatchedJob(JOB, 0, time.time(), JobState.FAILED, snapshot=snapshot, error_code=code)
+    parsed = JobSnapshot.from_wire(snapshot, requested_id=JOB)
+    return WatchedJob(JOB, 0, time.time(), JobState.FAILED, snapshot=parsed, error_code=code)
 
 
 def panel_for(qtbot: QtBot, records: dict[str, JobInput]) -> JobDetails:

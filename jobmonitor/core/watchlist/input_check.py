@@ -9,6 +9,7 @@ unchanged, and a touched but identical file is still recognised as the same inpu
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def failure_position(details: object) -> tuple[int, int | None] | None:
     Accepts numbers and numeric strings (a server may send either); a line below 1, a bool or a
     fraction is no position. A bad column drops the column, not the line.
     """
-    if not isinstance(details, dict):
+    if not isinstance(details, Mapping):
         return None
     line = _positive(details.get("line"))
     if line is None:
