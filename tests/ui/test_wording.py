@@ -10,6 +10,7 @@ from datetime import timedelta, timezone
 from pytestqt.qtbot import QtBot
 from uihelpers import collect_on_gui_thread  # noqa: F401 - autouse fixture
 
+from jobmonitor.api.models import JobSnapshot
 from jobmonitor.core.credentials.store import KeyLookup, KeyProblem, KeySource
 from jobmonitor.core.state import JobState
 from jobmonitor.core.watchlist.db import WatchedJob
@@ -72,7 +73,13 @@ def test_failure_and_result_boxes_use_words_not_raw_keys(qtbot: QtBot) -> None:
             "details": {"line": 14, "column": 3, "path": "$.items[2]", "limit_mb": 50},
         },
     }
-    failed = WatchedJob(JOB, 0, time.time(), JobState.FAILED, snapshot=snapshot)
+    failed = WatchedJob(
+        JOB,
+        0,
+        time.time(),
+        JobState.FAILED,
+        snapshot=JobSnapshot.from_wire(snapshot, requested_id=JOB),
+    )
     panel.show_job(failed, [])
     form = panel.failure_form
     names = [
@@ -81,7 +88,16 @@ def test_failure_and_result_boxes_use_words_not_raw_keys(qtbot: QtBot) -> None:
     assert names == ["Code:", "Message:", "Line:", "Column:", "Path:", "Limit MB:"]
 
     done = {"job_id": JOB, "status": "success", "result": {"status": "success", "preview": "{}"}}
-    panel.show_job(WatchedJob(JOB, 0, time.time(), JobState.SUCCESS, snapshot=done), [])
+    panel.show_job(
+        WatchedJob(
+            JOB,
+            0,
+            time.time(),
+            JobState.SUCCESS,
+            snapshot=JobSnapshot.from_wire(done, requested_id=JOB),
+        ),
+        [],
+    )
     rows = panel.result_form
     labels = [
         rows.itemAt(r, rows.ItemRole.LabelRole).widget().text() for r in range(rows.rowCount())
