@@ -11,16 +11,19 @@ import asyncio
 import logging
 import ssl
 import sys
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QObject, QUrl
+from PySide6.QtCore import QByteArray, QObject, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMenu
 
+from jobmonitor.core.alerts import is_stuck
 from jobmonitor.core.diagnostics import diagnostics_text
 from jobmonitor.core.paths import cache_dir, data_dir, log_dir
 from jobmonitor.core.tls import TrustConfigError, trust_context
+from jobmonitor.core.watchlist.db import WatchedJob
 from jobmonitor.desktop.notify import DesktopNotifier, HiddenAlerts
 from jobmonitor.desktop.offline import OfflineWatcher
 from jobmonitor.ui import window_state
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
     from jobmonitor.desktop.root import DesktopApp
 
 log = logging.getLogger(__name__)
+STUCK_REFRESH_MS = 30_000  # the Stuck chip's count moves with time, not only with answers
 
 
 def load_trust(ca_bundle: str) -> tuple[ssl.SSLContext, str]:
@@ -68,7 +72,14 @@ class Citizen(QObject):
             if isinstance(qapp, QApplication)
             else None
         )
-        window_state.install_column_menu(w.table)
+        self.stuck_chip = w.filter_bar.add_chip(
+            "Stuck",
+            "Queued or processing with no change for longer than Settings › Desktop says "
+            "(an hour unless changed)",
+            self._stuck_test,
+        )
+        self._stuck_timer = QTimer(self, interval=STUCK_REFRESH_MS)
+        self._stuck_timer.timeout.connect(w.filter_bar.refresh_extra)
         self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl  # tests replace it
         self._help_items()
 
@@ -142,6 +153,7 @@ class Citizen(QObject):
         if self.appearance is not None:
             self.appearance.apply()
         self.alerts.start()
+        self._stuck_timer.start()
         self.offline.start()
         self._app.own(self._start_notifier())
 
@@ -157,6 +169,11 @@ class Citizen(QObject):
     def settings_applied(self) -> None:
         if self.appearance is not None:
             self.appearance.apply()
+        self._app.window.filter_bar.refresh_extra()  # the stuck threshold may have changed
+
+    def _stuck_test(self) -> Callable[[WatchedJob], bool]:
+        now, after = time.time(), self._app.settings.stuck_after_hours * 3600
+        return lambda job: is_stuck(job, now, after)
 
     def _download(self, job_id: str) -> None:
         self._app.show_job(job_id)
@@ -180,6 +197,7 @@ class Citizen(QObject):
         settings.sync()
 
     async def aclose(self) -> None:
+        self._stuck_timer.stop()
         self.alerts.stop()
         await self.notifier.aclose()
         self._app.tray.deliver = None

@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QIcon, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLineEdit, QToolButton, QWidget
 
 from jobmonitor.core.state import JobState
+from jobmonitor.core.watchlist.db import WatchedJob
 from jobmonitor.ui.a11y import name_clear_button
 from jobmonitor.ui.job_text import Category
 from jobmonitor.ui.jobs_model import JobsTableModel
@@ -70,6 +71,9 @@ class FilterBar(QWidget):
             self.chips[category] = chip
             layout.addWidget(chip)
         self.chips[None].setChecked(True)
+        # Chips that are no status category (Stuck): name -> (chip, what it shows now).
+        self.extra: dict[str, tuple[QToolButton, Callable[[], Callable[[WatchedJob], bool]]]] = {}
+        self._extra_at = layout.count()
         layout.addStretch(1)
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search id, label or error code (Ctrl+F)")
@@ -89,6 +93,43 @@ class FilterBar(QWidget):
         layout.addWidget(self.search, 3)
         model.counts_changed.connect(self.update_counts)
         self.update_counts()
+
+    def add_chip(
+        self,
+        name: str,
+        hint: str,
+        accepts: Callable[[], Callable[[WatchedJob], bool]],
+        icon: QIcon | None = None,
+    ) -> QToolButton:
+        """A chip for the jobs ``accepts()`` takes (asked anew at each count and refresh, for
+        a test that changes with time), after the status chips and exclusive with them."""
+        chip = QToolButton(self)
+        chip.setCheckable(True)
+        chip.setAutoRaise(True)
+        chip.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        if icon is not None:
+            chip.setIcon(icon)
+        chip.setToolTip(hint)
+        chip.toggled.connect(lambda on: self._extra_toggled(on, accepts))
+        self._group.addButton(chip)
+        self._layout.insertWidget(self._extra_at + len(self.extra), chip)
+        self.extra[name] = (chip, accepts)
+        self.update_counts()
+        return chip
+
+    def refresh_extra(self) -> None:
+        """Count the extra chips again, and re-apply the one that is on (time moved on)."""
+        self.update_counts()
+        for chip, accepts in self.extra.values():
+            if chip.isChecked():
+                self._proxy.set_only(accepts())
+
+    def _extra_toggled(self, on: bool, accepts: Callable[[], Callable[[WatchedJob], bool]]) -> None:
+        if on:
+            self._proxy.set_category(None)
+            self._proxy.set_only(accepts())
+        else:
+            self._proxy.set_only(None)
 
     def _chip_toggled(self, on: bool, category: Category | None) -> None:
         if on:
@@ -110,6 +151,15 @@ class FilterBar(QWidget):
             chip.setAccessibleName(f"Show {name.lower()} jobs: {n}")
             hint = "Every job" if category is None else _HINTS[category]
             chip.setToolTip(f"{full}: {hint}" if short else hint)
+        # Only unfinished jobs can match such a chip (Stuck): with none, no need to look.
+        running = sum(
+            counts.get(c, 0) for c in (Category.QUEUED, Category.PROCESSING, Category.PROBLEM)
+        )
+        for name, (chip, accepts) in self.extra.items():
+            test = accepts()
+            n = sum(1 for job in self._model.rows() if test(job)) if running else 0
+            chip.setText(f"{name} ({n})")
+            chip.setAccessibleName(f"Show {name.lower()} jobs: {n}")
         self.updateGeometry()
         self.counts_updated.emit()
 
@@ -124,6 +174,8 @@ class FilterBar(QWidget):
             if compact and category is not None:
                 text = text[text.rfind("(") + 1 : -1]
             width += metrics.horizontalAdvance(text) + chip.iconSize().width() + 20 + spacing
+        for chip, _accepts in self.extra.values():  # no icon: always the name and the count
+            width += metrics.horizontalAdvance(chip.text()) + 20 + spacing
         return width + 12
 
     def minimumSizeHint(self) -> QSize:

@@ -10,7 +10,7 @@ then applied at once by ``ShownRows``, which also keeps the rows right as the li
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -43,6 +43,7 @@ class JobsFilterProxy(ShownRows):
         self._category: Category | None = None
         self._states: frozenset[JobState] = frozenset()
         self._words: tuple[str, ...] = ()
+        self._only: Callable[[WatchedJob], bool] | None = None  # e.g. "looks stuck"
         self._order = Qt.SortOrder.AscendingOrder
         self._computed: tuple[array[int], array[int] | None] = (array("i"), None)
         self.passes = SlicedPass(self)
@@ -60,6 +61,18 @@ class JobsFilterProxy(ShownRows):
             return
         self._category = category
         self._states = frozenset(s for s in JobState if category_of(s) is category)
+        self._start_pass()
+
+    @property
+    def only(self) -> Callable[[WatchedJob], bool] | None:
+        return self._only
+
+    def set_only(self, accepts: Callable[[WatchedJob], bool] | None) -> None:
+        """Show only the jobs ``accepts`` takes (a chip that is no status category: Stuck);
+        None shows all again. Set again to re-apply one whose answer changes with time."""
+        if accepts is None and self._only is None:
+            return
+        self._only = accepts
         self._start_pass()
 
     @property
@@ -95,10 +108,16 @@ class JobsFilterProxy(ShownRows):
 
     @property
     def _identity(self) -> bool:
-        return self._category is None and not self._words and self._column < 0
+        return self._unfiltered and self._column < 0
+
+    @property
+    def _unfiltered(self) -> bool:
+        return self._category is None and not self._words and self._only is None
 
     def accepts(self, job: WatchedJob) -> bool:
         if self._category is not None and job.state not in self._states:
+            return False
+        if self._only is not None and not self._only(job):
             return False
         for word in self._words:
             if not (
@@ -127,7 +146,7 @@ class JobsFilterProxy(ShownRows):
         """Filter, then sort, a snapshot of the rows; the result waits in ``_computed``."""
         jobs = list(self._src.rows())
         n = len(jobs)
-        if self._category is None and not self._words:
+        if self._unfiltered:
             accepted = array("i", range(n))
         else:
             accepted = yield from filtered_rows(jobs, self.accepts)

@@ -59,6 +59,7 @@ class JobsTableView(QTableView):
         self._last_row = 0
         self._next_row: int | None = None  # where the current row was, when it was removed
         self._fitted = False
+        self._widths_restored = False  # the last session's widths: no first fit over them
         self._sample_width: dict[int, int] = {}
         self.column_actions: dict[int, QAction] = {}
 
@@ -113,7 +114,11 @@ class JobsTableView(QTableView):
         """The first rows shown size the columns to what they hold."""
         if not self._fitted and self.model().rowCount() > 0:
             self._fitted = True
-            QTimer.singleShot(0, self, self.fit_columns)
+            QTimer.singleShot(0, self, self._first_fit)
+
+    def _first_fit(self) -> None:
+        if not self._widths_restored:
+            self.fit_columns()
 
     def _build_column_actions(self) -> None:
         header = self.horizontalHeader()
@@ -137,6 +142,16 @@ class JobsTableView(QTableView):
         action = self.column_actions.get(column)
         if action is not None and action.isChecked() != shown:
             action.setChecked(shown)
+
+    def columns_restored(self) -> None:
+        """The header's state came back from the last session: its widths stay (no first fit)
+        and the column menu shows what is hidden."""
+        self._fitted = self._widths_restored = True
+        header = self.horizontalHeader()
+        for column, action in self.column_actions.items():
+            action.blockSignals(True)  # mirror only: toggled would resize the column
+            action.setChecked(not header.isSectionHidden(column))
+            action.blockSignals(False)
 
     def fill_column_menu(self, menu: QMenu) -> QMenu:
         """Show/hide per column (in header order), then Fit: the header's menu and View's."""

@@ -29,29 +29,35 @@ def test_geometry_splitter_columns_and_sort_survive_a_restart(
     first = make_app(add_text=" ".join(jobs))
     w = first.window
     default_height = w.height()
-    w.resize(w.width(), default_height - 77)
-    w.splitter.setSizes([600, 300])
+    # Narrower than the offscreen test screen (800 px): Qt fits a restored window to the screen.
+    w.resize(max(w.minimumSizeHint().width(), 700), default_height - 77)
+    w.splitter.setSizes([400, 280])
     header = w.table.horizontalHeader()
-    header.setSectionHidden(3, True)
+    hidden = next(c for c in w.table.column_actions if not header.isSectionHidden(c))
+    w.table.set_column_shown(hidden, False)
     header.moveSection(1, 4)
-    header.resizeSection(0, 333)
     w.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)
     qtbot.waitUntil(lambda: w.width() != 0)
-    sizes = w.splitter.sizes()
+    size, sizes = w.size(), w.splitter.sizes()
     order = [header.logicalIndex(v) for v in range(header.count())]
     close(qtbot, first)
 
     again = make_app()
     w2, h2 = again.window, again.window.table.horizontalHeader()
-    # The offscreen test screen is 800 px wide, narrower than the window may be, so Qt fits the
-    # restored width to it; the height is what shows the geometry came back.
-    assert w2.height() == default_height - 77
+    assert size.width() <= 790 and w2.size() == size
     assert w2.splitter.sizes()[1] == sizes[1]  # the details panel kept its width
-    assert h2.isSectionHidden(3)
+    assert h2.isSectionHidden(hidden)
+    assert not again.window.table.column_actions[hidden].isChecked()  # View › Columns agrees
     assert [h2.logicalIndex(v) for v in range(h2.count())] == order
-    assert h2.sectionSize(0) == 333
     assert (h2.sortIndicatorSection(), h2.sortIndicatorOrder()) == (2, Qt.SortOrder.DescendingOrder)
     assert w2.proxy.sortColumn() == 2  # the rows are sorted so, not just the arrow
+
+    # A width set now (the first session's first fit of the columns is over by then) comes back.
+    sized = h2.logicalIndex(2)
+    h2.resizeSection(sized, 211)
+    close(qtbot, again)
+    third = make_app()
+    assert third.window.table.horizontalHeader().sectionSize(sized) == 211
 
 
 def _window_lightness() -> int:
@@ -178,3 +184,24 @@ def test_help_copies_diagnostics_without_the_key_and_opens_the_log_folder(
     assert "Qt " in text and "platform plugin offscreen" in text and "Folders:" in text
     assert "api/base_url" in text or "Settings (" in text
     assert KEY not in text and "my key is [redacted]" in text
+
+
+def test_the_stuck_chip_counts_and_shows_jobs_unchanged_past_the_setting(
+    qtbot: QtBot, make_app: AppFactory, world: SimWorld
+) -> None:
+    slow = world.add_job(KEY, queued_for=3600, retry_after=0.5)
+    done = world.add_job(KEY, queued_for=0, processing_for=0)
+    app = make_app(add_text=f"{slow} {done}")
+    qtbot.waitUntil(lambda: app.watchlist.get(slow).state is JobState.QUEUED, timeout=10000)  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: app.watchlist.get(done).state is JobState.SUCCESS, timeout=10000)  # type: ignore[union-attr]
+    bar, proxy, chip = app.window.filter_bar, app.window.proxy, app.citizen.stuck_chip
+    assert chip.text() == "Stuck (0)"  # an hour has not passed
+    app.settings.stuck_after_hours = 1e-6  # now anything unchanged for a moment is stuck
+    bar.refresh_extra()
+    assert chip.text() == "Stuck (1)" and chip.accessibleName() == "Show stuck jobs: 1"
+    chip.click()
+    qtbot.waitUntil(lambda: proxy.rowCount() == 1)
+    assert proxy.job_id_at(0) == slow
+    bar.chips[None].click()  # All: the filter is off again
+    qtbot.waitUntil(lambda: proxy.rowCount() == 2)
+    assert not chip.isChecked()
