@@ -1,11 +1,13 @@
-"""Job-id validation and normalisation, and finding ids in pasted text (PROVIDER.md's rule).
+"""Job-id validation and normalisation, lists of ids, and ids mentioned in free text.
 
-A UUID (8-4-4-4-12 hex, braces and case forgiven) is stored lower-case. Any other id of 1 to 128
-characters of ``A-Z a-z 0-9 _ -`` is kept exactly as given, when it comes from an explicit source:
-a submission's answer, a ``job_id`` field of pasted JSON, a line or cell of its own, the command
-line. Anything with other characters is refused before any request. An id shaped like a UUID
-with a slip in it (a digit too many, a misplaced hyphen, a ``g``) is refused as a broken UUID
-rather than taken for an id of another kind: that is what it nearly always is.
+PROVIDER.md's rule: a UUID (8-4-4-4-12 hex, braces and case forgiven) is stored lower-case; any
+other id of 1 to 128 characters of ``A-Z a-z 0-9 _ -`` is kept exactly as given when it comes
+from an explicit source (a submission's answer, a ``job_id`` field, a line of its own, a header
+row's id column, the command line). Anything with other characters is refused before any
+request. An id shaped like a UUID with a slip in it (a digit too many, a misplaced hyphen, a
+``g``) is refused as a broken UUID rather than taken for an id of another kind. In a line of
+several tokens, a plain word is no id (``nope``) while ``job-12345`` is. Free text (a log
+excerpt) goes through ``find_job_ids`` instead: its UUIDs and ``job_id=`` pairs only.
 """
 
 from __future__ import annotations
@@ -21,19 +23,9 @@ from jobmonitor.api.errors import InvalidJobId
 # ASCII only on purpose: \d and [0-9a-f] with re.ASCII never match other scripts' digits.
 _JOB_ID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII)
 _OTHER_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,128}", re.ASCII)
-_UUID_IN_TEXT = re.compile(
-    r"(?<![0-9A-Za-z-])\{?\s*[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-    r"[0-9a-fA-F]{12}\s*\}?(?![0-9A-Za-z-])",
-    re.ASCII,
-)
-_PAIR_IN_TEXT = re.compile(
-    r"""(?<![A-Za-z0-9_])(?:job[_-]?id|id)["']?\s*[:=]\s*["']?([A-Za-z0-9_-]{1,128})""",
-    re.ASCII | re.IGNORECASE,
-)
-# Cells of a spreadsheet or a list: tabs, commas, semicolons, pipes. Spaces inside a cell make it
-# free text, where only UUIDs and key-value pairs are taken.
-_CELL_RE = re.compile(r"[\t,;|]+")
-_QUOTES = "\"'`"
+# Separators people paste between ids: whitespace, commas, semicolons, pipes, quotes.
+_SPLIT_RE = re.compile(r"[\s,;|\"'`]+")
+_SEPARATORS = str.maketrans(dict.fromkeys(",;|\"'`", " "))  # the non-space ones of _SPLIT_RE
 _HEADER_WORDS = frozenset({"id", "job", "jobid", "job_id", "job-id", "ids", "job_ids"})
 ID_HELP = (
     "a job id is a UUID (a1b2c3d4-e5f6-7890-abcd-ef1234567890) or 1 to 128 letters, digits, "
@@ -133,9 +125,9 @@ def _json_ids(value: Any) -> Iterator[str]:
             yield from _json_ids(item)
 
 
-def _candidates(text: str) -> Iterator[str]:
-    """The tokens to check: explicit ones (JSON ``job_id`` fields, cells of their own), and from
-    free text only UUIDs, ``job_id=...`` pairs and UUID look-alikes (refused with a reason)."""
+def _candidates(text: str) -> Iterator[tuple[str, str | None]]:
+    """(token, why it is no id or None): JSON's ``job_id`` fields, then the tokens of each line
+    (split by white space, tabs, commas, semicolons, pipes and quotes)."""
     stripped = text.strip()
     if stripped[:1] in "[{" and stripped[-1:] in "]}":
         try:
@@ -143,43 +135,34 @@ def _candidates(text: str) -> Iterator[str]:
         except (ValueError, RecursionError):
             data = None
         if isinstance(data, dict | list):
-            yield from _json_ids(data)
+            for job_id in _json_ids(data):
+                yield job_id, None
             return
     column: int | None = None
     for number, line in enumerate(text.splitlines()):
-        cells = [c.strip().strip(_QUOTES).strip() for c in _CELL_RE.split(line)]
-        cells = [c for c in cells if c]
+        cells = [c for c in _SPLIT_RE.split(line) if c]
         if number == 0 and len(cells) > 1:
             heads = [i for i, c in enumerate(cells) if c.lower() in _HEADER_WORDS]
-            if heads:  # a header row names the id column: its cells are explicit ids
+            if heads:  # a header row names the id column: its cells are the explicit ids
                 column = heads[0]
                 continue
         for index, cell in enumerate(cells):
-            yield from _from_cell(cell, alone=len(cells) == 1 or index == column)
+            if cell.lower() in _HEADER_WORDS:
+                continue
+            if column is not None and index != column:
+                if _JOB_ID_RE.fullmatch(cell.lower()) is not None:
+                    yield cell, None  # a UUID in another column is still an id
+                continue
+            alone = len(cells) == 1 or index == column
+            yield cell, None if alone or _looks_issued(cell) else _NOT_ISSUED
 
 
-def _from_cell(token: str, *, alone: bool) -> Iterator[str]:
-    """A cell alone on its line (or in the id column) is an explicit id; in a row of several
-    cells only UUIDs and ids that look issued (letters and digits) are; free text yields UUIDs,
-    ``job_id=...`` pairs and broken UUIDs."""
-    if not any(c.isspace() for c in token):
-        if token.lower() in _HEADER_WORDS:
-            return
-        if alone or _looks_issued(token):
-            yield token
-        return
-    found = [(m.start(), m.group(0)) for m in _UUID_IN_TEXT.finditer(token)]
-    found += [(m.start(1), m.group(1)) for m in _PAIR_IN_TEXT.finditer(token)]
-    for word in re.split(r"\s+", token):
-        word = word.strip(_QUOTES + "(),.:")
-        if _uuid_attempt(word.lower()) and _JOB_ID_RE.fullmatch(word.lower()) is None:
-            found.append((token.find(word), word))  # a broken UUID: said why
-    for _, value in sorted(found):
-        yield value
+_NOT_ISSUED = f"not a job id among the others: {ID_HELP}"
 
 
 def _looks_issued(token: str) -> bool:
-    """A UUID, a broken one, or letters with digits (job-12345): not a name in another column."""
+    """A UUID, a broken one, or letters with digits (job-12345): what an issued id looks like,
+    in a line of several tokens (a word there is a typo or a name, not an id)."""
     lowered = token.lower()
     if _JOB_ID_RE.fullmatch(lowered) is not None or _uuid_attempt(lowered):
         return True
@@ -189,12 +172,11 @@ def _looks_issued(token: str) -> bool:
 def parse_job_ids(text: str, *, known: frozenset[str] | set[str] = frozenset()) -> ParsedIds:
     """Find job ids in text pasted from a spreadsheet, a list, JSON or a log excerpt.
 
-    A line of its own, or a cell of a header row's id column (cells split by tabs, commas,
-    semicolons, pipes), is an explicit id and is refused with a reason when it is none; in rows
-    of several cells, UUIDs and issued-looking ids are taken; free text yields its UUIDs and
-    ``job_id`` pairs. Ids already in ``known`` or repeated in the text count as duplicates.
+    Tokens are split by white space, commas, semicolons, pipes and quotes; each is checked and
+    refused with a reason when it is no id (see the module doc for which tokens are explicit).
+    Ids already in ``known`` or repeated in the text count as duplicates.
     """
-    tokens = text.split()
+    tokens = text.translate(_SEPARATORS).split()
     if _all_canonical(tokens):  # a column of UUIDs as the API writes them: the fast way
         unique = list(dict.fromkeys(tokens))
         fresh = [j for j in unique if j not in known] if known else unique
@@ -203,7 +185,10 @@ def parse_job_ids(text: str, *, known: frozenset[str] | set[str] = frozenset()) 
     seen: set[str] = set()
     rejected: list[RejectedId] = []
     duplicates = 0
-    for token in _candidates(text):
+    for token, refused in _candidates(text):
+        if refused is not None and _OTHER_ID_RE.fullmatch(token) is not None:
+            rejected.append(RejectedId(token, refused))
+            continue
         if _JOB_ID_RE.fullmatch(token) is not None:  # already canonical: most pasted ids are
             job_id = JobId(token)
         else:

@@ -8,6 +8,7 @@ import pytest
 from apihelpers import KEY
 
 from jobmonitor.api import InvalidJobId, StatusClient, normalize_job_id, parse_job_ids
+from jobmonitor.api.ids import find_job_ids
 from jobmonitor.sim import SimWorld
 
 SAMPLE = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
@@ -82,14 +83,14 @@ def test_parse_pasted_text() -> None:
     upper = SAMPLE.upper()
     other = "00000000-0000-4000-8000-000000000001"
     parsed = parse_job_ids(
-        f"{upper}, {{{SAMPLE}}}; job-12345-abcde|{other}|job/12|Ada\n'{other}' 12345 words",
+        f"{upper}, {{{SAMPLE}}}; job-12345-abcde|{other}|job/12|Ada\n'{other}'\njob-9",
         known={"00000000-0000-4000-8000-000000000009"},
     )
-    # A cell of its own is an explicit id (PROVIDER.md): a non-UUID id is kept as given, one with
-    # other characters is refused; free text ("... 12345 words") yields only its UUIDs.
-    assert parsed.ids == (SAMPLE, "job-12345-abcde", other)
+    # A line of its own is an explicit id (PROVIDER.md), kept as given; among other tokens an
+    # issued-looking id counts, a plain word does not; other characters are refused.
+    assert parsed.ids == (SAMPLE, "job-12345-abcde", other, "job-9")
     assert parsed.duplicates == 2
-    assert [r.text for r in parsed.rejected] == ["job/12"]  # "Ada" in another column is no id
+    assert [r.text for r in parsed.rejected] == ["job/12", "Ada"]
     assert (
         parse_job_ids(
             "00000000-0000-4000-8000-000000000009", known={"00000000-0000-4000-8000-000000000009"}
@@ -118,17 +119,12 @@ def test_ids_with_other_characters_say_what_an_id_looks_like(raw: str) -> None:
     assert "job id" in caught.value.reason
 
 
-def test_free_text_yields_uuids_and_pairs_only() -> None:
-    log = (
-        "2024-05-01 INFO submitted job_id=job-777-xyz ok\n"
-        f"retrying {SAMPLE} after 3 attempts (id: job-778-abc)\n"
-        '{"status": "accepted", "job_id": "job-779"}'
-    )
-    parsed = parse_job_ids(log)
-    assert parsed.ids == ("job-777-xyz", SAMPLE, "job-778-abc", "job-779")
-    assert parsed.rejected == ()
+def test_json_and_tables_name_their_id_column() -> None:
     assert parse_job_ids('[{"job_id": "job-1"}, {"job_id": "Job-2"}]').ids == ("job-1", "Job-2")
     assert parse_job_ids("job_id\njob-1\njob-2\n").ids == ("job-1", "job-2")  # a header cell
+    table = parse_job_ids(f"owner,job_id\nAda,job-7\nGrace,{SAMPLE}\n")
+    assert table.ids == ("job-7", SAMPLE) and table.rejected == ()  # names are no ids
+    assert find_job_ids(f"retrying {SAMPLE} (job_id=job-778-abc)") == [SAMPLE, "job-778-abc"]
 
 
 async def test_a_non_uuid_id_goes_into_the_path_percent_encoded(

@@ -97,7 +97,7 @@ def test_a_second_launch_hands_ids_and_files_to_the_running_one(
     _wait_listening(first, folder)
     (tmp_path / "ids.csv").write_text(f"job_id\n{JOB_C}\n")
     second = subprocess.run(
-        [sys.executable, "-m", "jobmonitor", JOB_A, JOB_B, "ids.csv", "non.sense"],
+        [sys.executable, "-m", "jobmonitor", JOB_A, JOB_B, "ids.csv", "n\u00f6nsense"],
         env=app_env,
         cwd=tmp_path,
         capture_output=True,

@@ -27,21 +27,21 @@ def test_report_says_what_was_added_skipped_and_rejected(adder: JobAdder) -> Non
     adder.add_text(IDS[0])
     broken = IDS[1][:-1]  # a UUID a digit short
     report = adder.add_text(
-        f"{IDS[0]}, {{{IDS[1].upper()}}}\n{IDS[1]} nope {broken}\nab\u0663d\njob/12\njob-12345"
+        f"{IDS[0]}, {{{IDS[1].upper()}}}\n{IDS[1]} nope {broken}\nab\u0663d\n{{job-12\njob-12345"
     )
-    # Lines of their own are explicit ids (PROVIDER.md): job-12345 is one, job/12 and ab٣d are
-    # refused with a reason; in free text, only UUIDs (and broken ones) are looked at.
+    # Lines of their own are explicit ids (PROVIDER.md): job-12345 is one, {job-12 and ab٣d are
+    # refused with a reason; among other tokens a plain word ("nope") is no id either.
     assert report.added == (IDS[1], "job-12345")
     assert report.parsed.duplicates == 2
-    assert [r.text for r in report.parsed.rejected] == [broken, "ab\u0663d", "job/12"]
+    assert [r.text for r in report.parsed.rejected] == ["nope", broken, "ab\u0663d", "{job-12"]
     text = report.summary()
-    assert text.startswith("Added 2 jobs, 2 duplicates skipped, 3 rejected.")
+    assert text.startswith("Added 2 jobs, 2 duplicates skipped, 4 rejected.")
     assert f"Rejected '{broken}': job id must be 32 hex digits" in text
     assert "non-ASCII" in text
 
 
 def test_long_rejection_lists_are_cut(adder: JobAdder) -> None:
-    report = adder.add_text("\n".join(f"bad/{i}" for i in range(9)))
+    report = adder.add_text("\n".join(f"bad\u00e9{i}" for i in range(9)))
     assert "\n… and 4 more rejected\n" in report.summary()
     assert not report.added and "No new jobs added" in report.summary()
 
@@ -66,11 +66,11 @@ def test_bar_adds_on_enter_and_keeps_rejected_text(qtbot: QtBot, adder: JobAdder
     bar = AddJobsBar(adder)
     qtbot.addWidget(bar)
     bar.show()
-    bar.edit.setPlainText(f"{IDS[4]}\nwrong/id")
+    bar.edit.setPlainText(f"{IDS[4]}\nwr\u00f6ng-id")
     qtbot.keyClick(bar.edit, Qt.Key.Key_Return)
-    assert bar.edit.toPlainText() == "wrong/id"
+    assert bar.edit.toPlainText() == "wr\u00f6ng-id"
     assert bar.feedback.isVisible() and bar.feedback.text().startswith("⚠ Added 1 job")
-    assert "wrong/id" in bar.feedback.toolTip()
+    assert "wr\u00f6ng-id" in bar.feedback.toolTip()
     qtbot.keyClick(bar.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
     assert bar.edit.toPlainText().count("\n") == 1  # Shift+Enter starts a new line
 
