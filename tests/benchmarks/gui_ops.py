@@ -78,11 +78,11 @@ async def delete_and_undo(app: Any, meter: Any) -> tuple[float, float, float]:
     meter.start()
     started = time.perf_counter()
     window.job_actions.remove.trigger()
-    await until(lambda: model.rowCount() == n - gone and app.watchlist.idle, 60)
+    await until(lambda: model.rowCount() == n - gone and app.watchlist.idle, 600)
     deleted = time.perf_counter() - started
     started = time.perf_counter()
     window.job_actions.undo.trigger()
-    await until(lambda: model.rowCount() == n and app.watchlist.idle, 60)
+    await until(lambda: model.rowCount() == n and app.watchlist.idle, 600)
     undone = time.perf_counter() - started
     return deleted, undone, await _stall(meter)
 
