@@ -16,7 +16,7 @@ import sys
 from jobmonitor import __version__
 from jobmonitor.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, CliError
 
-SUBCOMMANDS = ("status", "watch", "download", "auth", "sim")
+SUBCOMMANDS = ("status", "watch", "download", "submit", "tools", "uploads", "auth", "sim")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

@@ -8,12 +8,13 @@ import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from jobmonitor import APP_ID, DEFAULT_BASE_URL
 from jobmonitor.api.client import StatusClient
-from jobmonitor.api.errors import InsecureUrl
+from jobmonitor.api.errors import ApiError, InsecureUrl
 from jobmonitor.api.urls import normalize_base_url, origin_of
 from jobmonitor.core.http import HttpPool
 
@@ -178,3 +179,26 @@ def make_status_client(http: httpx.AsyncClient, base_url: str, key: str | None) 
         route_template=saved_route_template(base_url),
         on_route_learned=lambda route: remember_route_template(base_url, route),
     )
+
+
+def error_object(exc: ApiError, *, job_id: str | None = None) -> dict[str, Any]:
+    """The command line's one JSON error shape, for every command and every kind of error:
+    ``{"status": "error", "job_id": ..., "error": {"code", "message", "details", "http_status",
+    "said_by"}}``; ``said_by`` is "server" when an answer said it, "client" when jobmonitor
+    concluded it (unreachable, refused before sending, a broken answer)."""
+    details: dict[str, Any] = {}
+    body = exc.body if isinstance(exc.body, dict) else None
+    if body is not None and isinstance(body.get("details"), dict):
+        details = {k: v for k, v in body["details"].items() if k != "message"}
+    said_by = "server" if exc.http_status is not None and body is not None else "client"
+    return {
+        "status": "error",
+        "job_id": job_id if job_id is not None else exc.job_id,
+        "error": {
+            "code": exc.code,
+            "message": exc.message,
+            "details": details,
+            "http_status": exc.http_status,
+            "said_by": said_by,
+        },
+    }

@@ -56,6 +56,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--json", action="store_true", help="one JSON object per state change, nothing else"
     )
     parser.add_argument(
+        "--timeout",
+        type=float,
+        metavar="S",
+        help="give up after S seconds (exit 1 when a job is still unfinished then)",
+    )
+    parser.add_argument(
         "--exit-status",
         action="store_true",
         help="accepted for scripts that expect it (the exit status always tells the outcome)",
@@ -69,14 +75,41 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("--rate-limit must be a positive number of requests per minute")
     base_url = resolve_base_url(args)
     key = resolve_api_key(base_url)
+    if args.timeout is not None and args.timeout <= 0:
+        raise CliError("--timeout must be a positive number of seconds")
     rate_limit = args.rate_limit if args.rate_limit is not None else _saved_rate_limit()
-    if args.json:
-        view: _View = _JsonView(sys.stdout)
-    elif sys.stdout.isatty():
-        view = _TableView(sys.stdout)
-    else:
-        view = _LineView(sys.stdout)
-    return asyncio.run(_watch(job_ids, base_url, key, rate_limit, view))
+    view = make_view(args.json)
+    return asyncio.run(
+        watch_jobs(job_ids, base_url, key, rate_limit, view, give_up_after=args.timeout)
+    )
+
+
+def make_view(as_json: bool) -> _View:
+    """JSON lines, a live table on a terminal, else one line per change."""
+    if as_json:
+        return _JsonView(sys.stdout)
+    if sys.stdout.isatty():
+        return _TableView(sys.stdout)
+    return _LineView(sys.stdout)
+
+
+async def watch_jobs(
+    job_ids: list[str],
+    base_url: str,
+    key: str | None,
+    rate_limit: int | None,
+    view: _View,
+    *,
+    give_up_after: float | None = None,
+) -> int:
+    """Follow the jobs until each is finished (or ``give_up_after`` seconds): the exit code."""
+    try:
+        async with asyncio.timeout(give_up_after):
+            return await _watch(job_ids, base_url, key, rate_limit, view)
+    except TimeoutError:
+        raise CliError(
+            f"timed out after {give_up_after:g} s before every job finished", EXIT_FAILED
+        ) from None
 
 
 def _read_ids(tokens: list[str]) -> list[str]:

@@ -1,0 +1,138 @@
+"""``jobmonitor tools``, ``submit`` and ``uploads`` end to end: the simulator on loopback sockets."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from jobmonitor.cli import run_cli
+from jobmonitor.sim import SimServer, SimWorld
+from jobmonitor.sim.samples import samples_dir
+
+KEY = "cli-submit-key-0123456789"
+SAMPLES = samples_dir()
+
+
+@pytest.fixture
+def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimServer]:
+    world = SimWorld(seed=2)
+    world.add_key(KEY)
+    world.tools.accepted_for = world.tools.queued_for = world.tools.processing_for = 0.1
+    world.tools.retry_after = 0.2
+    monkeypatch.setenv("JOBMONITOR_API_KEY", KEY)
+    with SimServer(world) as server:
+        yield server
+
+
+def test_tools_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(["tools"]) == 0
+    out = capsys.readouterr().out
+    assert "json-formatter-api" in out and "(stand-in in the simulator)" in out
+    assert run_cli(["tools", "--json"]) == 0
+    tools = json.loads(capsys.readouterr().out)
+    assert len(tools) == 60 and {"slug", "options", "inputs"} <= set(tools[0])
+    assert run_cli(["tools", "csv-to-json-api"]) == 0
+    assert "--opt tab-space=<int 0-8> (default 2)" in capsys.readouterr().out
+    assert run_cli(["tools", "nope-api"]) == 2
+
+
+def test_submit_prints_ids_as_accepted_and_watch_follows_them(
+    sim: SimServer, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    good = str(SAMPLES / "orders.json")
+    broken = str(SAMPLES / "broken-trailing-comma.json")
+    url = f"{sim.files_url}/samples/orders.json"
+    base = ["--base-url", sim.api_url]
+    code = run_cli(
+        [
+            "submit",
+            "json-to-csv-api",
+            good,
+            broken,
+            url,
+            *base,
+            "--json",
+            "--watch",
+            "--timeout",
+            "60",
+            "--download",
+            "-o",
+            str(tmp_path),
+        ]
+    )
+    assert code == 1  # one job failed (the broken input), as watch says
+    lines = [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")
+    ]
+    accepted = [r for r in lines if r.get("mode")]
+    assert [r["mode"] for r in accepted] == ["file", "file", "url"]
+    assert all(r["status"] == "accepted" and r["status_url"] for r in accepted)
+    failed = [
+        r for r in lines if r.get("job_id") == accepted[1]["job_id"] and r.get("status") == "failed"
+    ]
+    assert failed, lines
+    assert len(list(tmp_path.glob("*.csv"))) == 2
+    assert sim.world.stats.storage_requests_with_key == 0
+
+
+def test_bad_inputs_submit_nothing(
+    sim: SimServer, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "data.zip").write_bytes(b"PK")
+    base = ["--base-url", sim.api_url]
+    code = run_cli(
+        [
+            "submit",
+            "json-to-csv-api",
+            str(SAMPLES / "orders.json"),
+            str(tmp_path / "data.zip"),
+            "ftp://x/a.json",
+            str(tmp_path / "gone.json"),
+            *base,
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "nothing submitted: 3 input(s)" in err
+    assert "data.zip" in err and "ftp://x/a.json" in err and "gone.json" in err
+    assert (
+        run_cli(["submit", "json-to-csv-api", str(SAMPLES / "orders.json"), "--opt", "x", *base])
+        == 2
+    )
+    assert (
+        run_cli(
+            [
+                "submit",
+                "json-formatter-api",
+                str(SAMPLES / "orders.json"),
+                "--opt",
+                "tab-space=lots",
+                *base,
+            ]
+        )
+        == 2
+    )
+    assert sim.world.stats.requests == 0 and sim.world.uploads.all() == []
+
+
+def test_body_mode_and_the_uploads_command(
+    sim: SimServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["--base-url", sim.api_url]
+    assert (
+        run_cli(["submit", "json-minify-api", str(SAMPLES / "orders.json"), "--body", *base]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "body-" in out and sim.files_url in out
+    assert run_cli(["submit", "text-minify-api", str(SAMPLES / "notes.txt"), *base]) == 0
+    capsys.readouterr()
+    assert run_cli(["uploads", "--json", *base]) == 0
+    (item,) = json.loads(capsys.readouterr().out)
+    assert item["status"] == "completed" and item["filename"] == "notes.txt"
+    assert run_cli(["uploads", "delete", item["upload_id"], *base]) == 0
+    assert run_cli(["uploads", "delete", item["upload_id"], *base, "--json"]) == 1
+    gone = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert gone["error"]["code"] == "UPLOAD_NOT_FOUND" and gone["error"]["said_by"] == "server"
+    assert run_cli(["uploads", "delete", *base]) == 2
