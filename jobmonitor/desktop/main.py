@@ -160,6 +160,7 @@ class _Running:
 
 
 async def _main(options: GuiOptions, running: _Running) -> int:
+    from jobmonitor.core.watchlist.opening import StoreError
     from jobmonitor.desktop.demo import DemoSetup, start_demo
     from jobmonitor.desktop.instance import InstanceServer, server_name
     from jobmonitor.desktop.launches import split_launch_args
@@ -173,13 +174,23 @@ async def _main(options: GuiOptions, running: _Running) -> int:
         server, demo = await loop.run_in_executor(None, start_demo)
     settings = Settings(demo=options.demo)
     folder = data_dir(demo=options.demo)
-    desktop = DesktopApp(
-        settings=settings,
-        data_dir=folder,
-        base_url=options.base_url,
-        demo=demo,
-        dark=options.dark,
-    )
+    try:
+        desktop = DesktopApp(
+            settings=settings,
+            data_dir=folder,
+            base_url=options.base_url,
+            demo=demo,
+            dark=options.dark,
+        )
+    except StoreError as exc:  # in use by another, or from a newer version: said, left alone
+        log.error("cannot open the watch list: %s", exc)
+        print(f"jobmonitor: {exc}", file=sys.stderr)
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.critical(None, "Job Monitor", str(exc))
+        if server is not None:
+            await loop.run_in_executor(None, server.stop)
+        return 1
     running.desktop = desktop
     later = InstanceServer(server_name(folder), desktop.take_launch, desktop)
     if not later.listen():  # the app works; only later launches cannot reach it

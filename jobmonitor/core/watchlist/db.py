@@ -19,6 +19,14 @@ from jobmonitor.api.models import DeferredSnapshot, JobSnapshot
 from jobmonitor.core.state import JobState
 from jobmonitor.core.watchlist import job_inputs
 from jobmonitor.core.watchlist.job_inputs import JobInput
+from jobmonitor.core.watchlist.opening import (
+    DEFAULT_BUSY_TIMEOUT,
+    Corrupt,
+    StoreError,
+    StoreNewer,
+    damaged,
+    refusal,
+)
 
 log = logging.getLogger(__name__)
 
@@ -113,10 +121,6 @@ class SavedFile:
         return self.size is None or stat.st_size == self.size
 
 
-class StoreError(Exception):
-    """The database could not be opened or written, even after setting a bad file aside."""
-
-
 _STATES = {s.value: s for s in JobState}  # a dict look-up, not an enum call per row
 
 
@@ -189,15 +193,18 @@ class JobStore:
     ``<name>.corrupt-<timestamp>`` and a fresh database is created; ``notice`` then says so.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
         self.path = path
         self.notice: str | None = None
         self.set_aside: Path | None = None
+        self._busy_timeout = busy_timeout
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._conn = self._open()
         except sqlite3.DatabaseError as exc:
+            if not damaged(exc):
+                raise refusal(path, exc, busy_timeout) from exc
             self._conn = self._recover(exc)
 
     # -- opening ---------------------------------------------------------------------------
@@ -205,19 +212,29 @@ class JobStore:
     def _open(self) -> sqlite3.Connection:
         # check_same_thread=False: the connection is used by one thread at a time, guarded by
         # self._lock, but that thread is a worker, not the one that opened it.
-        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        # timeout: while another connection writes, wait for it (SQLite's busy handler) before
+        # calling the database busy; "database is locked" is no sign of a damaged file.
+        conn = sqlite3.connect(
+            self.path, timeout=self._busy_timeout, check_same_thread=False, isolation_level=None
+        )
         try:
+            # The version first, before anything writes: a newer app's file stays as it was.
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise StoreNewer(
+                    f"The watch list {self.path} was written by a newer version of Job Monitor "
+                    f"(schema {version}; this one knows {SCHEMA_VERSION}). It was left as it is: "
+                    "start the newer version, or move the file away to start an empty list."
+                )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                raise sqlite3.DatabaseError("integrity check failed")
-            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            if version > SCHEMA_VERSION:
-                raise sqlite3.DatabaseError(
-                    f"written by a newer version of the app (schema {version})"
-                )
-            conn.executescript("BEGIN;" + _SCHEMA + f"PRAGMA user_version={SCHEMA_VERSION};COMMIT;")
+                raise Corrupt("integrity check failed")
+            # IMMEDIATE: take the write lock first (waiting for it); a deferred BEGIN that reads
+            # the schema and then writes is refused at once while another connection writes.
+            script = "BEGIN IMMEDIATE;" + _SCHEMA + f"PRAGMA user_version={SCHEMA_VERSION};COMMIT;"
+            conn.executescript(script)
             conn.execute("SELECT count(*) FROM jobs").fetchone()
         except BaseException:
             conn.close()

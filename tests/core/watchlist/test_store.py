@@ -15,6 +15,7 @@ from jobmonitor.core.watchlist.db import (
     HistoryEntry,
     JobStore,
     SavedFile,
+    StoreNewer,
     WatchedJob,
 )
 
@@ -137,10 +138,12 @@ def test_newer_schema_is_not_overwritten(tmp_path: Path) -> None:
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA user_version=99")
     conn.close()
-    store = JobStore(db)
-    assert store.set_aside is not None and store.set_aside.exists()
-    assert store.notice is not None and "newer version" in store.notice
-    store.close()
+    before = db.read_bytes()
+    with pytest.raises(StoreNewer) as caught:  # left in place: never set aside (issue 12)
+        JobStore(db)
+    assert "newer version" in str(caught.value)
+    assert db.read_bytes() == before
+    assert not list(tmp_path.glob("jobs.db.corrupt-*"))
 
 
 def test_saved_files_are_kept_across_reopening_and_checked_against_the_disk(
