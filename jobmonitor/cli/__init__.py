@@ -16,7 +16,19 @@ import sys
 from jobmonitor import __version__
 from jobmonitor.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, CliError
 
-SUBCOMMANDS = ("status", "watch", "download", "submit", "tools", "uploads", "auth", "sim")
+SUBCOMMANDS = (
+    "status",
+    "watch",
+    "download",
+    "submit",
+    "tools",
+    "uploads",
+    "auth",
+    "sim",
+    "completion",
+    "manpage",
+)
+_MODULES = {"completion": "docs", "manpage": "docs"}  # one module registers both
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -29,11 +41,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"jobmonitor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in SUBCOMMANDS if only is None else (only,):
+    names = SUBCOMMANDS if only is None else (only,)
+    for module_name in dict.fromkeys(_MODULES.get(n, n) for n in names):
         try:
-            module = importlib.import_module(f"jobmonitor.cli.{name}_cmd")
+            module = importlib.import_module(f"jobmonitor.cli.{module_name}_cmd")
         except ModuleNotFoundError as exc:  # a subcommand not built into this tree
-            if exc.name != f"jobmonitor.cli.{name}_cmd":
+            if exc.name != f"jobmonitor.cli.{module_name}_cmd":
                 raise
             continue
         module.register(sub)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import sys
 import time
@@ -78,7 +79,9 @@ def run(args: argparse.Namespace) -> int:
     folder: Path = args.output if args.output is not None else Path.cwd()
     if folder.exists() and not folder.is_dir():  # said before anything is asked of the API
         raise CliError(f"{folder} is a file, not a folder to save into", EXIT_USAGE)
-    bar = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
+    # The progress line rewrites itself with escape codes: not on a dumb terminal.
+    smart = sys.stderr.isatty() and os.environ.get("TERM", "") != "dumb"
+    bar = ProgressLine(sys.stderr) if smart else None
     return asyncio.run(download_jobs(job_ids, base_url, key, folder, bar=bar))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import sys
 import time
@@ -88,7 +89,8 @@ def make_view(as_json: bool) -> _View:
     """JSON lines, a live table on a terminal, else one line per change."""
     if as_json:
         return _JsonView(sys.stdout)
-    if sys.stdout.isatty():
+    # A dumb terminal cannot move the cursor to redraw the table: lines instead.
+    if sys.stdout.isatty() and os.environ.get("TERM", "") != "dumb":
         return _TableView(sys.stdout)
     return _LineView(sys.stdout)
 

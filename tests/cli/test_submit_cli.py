@@ -136,3 +136,27 @@ def test_body_mode_and_the_uploads_command(
     gone = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert gone["error"]["code"] == "UPLOAD_NOT_FOUND" and gone["error"]["said_by"] == "server"
     assert run_cli(["uploads", "delete", *base]) == 2
+
+
+def test_completions_and_the_man_page_come_from_the_parser(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from jobmonitor.cli import SUBCOMMANDS
+
+    assert run_cli(["completion", "bash"]) == 0
+    script = capsys.readouterr().out
+    assert "submit" in script and "uploads" in script and "--base-url" in script
+    assert run_cli(["manpage"]) == 0
+    page = capsys.readouterr().out
+    assert page.startswith(".TH JOBMONITOR 1")
+    assert [line[4:] for line in page.splitlines() if line.startswith(".SS ")] == list(SUBCOMMANDS)
+
+
+def test_a_dumb_terminal_gets_lines_not_a_redrawn_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jobmonitor.cli import watch_cmd
+
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    monkeypatch.setenv("TERM", "dumb")
+    assert type(watch_cmd.make_view(False)).__name__ == "_LineView"
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert type(watch_cmd.make_view(False)).__name__ == "_TableView"
