@@ -59,6 +59,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--download", action="store_true", help="with --watch: save each finished job's file"
     )
     parser.add_argument("-o", "--output", type=Path, metavar="DIR", help="folder for --download")
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        metavar="N",
+        help="requests per minute the API allows (default: the saved setting, else paced safely)",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object per input")
     add_base_url_argument(parser)
     parser.set_defaults(func=run)
@@ -76,6 +82,8 @@ def parse_options(pairs: list[str]) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     options = parse_options(args.opt)
+    if args.rate_limit is not None and args.rate_limit <= 0:
+        raise CliError("--rate-limit must be a positive number of requests per minute")
     if args.download and not args.watch:
         raise CliError("--download needs --watch (it saves the files of finished jobs)")
     folder: Path = args.output if args.output is not None else Path.cwd()
@@ -122,7 +130,7 @@ async def _submit(
         submitter = Submitter(
             ToolClient(api, base_url, api_key=key),
             UploadClient(api, base_url, api_key=key, storage_http=pool.for_url),
-            gate=RequestBudget(),
+            gate=RequestBudget(_rate_limit(args)),
         )
         try:
             plan = submitter.plan(args.tool, args.sources, options, body=args.body)
@@ -166,7 +174,7 @@ async def _submit(
 
         view = watch_cmd.make_view(args.json)
         code = await watch_cmd.watch_jobs(
-            accepted, base_url, key, None, view, give_up_after=args.timeout
+            accepted, base_url, key, _rate_limit(args), view, give_up_after=args.timeout
         )
         if args.download:
             from jobmonitor.cli.download_cmd import download_jobs
@@ -174,3 +182,11 @@ async def _submit(
             await download_jobs(accepted, base_url, key, folder)
         return code if not failed else max(code, EXIT_FAILED)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _rate_limit(args: argparse.Namespace) -> int | None:
+    if args.rate_limit is not None:
+        return int(args.rate_limit)
+    from jobmonitor.cli.watch_cmd import _saved_rate_limit
+
+    return _saved_rate_limit()
