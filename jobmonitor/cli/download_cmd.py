@@ -123,21 +123,21 @@ async def download_jobs(
                 snapshot = await _get_job(client, job_id, err if bar is None else None)
         except ApiError as exc:
             key_rejected = key_rejected or isinstance(exc, AuthError)
-            say(f"error: {job_id}: {describe_error(exc)}", err)
+            say(f"jobmonitor: {job_id}: {describe_error(exc)}", err)
             return False
         file_url = snapshot.result.file if snapshot.result is not None else None
         if snapshot.status is not JobStatus.SUCCESS:
             state = snapshot.raw_status or snapshot.status.value
-            say(f"error: {job_id}: the job has not succeeded (status: {state})", err)
+            say(f"jobmonitor: {job_id}: the job has not succeeded (status: {state})", err)
             return False
         if not file_url:
-            say(f"error: {job_id}: the job's result has no file to download", err)
+            say(f"jobmonitor: {job_id}: the job's result has no file to download", err)
             return False
         final = await manager.start(job_id, file_url, folder).wait()
         if final.state is DownloadState.DONE and final.path is not None:
             say(str(final.path), out)
             return True
-        say(f"error: {job_id}: {final.message}", err)
+        say(f"jobmonitor: {job_id}: {final.message}", err)
         return False
 
     try:

@@ -31,12 +31,12 @@ MAX_VALUE_CHARS = 300  # one row of the summary; a 400-digit "status" is cut, no
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "status",
-        help="ask the API once about one job",
-        description="Ask the Status API once about one job. Exit 0 when the API answered about the "
-        "job (any state), 1 on an API error, 2 on a malformed id, a usage error or a missing or "
-        "rejected key.",
+        help="ask the API once about jobs",
+        description="Ask the Status API once about each job. Exit 0 when the API answered about "
+        "every job (any state), 1 on an API error, 2 on a malformed id, a usage error or a missing "
+        "or rejected key. With several ids, one summary (or one JSON object a line) per job.",
     )
-    parser.add_argument("job_id", metavar="JOB_ID")
+    parser.add_argument("job_ids", nargs="+", metavar="JOB_ID")
     add_base_url_argument(parser)
     parser.add_argument(
         "--json",
@@ -47,13 +47,29 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        job_id = normalize_job_id(args.job_id)
-    except InvalidJobId as exc:
-        raise CliError(f"invalid job id: {exc.reason}", EXIT_USAGE) from None
+    job_ids: list[str] = []
+    for raw in args.job_ids:  # every id checked before anything is sent
+        try:
+            job_id = normalize_job_id(raw)
+        except InvalidJobId as exc:
+            raise CliError(f"invalid job id: {exc.reason}", EXIT_USAGE) from None
+        if job_id not in job_ids:
+            job_ids.append(job_id)
     base_url = resolve_base_url(args)
     key = resolve_api_key(base_url)
-    return asyncio.run(_status(job_id, base_url, key, as_json=args.json))
+
+    async def each() -> int:
+        worst = EXIT_OK
+        for n, job_id in enumerate(job_ids):
+            if n and not args.json:
+                print()
+            code = await _status(job_id, base_url, key, as_json=args.json)
+            worst = max(worst, code)
+            if code == EXIT_USAGE:  # a rejected key: the next ones would be refused too
+                break
+        return worst
+
+    return asyncio.run(each())
 
 
 async def _status(job_id: str, base_url: str, key: str | None, *, as_json: bool) -> int:
@@ -65,7 +81,7 @@ async def _status(job_id: str, base_url: str, key: str | None, *, as_json: bool)
             if as_json:
                 print(json.dumps(exc.error_body(), ensure_ascii=False))
             else:
-                print(f"error: {describe_error(exc)}", file=sys.stderr)
+                print(f"jobmonitor: {describe_error(exc)}", file=sys.stderr)
             # A rejected key is a key error (2), as in watch and download; the rest are 1.
             return EXIT_USAGE if isinstance(exc, AuthError) else EXIT_FAILED
     if as_json:

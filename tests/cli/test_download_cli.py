@@ -177,4 +177,4 @@ def test_a_transient_failure_of_the_job_look_up_is_tried_again(
     world.faults.fail_next = 10  # more than it tries: said once, exit 1
     code = run_cli(["download", "--base-url", sim.api_url, "--output", str(tmp_path), job])
     captured = capsys.readouterr()
-    assert code == 1 and captured.err.strip().splitlines()[-1].startswith(f"error: {job}: ")
+    assert code == 1 and captured.err.strip().splitlines()[-1].startswith(f"jobmonitor: {job}: ")

@@ -160,3 +160,15 @@ def test_a_dumb_terminal_gets_lines_not_a_redrawn_table(monkeypatch: pytest.Monk
     assert type(watch_cmd.make_view(False)).__name__ == "_LineView"
     monkeypatch.setenv("TERM", "xterm-256color")
     assert type(watch_cmd.make_view(False)).__name__ == "_TableView"
+
+
+def test_status_takes_several_ids(sim: SimServer, capsys: pytest.CaptureFixture[str]) -> None:
+    a = sim.world.add_job(KEY, queued_for=0, processing_for=0)
+    b = sim.world.add_job(KEY, job_id="job-12345-abcde", queued_for=0, processing_for=0)
+    assert run_cli(["status", a, b, "--json", "--base-url", sim.api_url]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [d["job_id"] for d in lines] == [a, "job-12345-abcde"]
+    missing = "00000000-0000-4000-8000-000000000000"
+    assert run_cli(["status", a, missing, "--base-url", sim.api_url]) == 1
+    assert "jobmonitor: " in capsys.readouterr().err  # one prefix across commands
+    assert run_cli(["status", a, "bad/id", "--base-url", sim.api_url]) == 2
