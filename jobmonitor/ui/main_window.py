@@ -293,6 +293,15 @@ class MainWindow(QMainWindow):
     def _details_place_chosen(self) -> None:
         self._place_chosen = True
 
+    def keep_details_placement(self) -> None:
+        """The splitter came back as it was left: no moving the details by width from now."""
+        self._place_chosen = True
+        below = self.splitter.orientation() == Qt.Orientation.Vertical
+        if self.menus.details_below.isChecked() != below:
+            self.menus.details_below.blockSignals(True)  # the splitter is already so
+            self.menus.details_below.setChecked(below)
+            self.menus.details_below.blockSignals(False)
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if not self._place_chosen:

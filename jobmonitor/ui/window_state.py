@@ -21,8 +21,10 @@ def restore(window: QMainWindow, splitter: QSplitter, table: QTableView, load: L
     if geometry is not None:
         window.restoreGeometry(geometry)
     split = load("splitter")
-    if split is not None:
-        splitter.restoreState(split)
+    if split is not None and splitter.restoreState(split):
+        keep = getattr(window, "keep_details_placement", None)
+        if callable(keep):  # beside or below as left, not moved by the (clamped) width
+            keep()
     header = table.horizontalHeader()
     columns = load(f"columns.v{STATE_VERSION}")
     if columns is not None and header.restoreState(columns):

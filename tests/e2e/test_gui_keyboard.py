@@ -137,3 +137,22 @@ def test_the_window_works_at_640x480(qtbot: QtBot, make_app: AppFactory, world: 
     qtbot.waitUntil(lambda: not window.menus.details_below.isChecked())
     assert chips[None].text() == "All (4)" and chips[Category.QUEUED].text() == "Queued (4)"
     assert window.filter_bar.search.width() == 360  # room for its placeholder
+
+
+def test_the_details_stay_where_they_were_left_after_a_restart(
+    qtbot: QtBot, make_app: AppFactory, world: SimWorld
+) -> None:
+    first = _app_with_jobs(qtbot, make_app, world, 1)
+    first.window.resize(1280, 700)
+    qtbot.waitUntil(lambda: first.window.splitter.orientation() is Qt.Orientation.Horizontal)
+    first.window.splitter.setSizes([900, 380])
+    close(qtbot, first)
+    again = make_app()
+    # The offscreen screen is 800 px wide: the restored window is narrower than it was left,
+    # and the details stay beside the list as they were, with their width, until moved by hand.
+    splitter = again.window.splitter
+    assert splitter.orientation() is Qt.Orientation.Horizontal
+    assert splitter.sizes()[1] == 380 and not again.window.menus.details_below.isChecked()
+    assert (
+        again.window.table.horizontalHeader().receivers("2customContextMenuRequested(QPoint)") == 1
+    )  # one menu on the header: the table's
