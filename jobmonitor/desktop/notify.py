@@ -93,6 +93,11 @@ class DesktopNotifier(QObject):
         return self._service is not None and self._service.available
 
     @property
+    def shown_ids(self) -> frozenset[int]:
+        """The server's ids of what is on screen (their clicks are answered)."""
+        return frozenset(self._shown)
+
+    @property
     def summary_on_screen(self) -> bool:
         """A finished-jobs summary is still shown (the next burst folds into it)."""
         return self._summary is not None

@@ -25,6 +25,12 @@ def _notified(qtbot: QtBot, fake: FakeNotifications, n: int) -> list[list[object
     return fake.calls()
 
 
+def _click(qtbot: QtBot, app: object, fake: FakeNotifications, nid: int, action: str) -> None:
+    """As the user would: once the app has the server's id (its answer to Notify) in hand."""
+    qtbot.waitUntil(lambda: nid in app.notifier.shown_ids, timeout=10000)  # type: ignore[attr-defined]
+    fake.invoke(nid, action)
+
+
 def test_finished_jobs_are_one_summary_and_a_later_burst_folds_into_it(
     qtbot: QtBot, make_app: AppFactory, world: SimWorld, fake_notifications: FakeNotifications
 ) -> None:
@@ -46,7 +52,7 @@ def test_finished_jobs_are_one_summary_and_a_later_burst_folds_into_it(
     assert calls[1][5] == ["default", "Open"]
 
     # Clicking it shows the window; dismissing it lets the next burst be a new one.
-    fake_notifications.invoke(1, "default")
+    _click(qtbot, app, fake_notifications, 1, "default")
     qtbot.waitUntil(app.window.isVisible)
 
 
@@ -58,7 +64,7 @@ def test_actions_download_a_success_and_copy_a_failures_report(
     )
     app = make_app(add_text=done, notify_service=True)
     _notified(qtbot, fake_notifications, 1)
-    fake_notifications.invoke(1, "download")
+    _click(qtbot, app, fake_notifications, 1, "download")
     assert app.downloads is not None
     qtbot.waitUntil(
         lambda: (d := app.downloads.get(done)) is not None and d.state is DownloadState.DONE,  # type: ignore[union-attr]
@@ -67,6 +73,7 @@ def test_actions_download_a_success_and_copy_a_failures_report(
     assert app.window.current_job() is not None
     assert app.window.current_job().job_id == done  # type: ignore[union-attr]
 
+    qtbot.waitUntil(lambda: 1 in app.notifier.shown_ids, timeout=10000)
     fake_notifications.dismiss(1)
     qtbot.waitUntil(lambda: not app.notifier.summary_on_screen, timeout=10000)
     failed = world.add_job(KEY, queued_for=0, processing_for=4, retry_after=0.2, outcome="failed")
@@ -75,7 +82,7 @@ def test_actions_download_a_success_and_copy_a_failures_report(
     assert calls[1][1] == 0 and calls[1][3] == "Job failed"  # the first was dismissed: a new one
     assert calls[1][5] == ["default", "Open", "copy-report", "Copy report"]
     assert calls[1][6]["category"] == "transfer.error"  # type: ignore[index]
-    fake_notifications.invoke(2, "copy-report")
+    _click(qtbot, app, fake_notifications, 2, "copy-report")
     qtbot.waitUntil(lambda: failed in QGuiApplication.clipboard().text(), timeout=10000)
     assert "INVALID_JSON" in QGuiApplication.clipboard().text()
 
@@ -91,9 +98,9 @@ def test_a_rejected_key_is_urgent_while_hidden_and_opens_settings(
     assert note[3] == "API key rejected"
     assert note[6]["urgency"] == 2  # type: ignore[index]  # through Do Not Disturb
     assert note[5] == ["default", "Open", "settings", "Open Settings"]
-    fake_notifications.invoke(1, "settings")
-    qtbot.waitUntil(app.window.isVisible)
-    qtbot.waitUntil(lambda: app.window.findChild(SettingsDialog) is not None)
+    _click(qtbot, app, fake_notifications, 1, "settings")
+    qtbot.waitUntil(app.window.isVisible, timeout=10000)
+    qtbot.waitUntil(lambda: app.window.findChild(SettingsDialog) is not None, timeout=10000)
 
 
 def test_stuck_jobs_are_told_once_while_hidden(
