@@ -162,7 +162,7 @@ def resolve_api_key(base_url: str, *, required: bool = True) -> str | None:
             )
         if lookup.problem is KeyProblem.NOT_STORED:
             raise CliError(
-                f"no API key stored for {origin_of(base_url)}: run 'jobmonitor auth set' "
+                f"no API key stored for {origin_of(base_url)}: run '{auth_hint('set', base_url)}' "
                 f"(or set ${ENV_KEY})."
             )
         raise CliError(lookup.message)
@@ -202,3 +202,10 @@ def error_object(exc: ApiError, *, job_id: str | None = None) -> dict[str, Any]:
             "said_by": said_by,
         },
     }
+
+
+def auth_hint(action: str, base_url: str) -> str:
+    """``jobmonitor auth ACTION``, with ``--base-url`` when it is not the default API (the key
+    is kept per API origin: a hint without it would look at another key)."""
+    flag = "" if base_url.rstrip("/") == DEFAULT_BASE_URL.rstrip("/") else f" --base-url {base_url}"
+    return f"jobmonitor auth {action}{flag}"

@@ -23,6 +23,7 @@ from jobmonitor.cli.common import (
     EXIT_USAGE,
     CliError,
     add_base_url_argument,
+    auth_hint,
     http_pool,
     printable,
     resolve_api_key,
@@ -148,7 +149,7 @@ async def _submit(
             except AuthError as exc:
                 _emit(args, error_record(item.source, exc))
                 raise CliError(
-                    "the API rejected the key; check it with: jobmonitor auth status"
+                    f"the API rejected the key; check it with: {auth_hint('status', base_url)}"
                 ) from None
             except ApiError as exc:
                 failed += 1

@@ -20,6 +20,7 @@ from jobmonitor.cli.common import (
     EXIT_USAGE,
     CliError,
     add_base_url_argument,
+    auth_hint,
     http_pool,
     make_status_client,
     printable,
@@ -185,7 +186,8 @@ async def _watch(
             view.close()
     if key_rejected.is_set():
         raise CliError(
-            "the API rejected the key (401); check it with: jobmonitor auth status", EXIT_USAGE
+            f"the API rejected the key (401); check it with: {auth_hint('status', base_url)}",
+            EXIT_USAGE,
         )
     if wrong:
         raise CliError(

@@ -172,3 +172,18 @@ def test_status_takes_several_ids(sim: SimServer, capsys: pytest.CaptureFixture[
     assert run_cli(["status", a, missing, "--base-url", sim.api_url]) == 1
     assert "jobmonitor: " in capsys.readouterr().err  # one prefix across commands
     assert run_cli(["status", a, "bad/id", "--base-url", sim.api_url]) == 2
+
+
+def test_key_hints_keep_the_base_url(
+    sim: SimServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jobmonitor.cli.common import auth_hint
+
+    assert auth_hint("status", "https://api.apidatatools.com") == "jobmonitor auth status"
+    monkeypatch.setenv("JOBMONITOR_API_KEY", "wrong-key-0123456789")
+    code = run_cli(
+        ["submit", "json-minify-api", str(SAMPLES / "notes.txt"), "--base-url", sim.api_url]
+    )
+    assert code == 2
+    assert f"jobmonitor auth status --base-url {sim.api_url}" in capsys.readouterr().err
+    assert sim.world.uploads.all() == []  # refused at the upload request: nothing left behind
