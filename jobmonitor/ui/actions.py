@@ -131,7 +131,8 @@ class JobActions(QObject):
             parent.addAction(action)
             return action
 
-        self.add = make("&Add job ids", "Ctrl+N", "Type or paste job ids", self.add_requested.emit)
+        # Ctrl+L ("go to the field", as in a browser): Ctrl+N is File › New job.
+        self.add = make("&Add job ids", "Ctrl+L", "Type or paste job ids", self.add_requested.emit)
         self.import_file = make(
             "Add ids from &file…",
             QKeySequence.StandardKey.Open,

@@ -74,9 +74,10 @@ def _code_view(name: str) -> QPlainTextEdit:
 SELECT_A_JOB = "Select a job to see its details."
 EMPTY_LIST = (
     "<p><b>No jobs watched yet.</b></p>"
-    "<p>Paste or type job ids in the field above and press Enter (Ctrl+N takes you there): one "
+    "<p>Paste or type job ids in the field above and press Enter (Ctrl+L takes you there): one "
     "or many, a column from a spreadsheet or lines of a log.</p>"
     "<p>Or drop a text or CSV file on the window, or use File › Add ids from file (Ctrl+O).</p>"
+    "<p>To start a job, File › New job (Ctrl+N), or drop the file to convert on the window.</p>"
     "<p>Each job is then checked on its own schedule; F5 checks the selected jobs now, "
     "Ctrl+Shift+P pauses polling, and Ctrl+, opens Settings for the API key.</p>"
 )
