@@ -29,32 +29,45 @@ DEFAULT = "(default)"
 
 
 class ToolOptionLike(Protocol):
+    """What the picker reads of a catalogue option (``api.tools.ToolOption`` is one)."""
+
     @property
     def header(self) -> str: ...
     @property
-    def kind(self) -> str: ...  # "int", "bool", "choice", "text"
+    def type(self) -> str: ...  # "int", "bool", "choice", "text", "name"
     @property
-    def default(self) -> str | None: ...
+    def default(self) -> object: ...  # None: no documented default
     @property
-    def allowed(self) -> Sequence[str]: ...
+    def choices(self) -> Sequence[str]: ...
     @property
     def required(self) -> bool: ...
+    @property
+    def help(self) -> str: ...
 
 
 class ToolLike(Protocol):
+    """What the picker reads of a catalogue tool (``api.tools.Tool`` is one)."""
+
     @property
     def slug(self) -> str: ...
     @property
     def title(self) -> str: ...
     @property
-    def inputs(self) -> Sequence[str]: ...  # extensions without the dot, lower case
+    def inputs(self) -> Sequence[str]: ...  # extensions without the dot, lower case; () any
     @property
     def options(self) -> Sequence[ToolOptionLike]: ...
 
 
 def takes_all(tool: ToolLike, extensions: Iterable[str]) -> bool:
     wanted = {e.lower() for e in extensions if e}
-    return not wanted or wanted <= {e.lower() for e in tool.inputs}
+    return not wanted or not tool.inputs or wanted <= {e.lower() for e in tool.inputs}
+
+
+def default_text(value: object) -> str | None:
+    """A documented default as the header would carry it (``True`` -> ``true``)."""
+    if value is None:
+        return None
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 class _Filter(QSortFilterProxyModel):
@@ -213,15 +226,16 @@ class ToolPicker(QWidget):
         return [
             o.header
             for o in (tool.options if tool else ())
-            if o.required and o.default is None and o.header not in chosen
+            if o.required and default_text(o.default) is None and o.header not in chosen
         ]
 
 
 def _editor(option: ToolOptionLike) -> QWidget:
-    default = option.default
-    if option.kind in ("bool", "choice") or option.allowed:
+    default = default_text(option.default)
+    editor: QWidget
+    if option.type in ("bool", "choice") or option.choices:
         box = QComboBox()
-        values = list(option.allowed) or ["true", "false"]
+        values = list(option.choices) or ["true", "false"]
         if default is not None:
             box.addItem(f"{DEFAULT}: {default}", None)
         elif option.required:
@@ -230,9 +244,13 @@ def _editor(option: ToolOptionLike) -> QWidget:
             box.addItem(DEFAULT, None)
         for value in values:
             box.addItem(value, value)
-        box.setAccessibleName(option.header)
-        return box
-    edit = QLineEdit()
-    edit.setPlaceholderText(f"{DEFAULT}: {default}" if default is not None else DEFAULT)
-    edit.setAccessibleName(option.header)
-    return edit
+        editor = box
+    else:
+        edit = QLineEdit()
+        edit.setPlaceholderText(f"{DEFAULT}: {default}" if default is not None else DEFAULT)
+        editor = edit
+    editor.setAccessibleName(option.header)
+    if option.help:
+        editor.setToolTip(option.help)
+        editor.setAccessibleDescription(option.help)
+    return editor

@@ -35,7 +35,7 @@ class UploadLike(Protocol):
     @property
     def upload_id(self) -> str: ...
     @property
-    def filename(self) -> str: ...
+    def filename(self) -> str | None: ...
     @property
     def status(self) -> str: ...
     @property
@@ -104,7 +104,13 @@ class UploadsPanel(QWidget):
         now = self._clock()
         for row, up in enumerate(self._uploads):
             size = human_bytes(up.file_size) if up.file_size is not None else "—"
-            cells = (up.filename, up.status, size, expiry_text(up.expires_at, now), up.upload_id)
+            cells = (
+                up.filename or "—",
+                up.status,
+                size,
+                expiry_text(up.expires_at, now),
+                up.upload_id,
+            )
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(ID_ROLE, up.upload_id)

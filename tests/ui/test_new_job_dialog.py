@@ -14,12 +14,13 @@ from jobmonitor.ui.tool_picker import SLUG_ROLE, ToolPicker
 
 
 @dataclass(frozen=True)
-class Opt:
+class Opt:  # the fields of api.tools.ToolOption the picker reads
     header: str
-    kind: str = "text"
-    default: str | None = None
-    allowed: Sequence[str] = ()
+    type: str = "text"
+    default: object = None
+    choices: Sequence[str] = ()
     required: bool = False
+    help: str = ""
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ TOOLS = [
         "json-formatter-api",
         "JSON Formatter",
         ("json", "txt", "log"),
-        (Opt("x-tab-space", "int", "1"),),
+        (Opt("x-tab-space", "int", 1, help="spaces per indent level"),),
     ),
     Tool("json-to-xml-api", "JSON to XML", ("json", "txt", "log"), (Opt("x-root-name"),)),
     Tool("yaml-validator-api", "YAML Validator", ("yml", "yaml", "txt", "log")),
@@ -148,3 +149,22 @@ def test_urls_pasted_and_files_chosen(qtbot: QtBot, tmp_path: Path) -> None:
     dialog.inputs.item(0).setSelected(True)
     dialog.remove.click()
     assert dialog.inputs.count() == 1
+
+
+def test_bool_defaults_and_help_as_the_catalogue_gives_them(qtbot: QtBot) -> None:
+    tools = [
+        Tool(
+            "csv-to-json-api",
+            "CSV to JSON",
+            ("csv",),
+            (Opt("x-has-header", "bool", True, help="first row names"),),
+        )
+    ]
+    picker = ToolPicker(tools)
+    qtbot.addWidget(picker)
+    picker.set_extensions(["csv"])
+    editor = picker._editors["x-has-header"]
+    assert editor.currentText() == "(default): true"  # type: ignore[attr-defined]
+    assert editor.toolTip() == "first row names" and editor.accessibleName() == "x-has-header"
+    picker.set_options({"x-has-header": "false"})
+    assert picker.options() == {"x-has-header": "false"}
