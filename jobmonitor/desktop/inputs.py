@@ -26,9 +26,20 @@ class DesktopInputs:
         self._store = store
         self._db_thread = db_thread
         self.inputs = store.load_inputs()
+        self.expired_links: set[str] = set()  # jobs whose result link the file host refused
         failure = window.details.failure
         failure.job_input = self.inputs.get
         failure.input_attached.connect(self.attach)
+        submitted = window.details.submission
+        submitted.job_input = self.inputs.get
+        submitted.resubmissions = self.resubmissions
+        submitted.link_expired = self.expired_links.__contains__
+        submitted.show_job_requested.connect(window.select_job)
+
+    def resubmissions(self, job_id: str) -> list[str]:
+        """The jobs submitted again from ``job_id``, oldest first."""
+        later = [r for r in self.inputs.values() if r.previous_job == job_id]
+        return [r.job_id for r in sorted(later, key=lambda r: r.submitted_at or 0.0)]
 
     def attach(self, job_id: str, path: Path) -> None:
         """The user says ``path`` is what ``job_id`` was given (a job submitted elsewhere, or a

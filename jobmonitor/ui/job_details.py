@@ -30,6 +30,7 @@ from jobmonitor.ui.failure_section import FailureSection
 from jobmonitor.ui.job_text import status_text
 from jobmonitor.ui.result_section import ResultSection, result_of
 from jobmonitor.ui.reveal import FileShower
+from jobmonitor.ui.submission_section import SubmissionSection
 from jobmonitor.ui.timefmt import absolute, short_local
 
 SELECT_A_JOB = "Select a job to see its details."
@@ -128,6 +129,8 @@ class JobDetails(QScrollArea):
         self.failure.input.look_changed.connect(self._offer_excerpt)
         layout.addWidget(self.failure)
         self.failure.take_drops_on(self.viewport())
+        self.submission = SubmissionSection()
+        layout.addWidget(self.submission)
 
         self.result = ResultSection(
             saved_file=lambda job_id: self.saved_file(job_id), shower=self.shower
@@ -185,6 +188,7 @@ class JobDetails(QScrollArea):
         if job is None:
             self.include_excerpt.hide()
             self.failure.hide()
+            self.submission.hide()
             self.result.hide()
             self.raw.hide()
             return
@@ -203,6 +207,7 @@ class JobDetails(QScrollArea):
         self._show_timeline()
         self._show_failure(job)
         self.result.show_job(job)
+        self.submission.show_job(job)
         self._show_raw(job)
 
     def _show_timeline(self) -> None:
