@@ -7,6 +7,7 @@ bad option raises ``BadParameter`` (the submission is refused before a job exist
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -92,10 +93,29 @@ class Options:
         return value
 
 
+# A byte order mark names the encoding, as a server reading uploaded text would honour it (and
+# as RFC 8259 lets a JSON parser do); the mark itself is not part of the text. Longest first:
+# the UTF-32 LE mark starts with the UTF-16 LE one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def text_of(data: bytes) -> str:
+    codec = next((c for bom, c in _BOMS if data.startswith(bom)), "utf-8")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode(codec)
     except UnicodeDecodeError as exc:
+        if codec not in ("utf-8", "utf-8-sig"):
+            raise ToolFailure(
+                "INVALID_ENCODING",
+                f"the input is not {codec.upper()} text: {exc.reason}",
+                {"position": exc.start},
+            ) from None
         before = data[: exc.start]
         line = before.count(b"\n") + 1
         column = exc.start - (before.rfind(b"\n") + 1) + 1
