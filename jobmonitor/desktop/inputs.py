@@ -74,8 +74,12 @@ class DesktopInputs:
             future.add_done_callback(_log_failure)
         except RuntimeError:  # shutting down: shown this session, not kept
             log.info("not recorded (closing): the input of %s", record.job_id)
+        self.refresh_details(record.job_id)
+
+    def refresh_details(self, job_id: str) -> None:
+        """Show the details again if they show ``job_id`` (its input or links changed)."""
         details = self._window.details
-        if details.job is not None and details.job.job_id == record.job_id:
+        if details.job is not None and details.job.job_id == job_id:
             details.refresh()
 
     def close(self) -> None:

@@ -38,6 +38,7 @@ from jobmonitor.desktop.inputs import DesktopInputs
 from jobmonitor.desktop.instance import Launch
 from jobmonitor.desktop.launches import add_from_launch, apply_launch
 from jobmonitor.desktop.notify import DesktopNotifier, HiddenAlerts
+from jobmonitor.desktop.submissions import DesktopSubmissions
 from jobmonitor.ui.add_jobs import AddReport
 from jobmonitor.ui.icons import status_icon
 from jobmonitor.ui.main_window import MainWindow
@@ -112,6 +113,15 @@ class DesktopApp(QObject):
             result_url=self._result_url,
         )
         self.inputs = DesktopInputs(window=self.window, store=self.store, db_thread=self._db_thread)
+        self.submissions = DesktopSubmissions(
+            window=self.window,
+            watchlist=self.watchlist,
+            inputs=self.inputs,
+            http=self.http,
+            session=lambda: self.session,
+            start_folder=lambda: demo.samples if demo else None,
+        )
+        self._listening_downloads = False
         self._budget_timer = QTimer(self, interval=1000)
         self._budget_timer.timeout.connect(self._show_budget)
         # Long-lived records (thousands of jobs, their answers) would make every full garbage
@@ -234,6 +244,9 @@ class DesktopApp(QObject):
         self.polling.attach(session.scheduler)
         session.start()
         self.files.attach(session.origin)
+        if self.files.manager is not None and not self._listening_downloads:
+            self._listening_downloads = True  # expired result links, for Submit again
+            self.files.manager.add_listener(self.submissions.on_download)
         if self.demo is not None:
             self.credentials.keep_for_session(session.origin, self.demo.key)
         else:
@@ -383,6 +396,7 @@ class DesktopApp(QObject):
         if self.session is not None:
             self._remember_budget(self.session)
             await self.session.aclose()
+        await self.submissions.aclose()
         await self.files.aclose()
         self.inputs.close()
         await self.http.aclose()

@@ -51,6 +51,7 @@ class NewJobController(QObject):
         self._window = window
         self._tools = tools
         self.dialog: NewJobDialog | None = None
+        self.start_folder: Callable[[], Path | None] = lambda: None
         # Tests replace this: True when the user pressed Submit.
         self.run_dialog: Callable[[NewJobDialog], bool] = lambda dialog: (
             dialog.exec() == QDialog.DialogCode.Accepted
@@ -76,7 +77,12 @@ class NewJobController(QObject):
         self, files: Iterable[Path] = (), parent: QWidget | None = None
     ) -> NewJobRequest | None:
         """Show the dialog (with ``files`` already in it); the request if the user submitted."""
-        dialog = NewJobDialog(self._tools(), files=files, parent=parent or self._window)
+        dialog = NewJobDialog(
+            self._tools(),
+            files=files,
+            start_folder=self.start_folder(),
+            parent=parent or self._window,
+        )
         self.dialog = dialog
         try:
             if not self.run_dialog(dialog):

@@ -59,8 +59,10 @@ def split_urls(text: str) -> tuple[list[str], list[str]]:
     return good, bad
 
 
-def pick_files(parent: QWidget) -> list[str]:
-    names, _filter = QFileDialog.getOpenFileNames(parent, "Choose the files to submit")
+def pick_files(parent: QWidget, start: Path | None = None) -> list[str]:
+    names, _filter = QFileDialog.getOpenFileNames(
+        parent, "Choose the files to submit", str(start) if start else ""
+    )
     return names
 
 
@@ -72,11 +74,15 @@ class NewJobDialog(QDialog):
         tools: Sequence[ToolLike],
         *,
         files: Iterable[Path] = (),
+        start_folder: Path | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("New job")
-        self.choose_files: Callable[[QWidget], list[str]] = pick_files
+        self.start_folder = start_folder  # where "Add files…" opens (demo mode: the samples)
+        self.choose_files: Callable[[QWidget], list[str]] = lambda w: pick_files(
+            w, self.start_folder
+        )
         layout = QVBoxLayout(self)
 
         inputs = QGroupBox("&Inputs: each one becomes a job")

@@ -87,7 +87,7 @@ class SubmissionSection(QGroupBox):
             self._link("Submitted again from", record.previous_job)
         for later in self.resubmissions(job.job_id):
             self._link("Submitted again as", later)
-        can_again = record.submitted_here and record.path is not None
+        can_again = record.submitted_here and (record.path is not None or bool(record.url))
         self.again_button.setVisible(can_again)
         expired = self.link_expired(job.job_id)
         self.expired.setText(EXPIRED_AGAIN if can_again else EXPIRED)
