@@ -51,6 +51,10 @@ log = logging.getLogger(__name__)
 DB_NAME = "jobs.db"
 GC_FREEZE_MS = 20_000
 BUDGET_MEMORY_AGE = 24 * 3600.0  # seconds a learned request budget is trusted in later sessions
+DEMO_HINT = (
+    "Demo: File › New job (Ctrl+N) opens the sample inputs; submit a broken-… one to see a "
+    "failure shown where it is in its input."
+)
 TRAY_HINT = f"{APP_NAME} keeps watching in the tray; Quit from its menu or Ctrl+Q"
 
 
@@ -187,6 +191,8 @@ class DesktopApp(QObject):
         self._start_session()
         if self.demo is not None:
             self._add_demo_jobs(self.demo)
+            if self.demo.samples is not None and not self.window.notice.isVisibleTo(self.window):
+                self.window.notice.show_message(DEMO_HINT)
         add_from_launch(self.window.adder, add_text, add_files or [], source="the command line")
         self._budget_timer.start()
         self.citizen.start()

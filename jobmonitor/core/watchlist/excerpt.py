@@ -86,6 +86,7 @@ class Excerpt:
     encoding: str  # the codec the input was read with, e.g. "utf-8", "utf-16-le", "latin-1"
     bom: bool
     problem: str | None = None  # why the caret may not be where the parser meant (input changed?)
+    character: str | None = None  # the character at the column, as in the input (a tab is "\t")
 
     @property
     def failing(self) -> ExcerptLine | None:
@@ -204,7 +205,7 @@ def build_excerpt(
     """
     lines: list[ExcerptLine] = []
     target = caret = None
-    problem = None
+    problem = character = None
     for number, (chars, length) in sorted(scan.captured.items()):
         # The empty "line" after a final line break exists for the parser, not for the reader.
         if scan.final_break and number == scan.last_line and number != line:
@@ -219,6 +220,8 @@ def build_excerpt(
                         f"column {column} is past the end of line {line} ({length} characters)"
                     )
                 col_in = min(at - 1, length) - lo
+                if 0 <= col_in < len(chars):
+                    character = chars[col_in]
         text, caret_here = _display(chars, tab_size, col_in)
         prefix, suffix = ("…" if left else ""), ("…" if right else "")
         if number == line and caret_here is not None:
@@ -226,7 +229,7 @@ def build_excerpt(
         lines.append(ExcerptLine(number, prefix + text + suffix, chars, length, left, right))
     if target is None:
         problem = f"the input has {scan.reader_lines} lines; line {line} is not in it"
-    return Excerpt(line, column, tuple(lines), target, caret, encoding, bom, problem)
+    return Excerpt(line, column, tuple(lines), target, caret, encoding, bom, problem, character)
 
 
 def excerpt_from_chunks(

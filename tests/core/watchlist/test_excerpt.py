@@ -81,7 +81,7 @@ def test_caret_is_on_the_character_json_named(data: bytes) -> None:
     ex, named = json_case(data)
     assert ex.problem is None
     assert named == "x"
-    assert under_caret(ex) == "x"
+    assert under_caret(ex) == "x" == ex.character
 
 
 @pytest.mark.parametrize(
@@ -109,6 +109,7 @@ def test_a_tab_is_one_character_and_expands_in_text_and_caret_alike() -> None:
     assert ex.failing.text == "a   b       c"
     assert ex.failing.source == "a\tb\t\tc"
     assert ex.caret == 8  # the second of the two tabs starts at display column 8
+    assert ex.character == "\t"
     assert excerpt_from_bytes(b"a\tb\t\tc", 1, 6, tab_size=4).caret == 12  # 'c'
 
 
