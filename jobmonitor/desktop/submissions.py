@@ -79,6 +79,7 @@ class DesktopSubmissions:
         self._start_folder = start_folder
         self._submitter: tuple[PollingSession, str | None, Submitter] | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._listing: asyncio.Task[Any] | None = None
         self._keys = (str(n) for n in itertools.count(1))
         self._tools: tuple[Tool, ...] = load_catalogue().tools
         file_menu = next(
@@ -250,6 +251,12 @@ class DesktopSubmissions:
     # -- uploads ------------------------------------------------------------------------------
 
     async def refresh_uploads(self) -> None:
+        """List the uploads into the panel; a listing still under way is dropped (a delete
+        must not be undone on screen by an older listing arriving after it)."""
+        current = asyncio.current_task()
+        stale, self._listing = self._listing, current
+        if stale is not None and stale is not current and not stale.done():
+            stale.cancel()
         submitter = self.submitter()
         if submitter is None:
             self.uploads.show_problem(NEEDS_SESSION)

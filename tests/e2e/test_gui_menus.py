@@ -45,6 +45,7 @@ def test_menus_hold_the_window_commands_once(qtbot: QtBot, make_app: AppFactory)
     assert titles == ["File", "Edit", "View", "Jobs", "Help"]
     file, edit, view = _menu(w, "File"), _menu(w, "Edit"), _menu(w, "View")
     assert _texts(file) == [
+        "New job…",
         "Add job ids",
         "Add ids from file…",
         "Download result",
@@ -54,7 +55,7 @@ def test_menus_hold_the_window_commands_once(qtbot: QtBot, make_app: AppFactory)
         "Quit",
     ]
     # The very objects of the toolbar and the shortcuts: one QAction per command.
-    assert file[3] is a.download_all and file[-1] is a.quit
+    assert file[4] is a.download_all and file[-1] is a.quit
     assert a.quit.shortcut().toString() == "Ctrl+Q"
     assert a.download_all.shortcut().toString() == "Ctrl+Shift+D"
     assert a.download_all.text().replace("&", "") == "Download all finished"  # its accessible name
