@@ -14,9 +14,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QAction, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QDialog, QMainWindow, QMenu, QToolBar, QWidget
+from PySide6.QtWidgets import QDialog, QMainWindow, QMenu, QStyle, QToolBar, QWidget
 
 from jobmonitor.api.ids import parse_job_ids
+from jobmonitor.ui.actions import themed_icon
 from jobmonitor.ui.new_job_dialog import NewJobDialog, NewJobRequest
 from jobmonitor.ui.tool_picker import ToolLike
 
@@ -58,6 +59,7 @@ class NewJobController(QObject):
         )
         self.action = QAction("&New job…", window)
         self.action.setObjectName("new_job")
+        self.action.setIcon(themed_icon(window, "document-new", QStyle.StandardPixmap.SP_FileIcon))
         self.action.setShortcut(QKeySequence.StandardKey.New)
         keys = self.action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         tip = "Submit files or URLs to a tool: each input becomes a job"

@@ -4,7 +4,8 @@
 
 Writes main-window-light.png (a failed job selected) and main-window-dark.png (``--dark``, a
 finished job selected) at 1600x900, and main-window-small.png at 640x480 (the details under the
-list), each after 10 s of the demo. Uses a throw-away data folder.
+list), each after 10 s of the demo; and failure-in-input.png (a broken sample submitted with File ›
+New job, its failure shown in its input) at 1600x1000. Uses a throw-away data folder.
 """
 
 from __future__ import annotations
@@ -44,6 +45,41 @@ sys.exit(run_gui(sys.argv[4:]))
 """
 
 
+_GRAB_FAILURE = """
+import sys
+from PySide6.QtCore import QTimer
+import jobmonitor.desktop.root as desktop
+out = sys.argv[1]
+start = desktop.DesktopApp.start
+def patched(self, **kw):
+    start(self, **kw)
+    self.window.resize(1600, 1000)
+    sample = self.demo.samples / "broken-trailing-comma.json"
+    def fill(dialog):
+        dialog.add_paths([sample])
+        return dialog.picker.select("json-formatter-api")
+    self.submissions.new_job.run_dialog = fill
+    QTimer.singleShot(1500, self.submissions.new_job.action.trigger)
+    def wait():
+        job = next((j for j in self.watchlist.jobs() if j.label.startswith(sample.name)), None)
+        if job is None or not job.state.terminal:
+            QTimer.singleShot(300, wait)
+            return
+        self.window.select_job(job.job_id)
+        self.submissions.dock.hide()
+        self.window.notice.hide()
+        def save():
+            self.window.statusBar().clearMessage()
+            self.window.grab().save(out)
+            self.quit_requested.emit()
+        QTimer.singleShot(1200, save)
+    QTimer.singleShot(2500, wait)
+desktop.DesktopApp.start = patched
+from jobmonitor.desktop.main import run_gui
+sys.exit(run_gui(sys.argv[2:]))
+"""
+
+
 def main() -> None:
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else "resources/screenshots")
     folder.mkdir(parents=True, exist_ok=True)
@@ -59,6 +95,10 @@ def main() -> None:
         argv = [sys.executable, "-c", _GRAB, str(folder / out), select, size, "--demo", *extra]
         subprocess.run(argv, env=env, check=True, timeout=120)
         print(folder / out)
+    out = folder / "failure-in-input.png"
+    argv = [sys.executable, "-c", _GRAB_FAILURE, str(out), "--demo"]
+    subprocess.run(argv, env=env, check=True, timeout=120)
+    print(out)
 
 
 if __name__ == "__main__":
