@@ -16,6 +16,7 @@ from jobmonitor.core.downloads.model import DownloadState
 from jobmonitor.core.state import JobState
 from jobmonitor.desktop.root import DesktopApp
 from jobmonitor.sim.world import SimWorld
+from jobmonitor.ui.new_job_dialog import NewJobRequest
 from jobmonitor.ui.submission_section import EXPIRED_AGAIN
 from jobmonitor.ui.submissions_panel import SubmitStage
 
@@ -142,3 +143,21 @@ def test_a_result_gone_for_good_offers_submit_again(
     box = app.window.details.submission
     qtbot.waitUntil(box.expired.isVisible, timeout=5000)
     assert box.expired.text() == EXPIRED_AGAIN and box.again_button.isVisible()
+
+
+def test_an_input_the_tool_does_not_take_fails_its_row_before_anything_is_sent(
+    qtbot: QtBot, make_app: AppFactory, fast: SimWorld, tmp_path: Path
+) -> None:
+    app = ready(qtbot, make_app)
+    good, wrong = tmp_path / "a.json", tmp_path / "b.csv"
+    good.write_bytes(FIXED)
+    wrong.write_bytes(b"x,y\n1,2\n")
+    fast.reset_stats()
+    keys = app.submissions.submit(NewJobRequest((wrong, good), (), "json-formatter-api"))
+    panel = app.submissions.panel
+    refused = panel.rows[keys[0]].progress
+    assert refused.stage is SubmitStage.FAILED and refused.name == "b.csv"
+    assert "json-formatter-api takes .json" in refused.message
+    qtbot.waitUntil(lambda: job_for(app, "a.json") is not None, timeout=10000)
+    assert job_for(app, "b.csv") is None
+    assert [u["filename"] for u in fast.uploads.listing(KEY)] == ["a.json"]
