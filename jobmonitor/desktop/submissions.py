@@ -112,7 +112,7 @@ class DesktopSubmissions:
 
     def submitter(self) -> Submitter | None:
         session = self._session()
-        if session is None:
+        if session is None or not session.api_key:  # no key yet: nothing to send in its name
             self._submitter = None
             return None
         # The key arrives from the keyring after the session starts, and may change: the

@@ -15,6 +15,7 @@ from submithelpers import fast, job_for, submit, wait_for_input  # noqa: F401
 from jobmonitor.core.downloads.model import DownloadState
 from jobmonitor.core.state import JobState
 from jobmonitor.desktop.root import DesktopApp
+from jobmonitor.desktop.submissions import NEEDS_SESSION
 from jobmonitor.sim.world import SimWorld
 from jobmonitor.ui.new_job_dialog import NewJobRequest
 from jobmonitor.ui.submission_section import EXPIRED_AGAIN
@@ -161,3 +162,15 @@ def test_an_input_the_tool_does_not_take_fails_its_row_before_anything_is_sent(
     qtbot.waitUntil(lambda: job_for(app, "a.json") is not None, timeout=10000)
     assert job_for(app, "b.csv") is None
     assert [u["filename"] for u in fast.uploads.listing(KEY)] == ["a.json"]
+
+
+def test_without_a_key_nothing_is_sent_and_the_window_says_why(
+    qtbot: QtBot, make_app: AppFactory, fast: SimWorld, tmp_path: Path
+) -> None:
+    app = make_app(key=None)
+    path = tmp_path / "a.json"
+    path.write_bytes(FIXED)
+    fast.reset_stats()
+    assert app.submissions.submit(NewJobRequest((path,), (), "json-formatter-api")) == []
+    assert app.window.statusBar().currentMessage() == NEEDS_SESSION
+    assert not app.submissions.panel.rows and not fast.uploads.listing(KEY)
