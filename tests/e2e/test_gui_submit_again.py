@@ -112,11 +112,12 @@ def test_uploads_panel_lists_and_deletes(
     qtbot.waitUntil(lambda: job_for(app, "people.csv") is not None, timeout=10000)
     panel = app.submissions.uploads
     run(qtbot, app.submissions.refresh_uploads())
-    assert panel.table.rowCount() == 1
+    assert panel.table.rowCount() == 1, panel.note.text()
     assert panel.table.item(0, 0).text() == "people.csv"
     panel.table.selectRow(0)
     panel.delete_button.click()
-    qtbot.waitUntil(lambda: panel.table.rowCount() == 0, timeout=5000)
+    qtbot.waitUntil(lambda: not fast.uploads.listing(KEY), timeout=10000)
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 0, timeout=10000)
     assert not fast.uploads.listing(KEY)
 
 
@@ -134,7 +135,16 @@ def test_a_result_gone_for_good_offers_submit_again(
     fast.expire_file_urls()
     fast.delete_job(job_id)  # the provider forgot it: no fresh link either
     assert app.window.select_job(job_id)
-    app.window.details.download_button.click()
+    details = app.window.details
+    # The table can be a step behind the watch list: wait for the details to show this job.
+    qtbot.waitUntil(
+        lambda: (
+            details.job is not None
+            and details.job.job_id == job_id
+            and details.download_button.isEnabled()
+        )
+    )
+    details.download_button.click()
     manager = app.files.manager
     assert manager is not None
     qtbot.waitUntil(
