@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QDialog, QMainWindow, QMenu, QStyle, QToolBar, QWidget
 
@@ -115,5 +115,6 @@ class NewJobController(QObject):
         adder = getattr(self._window, "adder", None)
         if id_lists and adder is not None:
             adder.add_files(id_lists)
-        self.open(inputs)
+        # After the drop returns: a modal dialog inside the drop would hold the drag source.
+        QTimer.singleShot(0, lambda: self.open(inputs))
         return True

@@ -111,4 +111,5 @@ def test_dropped_inputs_open_new_job_and_id_lists_are_imported(
     mixed = drop_of([ids, data])
     assert controller.eventFilter(window, mixed) and mixed.isAccepted()
     assert window.adder.files == [[ids]]  # type: ignore[attr-defined]
-    assert len(seen) == 1 and seen[0][0].startswith("orders.json")
+    qtbot.waitUntil(lambda: len(seen) == 1)  # opened once the drop has returned
+    assert seen[0][0].startswith("orders.json")
