@@ -31,6 +31,7 @@ from jobmonitor.core.watchlist.input_check import InputFingerprint, fingerprint
 from jobmonitor.core.watchlist.job_inputs import JobInput
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.desktop.inputs import DesktopInputs
+from jobmonitor.ui.icons import action_icon
 from jobmonitor.ui.main_window import MainWindow
 from jobmonitor.ui.new_job import NewJobController
 from jobmonitor.ui.new_job_dialog import NewJobRequest
@@ -98,11 +99,15 @@ class DesktopSubmissions:
         self.panel = SubmissionsPanel()
         self.panel.cancel_requested.connect(self.cancel)
         self.panel.show_job_requested.connect(window.select_job)
-        self.dock = window.add_panel(self.panel, "Submissions", "Ctrl+Shift+J")
+        self.dock = window.add_panel(
+            self.panel, "Submissions", "Ctrl+Shift+J", action_icon("action-submissions")
+        )
         self.uploads = UploadsPanel()
         self.uploads.refresh_requested.connect(lambda: self._spawn(self.refresh_uploads()))
         self.uploads.delete_requested.connect(lambda ids: self._spawn(self.delete_uploads(ids)))
-        self.uploads_dock = window.add_panel(self.uploads, "Uploads", "Ctrl+Shift+U")
+        self.uploads_dock = window.add_panel(
+            self.uploads, "Uploads", "Ctrl+Shift+U", action_icon("action-uploads")
+        )
         self.uploads_dock.visibilityChanged.connect(
             lambda shown: self._spawn(self.refresh_uploads()) if shown else None
         )

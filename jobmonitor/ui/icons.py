@@ -61,7 +61,14 @@ def connection_icon(condition: ApiCondition, dark: bool | None = None) -> QIcon:
 
 # Toolbar commands the desktop's icon theme may have no icon for (Qt's style has none either):
 # drawn here, so the toolbar never mixes icon buttons with text-only ones.
-ACTION_ICONS = ("action-download-all", "action-copy-report", "action-settings", "action-downloads")
+ACTION_ICONS = (
+    "action-download-all",
+    "action-copy-report",
+    "action-settings",
+    "action-downloads",
+    "action-submissions",
+    "action-uploads",
+)
 
 
 def action_icon(name: str, dark: bool | None = None) -> QIcon:
