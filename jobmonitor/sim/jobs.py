@@ -1,4 +1,4 @@
-"""Simulated jobs and their wire form, result-file records, and the per-key sliding window."""
+"""Simulated jobs and their wire form, result-file records, and rate-limit headers."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import hashlib
 import math
 import re
 import uuid
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-WINDOW = 60.0  # the rate limit is per key per minute, a sliding window
+from jobmonitor.sim.limits import WINDOW
+
 SEED_ERRORS = {  # the provider's documented error bodies, verbatim
     400: ("INVALID_JOB_ID", "job_id is required"),
     401: ("UNAUTHORIZED", "Missing authorizer context"),
@@ -158,24 +158,6 @@ class FileSpec:
 class FileLookup:
     status: int  # 200, or 404 unknown, or 403/410 expired
     file: FileSpec | None = None
-
-
-class SlidingWindow:
-    """Requests per key in the last ``WINDOW`` seconds (only accepted requests count)."""
-
-    def __init__(self) -> None:
-        self._hits: dict[str, deque[float]] = {}
-
-    def take(self, key: str, now: float, limit: int) -> tuple[bool, int, float]:
-        """Count a request if a slot is free: (allowed, remaining, seconds until a slot frees)."""
-        hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now - WINDOW:
-            hits.popleft()
-        allowed = len(hits) < limit
-        if allowed:
-            hits.append(now)
-        reset = hits[0] + WINDOW - now if hits else WINDOW
-        return allowed, max(limit - len(hits), 0), reset
 
 
 def rate_limit_headers(

@@ -30,11 +30,11 @@ from jobmonitor.sim.faults import (
 from jobmonitor.sim.jobs import (
     FileLookup,
     SimJob,
-    SlidingWindow,
     canonical_job_id,
     error_body,
     rate_limit_headers,
 )
+from jobmonitor.sim.limits import DEFAULT_BUCKET_SECONDS, RateWindow, make_window
 from jobmonitor.sim.uploads import UploadStore
 
 
@@ -57,7 +57,9 @@ class SimWorld:
 
     clock: Callable[[], float] = time.time
     seed: int = 0
-    rate_limit: int | None = None  # requests per key per sliding minute; None = unlimited
+    rate_limit: int | None = None  # requests per key per minute; None = unlimited
+    rate_window: str = "sliding"  # what "per minute" means: one of limits.WINDOW_KINDS
+    bucket_seconds: float = DEFAULT_BUCKET_SECONDS  # a token bucket's burst, in seconds of refill
     faults: Faults = field(default_factory=Faults)
     file_faults: FileFaults = field(default_factory=FileFaults)
     files_base_url: str = "http://127.0.0.2"
@@ -70,7 +72,8 @@ class SimWorld:
         self._rng = random.Random(self.seed)
         self._keys: set[str] = set()
         self._jobs: dict[str, SimJob] = {}
-        self._window = SlidingWindow()
+        self._windows: dict[str, RateWindow] = {}  # by kind: the kind may change mid-run
+        self._limiter()  # an unknown kind is refused here, not on the first request
         self._tokens: dict[str, tuple[str, float | None]] = {}
         self._stats = SimStats()
         self.uploads = UploadStore(self.clock, seed=self.seed)
@@ -252,7 +255,7 @@ class SimWorld:
         headers: dict[str, str] = {}
         if self.rate_limit is not None:
             limit = self.rate_limit
-            allowed, remaining, reset = self._window.take(key, now, limit)
+            allowed, remaining, reset = self._limiter().take(key, now, limit)
             if self.faults.rate_headers:
                 style = self.faults.rate_header_style
                 headers = rate_limit_headers(style, limit, remaining, reset, now)
@@ -260,6 +263,13 @@ class SimWorld:
                 self._stats.rate_limited += 1
                 return self._too_many(reset, headers, now), headers
         return None, headers
+
+    def _limiter(self) -> RateWindow:
+        window = self._windows.get(self.rate_window)
+        if window is None:
+            window = make_window(self.rate_window, self.bucket_seconds)
+            self._windows[self.rate_window] = window
+        return window
 
     def _job_answer(self, key: str, raw_id: str | None, now: float) -> Answer:
         if not (raw_id or "").strip():
