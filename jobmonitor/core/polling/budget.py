@@ -1,41 +1,58 @@
-"""RequestBudget: one sliding-window request budget per API, adopted from headers, learned from 429s.
+"""RequestBudget: one request budget per API, adopted from headers, probed for, learned from 429s.
 
 The budget answers one question for the scheduler, "how long until the next request may be sent?",
 from three sources of a limit (requests per window): the user's setting, the server's rate-limit
-headers, and what 429s taught (after a 429 the client knows how many requests it sent in the last
-window, which bounds the limit). The effective limit is the lowest one known.
+headers, and what 429s taught. The effective limit is the lowest one known.
 
-Requests are also spread evenly (at most one per ``window / limit``) so no burst can break a
-sliding-window limit, and every window check keeps a small guard for network jitter (a request
-sent a hair after the window freed may reach the server a hair before).
+Requests are spread evenly (at most one per ``window / limit``) and counted in a sliding window
+of the requests the server did not refuse (a 429 does not count against a limit); every window
+check keeps a small guard for network jitter (a request sent a hair after the window freed may
+reach the server a hair before).
 
-With no limit known at all, the budget paces itself at an assumed limit (``ASSUMED_LIMIT``) and,
-while demand exceeds it, raises the assumption once the last window holds a full window's worth of
-evenly spread requests. Under a sliding window a 429 pauses until the oldest counted request ages
-out: early in a session that is most of a minute, but once the window is full of old, spread
-requests it is a moment. So the first minute stays at the assumption, and after it the budget
-probes upward quickly; the first 429 replaces the assumption with what the server accepted.
+With no limit known the budget probes upward: it paces at ``START_PACE`` and, while requests are
+held back for it, doubles the pace every ``DOUBLING`` s, so a generous limit is reached within
+seconds. The first 429 stops the growth: the requests answered in the window before the refused
+one bound the limit. A 429 that came before the client had sent for a whole window may bound it
+too low (a token bucket refuses once its burst is spent, long before a minute's worth), so such
+a *tentative* limit keeps growing, slower, while demand exceeds it and answers keep coming; a
+429 at the same count again, or one after a whole window was sent, settles it.
+
+What a 429 does next (``episode.Episode``) follows CONTRACT.md: Retry-After is honoured; without
+it the client resumes as soon as its own count of answered requests in the trailing window is
+below the limit it now knows, with one probe request first; only a 429 on that probe calls for a
+longer pause (a fixed window or a penalty box), and what the pauses reveal is kept (``kind``).
 """
 
 from __future__ import annotations
 
 import math
 import time
+from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable
 
 from jobmonitor.api.models import MAX_RETRY_AFTER, RateLimitInfo
+from jobmonitor.core.polling.episode import (
+    FIXED,
+    PENALTY,
+    SLIDING,
+    Episode,
+    calendar_count,
+    next_boundary,
+)
 
 WINDOW = 60.0
-# Requests per minute assumed while nothing is known: most status endpoints allow several per
-# second, and a wrong guess costs a single 429 pause after which the real bound is known.
-ASSUMED_LIMIT = 480
-ASSUMED_GROWTH = 1.5  # per step while demand exceeds the assumption and the window is full
-MAX_ASSUMED_LIMIT = 60_000
+# Requests per minute paced at while nothing is known: a small plan's limit is found within its
+# first minute's worth of requests, a generous one within seconds of doubling.
+START_PACE = 240.0
+DOUBLING = 6.0  # seconds of demand to double the pace while no limit is known
+REGROW_DOUBLING = 12.0  # the same for a tentative limit (slower: it was refused once already)
+REGROW_QUIET = 5.0  # seconds since the last 429 before a tentative limit may grow again
+SETTLED_SHARE = 1.1  # a tentative limit refused again within this factor is the real one
+MAX_PACE = 60_000.0
 DEFAULT_GUARD = 0.3  # seconds added to the window for jitter between our clock and the server's
-LATER_429_FACTOR = 0.9  # a 429 under a known limit: the real one is lower (shared key, drift)
-FIRST_PAUSE = 60.0  # a 429 without Retry-After: back off about a minute, doubling up to the cap
-MAX_PAUSE = MAX_RETRY_AFTER
+LATER_429_FACTOR = 0.9  # a 429 under a settled limit: the real one is lower (shared key, drift)
+HELD_GAP = 1.0  # seconds of demand one held_back() may count (a longer gap was no demand)
 
 
 class RequestBudget:
@@ -47,21 +64,28 @@ class RequestBudget:
         *,
         window: float = WINDOW,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
         guard: float = DEFAULT_GUARD,
-        assumed_limit: int = ASSUMED_LIMIT,
+        start_pace: float = START_PACE,
     ) -> None:
         self.window = window
         self.guard = guard
         self._clock = clock
-        self._sent: deque[float] = deque()
+        self._wall = wall_clock
+        self._sent: deque[float] = deque()  # sends not refused (answered, or still out), in order
         self.configured: int | None = _positive(limit)
         self.server_limit: int | None = None
         self.learned: int | None = None
-        self._assumed = max(1, assumed_limit)
-        self._server_blocked_until = -math.inf
-        self._episode_end = -math.inf  # sends before this belong to the current 429 episode
-        self._episode_limit: int | None = None
-        self._pauses = 0  # consecutive 429 pauses, for the doubling backoff
+        self.tentative = False  # learned from a 429 before a whole window was sent
+        self.kind = SLIDING  # what repeated 429s revealed of the server's window
+        self._pace = max(1.0, float(start_pace))
+        self._learned_growth: float | None = None  # the tentative limit, unrounded
+        self._held_at = math.inf
+        self._first_send = math.inf  # of the current busy stretch
+        self._last_429 = -math.inf
+        self._last_bound: int | None = None
+        self._blocked = -math.inf
+        self._episode: Episode | None = None
 
     # -- what is known ----------------------------------------------------------------------
     @property
@@ -72,65 +96,97 @@ class RequestBudget:
 
     @property
     def pacing_limit(self) -> int:
-        """The limit requests are paced at: the known one, else the current assumption."""
+        """The limit requests are paced at: the known one, else the current probing pace."""
         limit = self.limit
-        return limit if limit is not None else self._assumed
+        return limit if limit is not None else int(self._pace)
+
+    @property
+    def assumed(self) -> int:
+        """The pace probed at while no limit is known (it grows while no 429 comes)."""
+        return int(self._pace)
 
     def set_configured(self, per_window: int | None) -> None:
         self.configured = _positive(per_window)
 
-    @property
-    def assumed(self) -> int:
-        """The assumption paced at while no limit is known (it grows while no 429 comes)."""
-        return self._assumed
-
     def recall(self, learned: int | None, assumed: int | None) -> None:
         """Start from what an earlier session found out about this API: the limit a 429
-        taught, and how far the assumption grew without one (never below the default)."""
+        taught (settled: it is not probed again), and how far the pace grew without one."""
         self.learned = _positive(learned)
+        self.tentative = False
         if assumed is not None:
-            self._assumed = min(max(self._assumed, assumed), MAX_ASSUMED_LIMIT)
+            self._pace = min(max(self._pace, float(assumed)), MAX_PACE)
 
     def used(self, now: float | None = None) -> int:
-        """Requests sent in the last window."""
+        """Requests sent in the last window and not refused."""
         now = self._clock() if now is None else now
         self._expire(now)
-        return sum(1 for t in self._sent if t > now - self.window)
+        return len(self._sent) - bisect_right(self._sent, now - self.window)
+
+    @property
+    def blocked_until(self) -> float:
+        """Clock time before which no request may go (a pause after a 429 or a spent window)."""
+        return self._blocked
 
     # -- the question the scheduler asks -------------------------------------------------
     def delay(self, now: float | None = None) -> float:
         """Seconds until one more request may be sent (0 when it may go now)."""
         now = self._clock() if now is None else now
         self._expire(now)
+        wait = max(0.0, self._blocked - now)
+        episode = self._episode
+        if episode is not None:
+            wait = max(wait, episode.probe_wait(now))
+        sent = self._sent
+        if not sent:
+            return wait
         limit = self.pacing_limit
-        wait = max(0.0, self._server_blocked_until - now)
-        if self._sent:
-            spacing = (self.window + self.guard) / limit
-            wait = max(wait, self._sent[-1] + spacing - now)
-            if len(self._sent) >= limit:
-                # The request `limit` sends ago must leave the window (plus the guard) first.
-                oldest_that_matters = self._sent[len(self._sent) - limit]
-                wait = max(wait, oldest_that_matters + self.window + self.guard - now)
+        wait = max(wait, sent[-1] + (self.window + self.guard) / limit - now)
+        if self.kind == FIXED:
+            offset = self._wall() - now
+            count, ends = calendar_count(sent, now, offset, self.window, self.guard)
+            if count >= limit:
+                wait = max(wait, ends - now)
+        elif len(sent) - bisect_right(sent, now - self.window - self.guard) >= limit:
+            # The request `limit` sends ago must leave the window (plus the guard) first.
+            wait = max(wait, sent[len(sent) - limit] + self.window + self.guard - now)
         return wait
 
     def record(self, now: float | None = None) -> None:
         """A request was sent now."""
         now = self._clock() if now is None else now
+        if not self._sent:
+            self._first_send = now
         self._sent.append(now)
+        if self._episode is not None:
+            self._episode.sent(now)
 
     def held_back(self, now: float | None = None) -> None:
         """A request was ready but had to wait for the budget: demand exceeds the budget.
 
-        With no limit known, raise the assumption when the last window is filled (to 80 %) with
-        requests spread across all of it, so that a 429 would only pause briefly.
+        With no limit known the pace grows; a tentative limit grows too, slower, once no 429
+        has come for a few seconds: answers keep coming at the pace it allows.
         """
-        if self.limit is not None:
-            return
         now = self._clock() if now is None else now
-        self._expire(now)
-        full = len(self._sent) >= 0.8 * self._assumed
-        if full and self._sent[0] <= now - 0.9 * self.window:
-            self._assumed = min(math.ceil(self._assumed * ASSUMED_GROWTH), MAX_ASSUMED_LIMIT)
+        demand = min(max(0.0, now - self._held_at), HELD_GAP)  # 0 on the first call
+        self._held_at = now
+        if self._blocked > now or (self._episode is not None and self._episode.probing):
+            return
+        limit = self.limit
+        if limit is None:
+            self._pace = min(self._pace * 2.0 ** (demand / DOUBLING), MAX_PACE)
+            return
+        learned = self.learned
+        if (
+            learned is None
+            or limit != learned
+            or not self.tentative
+            or self.kind == PENALTY
+            or now - self._last_429 < REGROW_QUIET
+        ):
+            return
+        grown = (self._learned_growth or learned) * 2.0 ** (demand / REGROW_DOUBLING)
+        self._learned_growth = min(grown, MAX_PACE)
+        self.learned = max(learned, int(self._learned_growth))
 
     # -- what the server said --------------------------------------------------------------
     def observe(self, info: RateLimitInfo | None, now: float | None = None) -> None:
@@ -143,57 +199,111 @@ class RequestBudget:
             per_window = info.limit * self.window / info.window if info.window > 0 else info.limit
             self.server_limit = max(1, math.floor(per_window))
         if info.remaining == 0 and info.reset_after is not None:
-            until = now + min(info.reset_after, MAX_PAUSE) + self.guard
-            self._server_blocked_until = max(self._server_blocked_until, until)
+            until = now + min(info.reset_after, MAX_RETRY_AFTER) + self.guard
+            self._blocked = max(self._blocked, until)
 
-    def on_success(self) -> None:
-        """An answer that was not a 429: the pause backoff starts over."""
-        self._pauses = 0
+    def on_success(self, sent_at: float | None = None) -> None:
+        """A request sent at ``sent_at`` was answered (not a 429)."""
+        episode = self._episode
+        if episode is None or sent_at is None or not episode.is_probe(sent_at):
+            return
+        revealed = episode.probe_answered()
+        if revealed == FIXED:
+            self.kind = FIXED
+            count = episode.calendar_bound(self._sent, self._wall() - self._clock(), self.window)
+            if count:
+                self._settle(max(1, count - 1))  # a request of the boundary may count twice
+        elif revealed == PENALTY:
+            self.kind = PENALTY  # every breach costs a minute: keep a margin below the bound
+            if self.learned is not None:
+                self._settle(max(1, math.floor(self.learned * LATER_429_FACTOR)))
+
+    def on_fault(self, sent_at: float) -> None:
+        """A request got no answer (network, 5xx, garbage): a probe it was ends unanswered."""
+        if self._episode is not None and self._episode.is_probe(sent_at):
+            self._episode.probe_lost()
 
     def on_rate_limited(
         self, sent_at: float, retry_after: float | None, now: float | None = None
     ) -> float:
         """A request sent at ``sent_at`` got a 429. Learn, and return when requests may resume.
 
-        The requests sent in the window before the rejected one were (as far as this client can
-        tell) accepted, so their count bounds the limit. Every 429 of one episode (requests sent
-        before the first 429 came back) refines the same bound; a 429 in a later episode, under
-        a limit already known, means the real limit is lower still.
+        The requests answered in the window before the refused one bound the limit. A 429 on
+        the probe sent after resuming is a strike: it escalates the pause (see ``Episode``). A
+        429 of a request sent before resuming belongs to the same burst and refines the bound.
         """
         now = self._clock() if now is None else now
+        _discard(self._sent, sent_at)  # refused: it does not count against the limit
         self._expire(now)
-        sent_before = sum(1 for t in self._sent if sent_at - self.window < t < sent_at)
-        bound = max(1, sent_before)
-        if sent_at < self._episode_end and self._episode_limit is not None:
-            self._episode_limit = min(self._episode_limit, bound)
+        sent = self._sent
+        bound = max(1, bisect_left(sent, sent_at) - bisect_right(sent, sent_at - self.window))
+        given = retry_after is not None and math.isfinite(retry_after) and retry_after > 0
+        episode = self._episode
+        if episode is not None and episode.is_probe(sent_at):
+            if given:
+                episode.again()
+                until = now
+            else:
+                until = episode.strike(now, self.pacing_limit, self._boundary(now))
+                if episode.strikes == 2 and self.learned is not None:
+                    self.learned = max(1, math.floor(self.learned * LATER_429_FACTOR))
+        elif episode is not None and episode.in_burst(sent_at):
+            if episode.strikes == 1 and self.learned is not None:
+                self.learned = min(self.learned, bound)
+            until = episode.resume_at
+        else:
+            self._learn(bound, sent_at, now)
+            episode = self._episode = Episode(now, sent_at, self.kind, self.window, self.guard)
+            until = episode.first_pause(now, self._boundary(now))
+        if given:
+            assert retry_after is not None
+            until = max(until, now + min(retry_after, MAX_RETRY_AFTER) + self.guard)
+        episode.resume_at = until
+        self._blocked = max(self._blocked, until)
+        return self._blocked
+
+    # -- internals -------------------------------------------------------------------------
+    def _learn(self, bound: int, sent_at: float, now: float) -> None:
+        mature = sent_at - self._first_send >= self.window + self.guard
+        learned = self.learned
+        if learned is not None and self.tentative:
+            # Refused again while probing a tentative limit: this count is the limit, and it
+            # is settled when it did not move (or when a whole window was sent this time).
+            previous = self._last_bound or learned
+            self.learned = bound
+            self.tentative = not mature and bound > SETTLED_SHARE * previous
         else:
             known = self.limit
             if known is not None and bound >= known * LATER_429_FACTOR:
                 bound = max(1, math.floor(min(bound, known) * LATER_429_FACTOR))
-            self._episode_limit = bound
-            self._episode_end = now
-            self._pauses += 1
-        self.learned = (
-            self._episode_limit if self.learned is None else min(self.learned, self._episode_limit)
-        )
-        if retry_after is not None and math.isfinite(retry_after) and retry_after > 0:
-            pause = min(retry_after, MAX_PAUSE) + self.guard
-        else:
-            pause = min(FIRST_PAUSE * 2 ** max(self._pauses - 1, 0), MAX_PAUSE)
-        until = now + pause
-        self._server_blocked_until = max(self._server_blocked_until, until)
-        return self._server_blocked_until
+            self.learned = bound if learned is None else min(learned, bound)
+            self.tentative = learned is None and not mature
+        self._last_bound = bound
+        self._learned_growth = None
+        self._last_429 = now
 
-    @property
-    def blocked_until(self) -> float:
-        """Monotonic time before which the server asked for no requests (-inf when none)."""
-        return self._server_blocked_until
+    def _settle(self, limit: int) -> None:
+        self.learned = limit
+        self.tentative = False
+        self._learned_growth = None
 
-    # -- internals -------------------------------------------------------------------------
+    def _boundary(self, now: float) -> float:
+        return next_boundary(now, self._wall() - now, self.window, self.guard)
+
     def _expire(self, now: float) -> None:
-        horizon = now - self.window - self.guard
-        while self._sent and self._sent[0] <= horizon:
-            self._sent.popleft()
+        # Two windows are kept: a fixed window's count starts at a boundary up to one before.
+        horizon = now - 2 * self.window - self.guard
+        sent = self._sent
+        while sent and sent[0] <= horizon:
+            sent.popleft()
+        if not sent:
+            self._first_send = math.inf
+
+
+def _discard(sent: deque[float], t: float) -> None:
+    i = bisect_left(sent, t)
+    if i < len(sent) and sent[i] == t:
+        del sent[i]
 
 
 def _positive(value: int | None) -> int | None:

@@ -5,7 +5,8 @@ Rules (CONTRACT.md, issue 3):
 - a job's next poll is due ``retry_after`` (bounded) after its previous poll was *sent*;
 - "check now" goes first, then jobs never polled, then the job that has waited longest;
 - one ``RequestBudget`` per API paces every request (sliding window, no bursts);
-- 429 pauses every request until Retry-After (or a backoff near a minute) and lowers the budget;
+- 429 pauses every request until Retry-After, else until the budget's own count has room again
+  (a repeated 429 earns a longer pause, see ``episode.Episode``), and lowers the budget;
 - 401 pauses everything ("key rejected") until ``set_api_key``;
 - 5xx, garbage, timeouts, refused connections: that job backs off (capped, full jitter);
 - success, failed, 400, 403 and 404 are terminal (polled again only on "check now");
@@ -74,7 +75,7 @@ class PollScheduler:
         self._max_concurrency = max(1, max_concurrency)
         # The jitter guard is a real-time quantity: on a fast test clock it spans more clock time.
         guard = max(DEFAULT_GUARD, REAL_JITTER * time_scale)
-        self._budget = RequestBudget(rate_limit, clock=clock, guard=guard)
+        self._budget = RequestBudget(rate_limit, clock=clock, wall_clock=wall_clock, guard=guard)
         self._queue = PollQueue()
         self._in_flight = InFlight(self._max_concurrency, slow_after * time_scale)
         self._listeners: list[Callable[[JobEvent], None]] = []
@@ -311,7 +312,7 @@ class PollScheduler:
     def _on_snapshot(self, job: PollEntry, snapshot: JobSnapshot, sent_at: float) -> None:
         now = self._clock()
         self._health.answered(now)
-        self._budget.on_success()
+        self._budget.on_success(sent_at)
         self._budget.observe(snapshot.rate_limit, now)
         self._update_api_status()
         if not self._queue.is_current(job):
@@ -340,9 +341,10 @@ class PollScheduler:
             self._health.rejected(key_generation)
         elif terminal is not None:
             self._health.answered(now)
-            self._budget.on_success()
+            self._budget.on_success(sent_at)
         else:
             self._health.fault(str(exc))
+            self._budget.on_fault(sent_at)
         self._update_api_status()
         if not self._queue.is_current(job):
             return  # unwatched while the request was out

@@ -8,7 +8,7 @@ import random
 import pytest
 
 from jobmonitor.api.models import RateLimitInfo
-from jobmonitor.core.polling.budget import ASSUMED_LIMIT, FIRST_PAUSE, RequestBudget
+from jobmonitor.core.polling.budget import START_PACE, RequestBudget
 
 
 class Clock:
@@ -76,26 +76,6 @@ def test_guard_keeps_a_margin_for_jitter() -> None:
     assert times[2] == pytest.approx(start + 60.5)  # the first left the window, plus the guard
 
 
-def test_unknown_limit_paces_at_the_assumption_for_a_window_then_probes_upward() -> None:
-    clock = Clock()
-    budget = RequestBudget(None, clock=clock)
-    assert budget.limit is None
-    assert budget.pacing_limit == ASSUMED_LIMIT
-    first_minute = send_greedily(budget, clock, clock.now + 50)
-    assert budget.pacing_limit == ASSUMED_LIMIT  # the first window stays at the assumption
-    assert len(first_minute) <= ASSUMED_LIMIT * 50 / 60 + 1
-    send_greedily(budget, clock, clock.now + 60)
-    assert budget.pacing_limit >= ASSUMED_LIMIT * 1.5
-    assert budget.limit is None
-    # A 429 ends the probing: the limit is what the server accepted in the last minute.
-    budget.record()
-    budget.on_rate_limited(clock.now, retry_after=1.0)
-    learned = budget.limit
-    assert learned is not None and learned > ASSUMED_LIMIT
-    send_greedily(budget, clock, clock.now + 120)
-    assert budget.limit == learned
-
-
 def test_configured_and_server_limits_take_the_lowest() -> None:
     clock = Clock()
     budget = RequestBudget(100, clock=clock)
@@ -150,20 +130,18 @@ def test_a_429_under_a_known_limit_lowers_it_further() -> None:
     assert budget.limit is not None and budget.limit < 20
 
 
-def test_429_without_retry_after_backs_off_about_a_minute_then_doubles() -> None:
+def test_a_429_without_retry_after_pauses_only_until_the_window_has_room() -> None:
     clock = Clock()
     budget = RequestBudget(None, clock=clock)
+    for _ in range(60):  # a minute of spread requests, then one refused
+        budget.record()
+        clock.now += 1.0
     budget.record()
-    first = budget.on_rate_limited(clock.now, None) - clock.now
-    assert first == pytest.approx(FIRST_PAUSE)
-    clock.now += first + 1
-    budget.record()
-    second = budget.on_rate_limited(clock.now, None) - clock.now
-    assert second == pytest.approx(2 * FIRST_PAUSE)
-    budget.on_success()
-    clock.now += second + 1
-    budget.record()
-    assert budget.on_rate_limited(clock.now, None) - clock.now == pytest.approx(FIRST_PAUSE)
+    until = budget.on_rate_limited(clock.now, None, clock.now + 0.1)
+    assert until <= clock.now + 0.1  # no fixed minute's pause: the count decides
+    assert budget.limit == 59
+    assert 0 < budget.delay() <= 1.0 + budget.guard  # the oldest answered one ages out
+    assert budget.used() == 59  # the refused request does not count against the limit
 
 
 def test_used_counts_the_last_minute_only() -> None:
@@ -182,11 +160,13 @@ def test_recall_starts_from_what_an_earlier_session_learned() -> None:
     assert budget.limit == 90 and budget.learned == 90
     assert max_in_window(send_greedily(budget, clock, clock.now + 120)) <= 90  # no 429 to relearn
 
+    assert not budget.tentative  # a remembered limit is settled: not probed above again
+
     grown = RequestBudget(clock=clock)
-    grown.recall(None, ASSUMED_LIMIT * 3)
-    assert grown.limit is None  # still an assumption: it keeps probing, a 429 still teaches
-    assert grown.pacing_limit == grown.assumed == ASSUMED_LIMIT * 3
+    grown.recall(None, int(START_PACE) * 3)
+    assert grown.limit is None  # still a probing pace: it keeps growing, a 429 still teaches
+    assert grown.pacing_limit == grown.assumed == START_PACE * 3
 
     low = RequestBudget(clock=clock)
-    low.recall(0, ASSUMED_LIMIT // 2)  # nothing learned; never below the default assumption
-    assert low.limit is None and low.assumed == ASSUMED_LIMIT
+    low.recall(0, int(START_PACE) // 2)  # nothing learned; never below the start pace
+    assert low.limit is None and low.assumed == START_PACE

@@ -1,0 +1,147 @@
+"""Episode: what the request budget does between a 429 and the next answered request.
+
+CONTRACT.md (Rate limits): a 429 without Retry-After does not call for a fixed minute's pause.
+Against a sliding window the server accepts again as soon as the oldest counted request ages
+out, and the client knows its own send times, so the first pause lasts only until its count of
+answered requests in the trailing window is below the limit it now knows (the budget's window
+check computes that). The first request after any pause is a *probe*: the others wait for its
+answer, so a wrong guess costs one 429, not a burst. Each 429 on a probe is a strike:
+
+1. (the first 429) resume by the count, as for a sliding window;
+2. a short pause (a token bucket refills within a few request spacings; jitter passes);
+3. until the next calendar-minute boundary of the wall clock, when that comes before a minute
+   has passed since the first 429: a fixed per-minute window starts over there;
+4. until a minute after the first 429: a penalty box has ended by then;
+5. and on: a doubling pause from a minute, up to the longest the client ever waits.
+
+A probe answered after pause 3 or 4 reveals the kind (``FIXED`` or ``PENALTY``), which the budget
+keeps: its next 429 goes straight to that pause instead of repeating the ladder.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from collections.abc import Sequence
+
+from jobmonitor.api.models import MAX_RETRY_AFTER
+
+SLIDING, FIXED, PENALTY = "sliding", "fixed", "penalty"
+SHORT, LONG = "short", "long"
+PROBE_TIMEOUT = 10.0  # seconds a probe without an answer holds the others back
+SHORT_PAUSE = 1.0  # at least; else two request spacings at the known pace
+LONG_PAUSE = 60.0  # the first of the doubling pauses after the ladder
+
+
+class Episode:
+    """One run of 429s, from the first refused request on; see the module doc."""
+
+    def __init__(
+        self, start: float, first_sent: float, kind: str, window: float, guard: float
+    ) -> None:
+        self.start = start  # clock time the first 429 came back
+        self.first_sent = first_sent  # ...and the refused request was sent
+        self.kind = kind  # what the budget knew of the server's window when it began
+        self.window = window
+        self.guard = guard
+        self.strikes = 1
+        self.stage = SLIDING  # what the current pause assumes
+        self.resume_at = start
+        self._probe_next = True
+        self._probe: float | None = None  # send time of the probe out now
+        self._resumed = math.inf  # send time of the first request after the latest pause
+
+    # -- the probe -----------------------------------------------------------------------------
+    @property
+    def probing(self) -> bool:
+        """A pause is not yet confirmed over: no growth, one request at a time."""
+        return self._probe_next or self._probe is not None
+
+    def sent(self, now: float) -> None:
+        if self._probe_next:
+            self._probe_next = False
+            self._probe = self._resumed = now
+
+    def probe_wait(self, now: float) -> float:
+        """Seconds the next request waits for the probe's answer (0: no probe out)."""
+        if self._probe is None:
+            return 0.0
+        if now - self._probe >= PROBE_TIMEOUT:
+            self.probe_lost()  # no answer in time: the next request probes again
+            return 0.0
+        return self._probe + PROBE_TIMEOUT - now
+
+    def is_probe(self, sent_at: float) -> bool:
+        return self._probe is not None and sent_at == self._probe
+
+    def in_burst(self, sent_at: float) -> bool:
+        """Sent before the latest pause ended: refused along with the first, no new lesson."""
+        return sent_at < self._resumed
+
+    def probe_lost(self) -> None:
+        self._probe = None
+        self._probe_next = True
+
+    def probe_answered(self) -> str | None:
+        """The probe got through: the episode is over. The kind its pause revealed, if any."""
+        self._probe = None
+        self._probe_next = False
+        return self.stage if self.stage in (FIXED, PENALTY) and self.kind != self.stage else None
+
+    # -- the pauses ----------------------------------------------------------------------------
+    def first_pause(self, now: float, boundary: float) -> float:
+        """Clock time to resume after the first 429 (``now``: the budget's count decides)."""
+        if self.kind == PENALTY:
+            self.strikes, self.stage = 4, PENALTY
+            return self.start + self.window + self.guard
+        if self.kind == FIXED:
+            self.strikes, self.stage = 3, FIXED
+            return boundary
+        return now
+
+    def again(self) -> None:
+        """The probe was refused with a Retry-After: honour it, probe again, no escalation."""
+        self._probe = None
+        self._probe_next = True
+        self._resumed = math.inf
+
+    def strike(self, now: float, pace: int, boundary: float) -> float:
+        """The probe was refused too: the next, longer pause (see the module doc)."""
+        self.again()
+        self.strikes += 1
+        if self.strikes == 2:
+            self.stage = SHORT
+            return now + max(SHORT_PAUSE, 2 * self.window / max(pace, 1))
+        if self.strikes == 3:
+            if boundary < self.start + self.window:
+                self.stage = FIXED
+                return boundary
+            self.strikes = 4
+        if self.strikes == 4:
+            self.stage = PENALTY
+            return max(now, self.start + self.window + self.guard)
+        self.stage = LONG
+        return now + min(LONG_PAUSE * 2.0 ** (self.strikes - 5), MAX_RETRY_AFTER)
+
+    def calendar_bound(self, sent: Sequence[float], offset: float, window: float) -> int:
+        """Requests answered in the refused request's calendar minute before it was sent."""
+        begin = math.floor((self.first_sent + offset) / window) * window - offset
+        return bisect_left(sent, self.first_sent) - bisect_left(sent, begin)
+
+
+def next_boundary(now: float, offset: float, window: float, guard: float) -> float:
+    """Clock time just after the next calendar-minute boundary (``offset``: wall - clock)."""
+    wall = now + offset
+    return (math.floor(wall / window) + 1) * window - offset + guard
+
+
+def calendar_count(
+    sent: Sequence[float], now: float, offset: float, window: float, guard: float
+) -> tuple[int, float]:
+    """(requests sent in the current calendar minute, clock time it ends plus the guard).
+
+    Requests sent within ``guard`` before the minute began count too: they may have reached the
+    server after its boundary.
+    """
+    begin = math.floor((now + offset) / window) * window - offset
+    return len(sent) - bisect_left(sent, begin - guard), begin + window + guard

@@ -1,0 +1,260 @@
+"""RequestBudget against the simulator's own limiters on a hand-moved clock (issue 13).
+
+A small driver sends whenever the budget allows (demand always exceeds it) and answers each
+request ``LATENCY`` later with the verdict of a real ``jobmonitor.sim.limits`` limiter, so the
+budget's probing, its resume after a 429 and its ladder of pauses meet every kind of limit a
+server may have. No wall-clock time passes: the clock is moved by hand.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+
+import pytest
+
+from jobmonitor.core.polling.budget import DOUBLING, HELD_GAP, START_PACE, RequestBudget
+from jobmonitor.core.polling.episode import FIXED, PENALTY, SLIDING
+from jobmonitor.sim.limits import RateWindow, make_window
+
+LATENCY = 0.1
+EPOCH = 1_700_000_040.0  # a calendar-minute boundary (28_333_334 * 60)
+
+
+class Clock:
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Run:
+    sent: list[float] = field(default_factory=list)
+    accepted: list[float] = field(default_factory=list)
+    refused: list[float] = field(default_factory=list)  # send times of the 429s
+
+    def accepted_between(self, start: float, end: float) -> int:
+        return sum(1 for t in self.accepted if start <= t < end)
+
+
+def make_budget(clock: Clock, phase: float = 0.0, **kw: int) -> RequestBudget:
+    """A budget whose wall clock is ``phase`` s past a minute boundary at clock time 1000."""
+    return RequestBudget(clock=clock, wall_clock=lambda: EPOCH + phase + clock.now - 1000.0, **kw)
+
+
+def drive(
+    budget: RequestBudget,
+    clock: Clock,
+    limiter: RateWindow | None,
+    limit: int,
+    seconds: float,
+    run: Run | None = None,
+    phase: float = 0.0,
+) -> Run:
+    """Send greedily for ``seconds``; the limiter decides each request when it arrives."""
+    run = run or Run()
+    end = clock.now + seconds
+    answers: list[tuple[float, float]] = []  # (arrives, sent)
+    while clock.now < end:
+        wait = budget.delay()
+        if wait <= 0:
+            budget.record()
+            run.sent.append(clock.now)
+            heapq.heappush(answers, (clock.now + LATENCY, clock.now))
+            continue
+        budget.held_back()
+        clock.now = min(clock.now + wait, answers[0][0] if answers else math.inf, end)
+        while answers and answers[0][0] <= clock.now:
+            arrives, sent = heapq.heappop(answers)
+            wall = EPOCH + phase + arrives - 1000.0
+            if limiter is None or limiter.take("key", wall, limit)[0]:
+                run.accepted.append(sent)
+                budget.on_success(sent)
+            else:
+                run.refused.append(sent)
+                budget.on_rate_limited(sent, None, arrives)
+    return run
+
+
+def max_accepted_in_60s(run: Run) -> int:
+    times, best, start = run.accepted, 0, 0
+    for end, t in enumerate(times):
+        while times[start] <= t - 60.0:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def test_with_nothing_known_the_pace_doubles_while_demand_exceeds_it() -> None:
+    clock = Clock()
+    budget = make_budget(clock)
+    assert budget.limit is None and budget.pacing_limit == START_PACE
+    run = drive(budget, clock, None, 0, 30.0)
+    assert budget.limit is None
+    assert budget.assumed >= START_PACE * 2**4  # about five doublings in 30 s of demand
+    assert len(run.sent) > START_PACE / 2  # already more than the start pace's half minute
+    idle_clock = Clock()
+    idle = make_budget(idle_clock)
+    idle.held_back()  # one held-back request, then no demand for a minute: a second's growth
+    idle_clock.now += 60.0
+    idle.held_back()
+    assert idle.assumed <= START_PACE * 2 ** (HELD_GAP / DOUBLING) + 1
+
+
+@pytest.mark.parametrize("limit", [60, 600, 3000])
+def test_sliding_window_the_first_429_teaches_the_limit_and_costs_seconds(limit: int) -> None:
+    clock = Clock()
+    budget = make_budget(clock)
+    run = drive(budget, clock, make_window("sliding"), limit, 240.0)
+    assert budget.limit is not None and 0.9 * limit <= budget.limit <= limit
+    assert budget.kind == SLIDING
+    # Found with one burst of 429s: the requests already out when the first came back.
+    assert len(run.refused) <= 0.02 * len(run.sent)
+    # From the second minute on the window is used: nearly the limit every minute.
+    assert run.accepted_between(run.sent[0] + 120, run.sent[0] + 180) >= 0.85 * limit
+
+
+def test_after_a_429_it_resumes_when_its_own_count_allows_not_after_a_minute() -> None:
+    clock = Clock()
+    budget = make_budget(clock, limit=100)  # the user's setting paces the first minute evenly
+    limiter = make_window("sliding")
+    run = drive(budget, clock, limiter, 100, 90.0)
+    budget.set_configured(None)  # forgotten: what is known now comes from the next 429
+    budget.set_configured(200)
+    run = drive(budget, clock, limiter, 100, 30.0, run)
+    first = run.refused[0]
+    after = [t for t in run.accepted if t > first]
+    assert after and after[0] - first < 2.0  # the next slot of a spread window, not a minute
+    assert budget.limit is not None and budget.limit <= 100
+
+
+def test_requests_after_a_429_wait_for_one_probe() -> None:
+    clock = Clock()
+    budget = make_budget(clock)
+    for _ in range(10):
+        budget.record()
+        clock.now += 0.5
+    refused = clock.now
+    budget.record()
+    clock.now += LATENCY
+    budget.on_rate_limited(refused, None)
+    assert budget.learned == 10
+    clock.now += 60.0  # the window has emptied: one request, the probe, may go
+    assert budget.delay() == 0
+    budget.record()
+    probe = clock.now
+    assert budget.delay() > 0  # the others wait for its answer
+    budget.held_back()
+    assert budget.learned == 10  # no growth while a probe is out
+    clock.now += LATENCY
+    budget.on_success(probe)
+    assert budget.delay() <= 60.0 / 10 + budget.guard
+
+
+def wait_allowed(budget: RequestBudget, clock: Clock) -> None:
+    while (wait := budget.delay()) > 0:
+        clock.now += wait
+
+
+def test_a_refused_probe_climbs_the_ladder_short_boundary_minute_then_doubling() -> None:
+    clock = Clock()
+    budget = make_budget(clock, phase=29.9)  # the next boundary is 30 s after the first 429
+    for _ in range(20):  # spread over a minute: a sliding window would free a slot at once
+        budget.record()
+        clock.now += 3.0
+    budget.record()
+    clock.now += LATENCY
+    budget.on_rate_limited(clock.now - LATENCY, None)
+    start = clock.now
+    assert budget.learned == 19  # answered in the 60 s before it (the first is 60 s old)
+    pauses = []
+    for _ in range(5):
+        wait_allowed(budget, clock)
+        budget.record()
+        probe = clock.now
+        clock.now += LATENCY
+        pauses.append(budget.on_rate_limited(probe, None) - start)
+    short, boundary, minute, long, longer = pauses
+    assert short < 10.0  # a token bucket or jitter: a few request spacings
+    assert boundary == pytest.approx(30.0 + budget.guard, abs=0.5)  # a fixed window
+    assert minute == pytest.approx(60.0 + budget.guard, abs=0.5)  # a penalty box is over
+    assert long - minute == pytest.approx(60.0, abs=1.0)
+    assert longer - long == pytest.approx(120.0, abs=1.0)
+
+
+def test_penalty_box_is_recognised_and_then_avoided() -> None:
+    clock = Clock()
+    budget = make_budget(clock, phase=50.0)
+    run = drive(budget, clock, make_window("penalty"), 600, 300.0, phase=50.0)
+    assert budget.kind == PENALTY
+    assert budget.limit is not None and budget.limit <= 600
+    assert len(run.refused) <= 0.02 * len(run.sent)  # the first breach and its ladder...
+    late = [t for t in run.refused if t > run.sent[0] + 150]
+    assert late == []  # ...then none: it keeps a margin below what the box allowed
+
+
+def test_fixed_window_is_recognised_and_each_calendar_minute_is_used() -> None:
+    clock = Clock()
+    budget = make_budget(clock, phase=20.0)
+    run = drive(budget, clock, make_window("fixed"), 300, 300.0, phase=20.0)
+    assert budget.kind == FIXED
+    assert budget.limit is not None and 0.9 * 300 <= budget.limit <= 300
+    assert len(run.refused) <= 0.02 * len(run.sent)
+    minute = 1000.0 + 40.0 + 120.0  # a calendar-minute boundary two minutes in
+    assert run.accepted_between(minute, minute + 60) >= 0.9 * 300
+
+
+def test_token_bucket_a_tentative_limit_grows_back_towards_the_rate() -> None:
+    clock = Clock()
+    budget = make_budget(clock)
+    run = drive(budget, clock, make_window("bucket"), 600, 360.0)
+    # The first 429 came once the bucket's burst was spent, long before a minute's worth:
+    # what it taught was far too low, and answers kept coming, so the limit grew again.
+    assert budget.limit is not None and budget.limit >= 0.8 * 600
+    assert run.accepted_between(run.sent[0] + 240, run.sent[0] + 300) >= 0.8 * 600
+    assert len(run.refused) <= 0.02 * len(run.sent)
+
+
+def test_a_given_limit_is_kept_and_never_breached() -> None:
+    clock = Clock()
+    budget = make_budget(clock, limit=300)
+    run = drive(budget, clock, make_window("penalty"), 300, 180.0)
+    assert run.refused == [] and budget.limit == 300
+    assert max_accepted_in_60s(run) <= 300
+
+
+def refused_after_a_spread_minute(budget: RequestBudget, clock: Clock) -> None:
+    for _ in range(30):
+        budget.record()
+        clock.now += 2.0
+    budget.record()
+    budget.on_rate_limited(clock.now, None, clock.now + LATENCY)
+    wait_allowed(budget, clock)
+
+
+def test_a_lost_probe_lets_the_next_request_probe() -> None:
+    clock = Clock()
+    budget = make_budget(clock)
+    refused_after_a_spread_minute(budget, clock)
+    budget.record()
+    probe = clock.now
+    assert budget.delay() > 0
+    budget.on_fault(probe)  # no answer (a timeout, a 502): it proved nothing
+    wait_allowed(budget, clock)
+    budget.record()
+    assert budget.delay() > 0  # this one is the probe now
+    assert budget.delay() > 60.0 / 30  # ...held back by it, not by the spacing
+
+
+def test_retry_after_on_a_probe_is_honoured_without_climbing_the_ladder() -> None:
+    clock = Clock()
+    budget = make_budget(clock)
+    refused_after_a_spread_minute(budget, clock)
+    budget.record()
+    probe = clock.now
+    until = budget.on_rate_limited(probe, 3.0, clock.now + LATENCY)
+    assert until == pytest.approx(clock.now + LATENCY + 3.0 + budget.guard)
+    assert budget.kind == SLIDING
