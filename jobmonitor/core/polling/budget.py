@@ -141,15 +141,18 @@ class RequestBudget:
             return wait
         limit = self.pacing_limit
         wait = max(wait, sent[-1] + (self.window + self.guard) / limit - now)
+        full = 0.0
         if self.kind == FIXED:
             offset = self._wall() - now
             count, ends = calendar_count(sent, now, offset, self.window, self.guard)
             if count >= limit:
-                wait = max(wait, ends - now)
+                full = ends - now
         elif len(sent) - bisect_right(sent, now - self.window - self.guard) >= limit:
             # The request `limit` sends ago must leave the window (plus the guard) first.
-            wait = max(wait, sent[len(sent) - limit] + self.window + self.guard - now)
-        return wait
+            full = sent[len(sent) - limit] + self.window + self.guard - now
+        if episode is not None and full > 0:
+            full = episode.early_probe(now, full)  # one request may ask sooner (the ladder)
+        return max(wait, full)
 
     def record(self, now: float | None = None) -> None:
         """A request was sent now."""
@@ -244,9 +247,7 @@ class RequestBudget:
                 episode.again()
                 until = now
             else:
-                until = episode.strike(now, self.pacing_limit, self._boundary(now))
-                if episode.strikes == 2 and self.learned is not None:
-                    self.learned = max(1, math.floor(self.learned * LATER_429_FACTOR))
+                until = episode.strike(now, self._boundary(now))
         elif episode is not None and episode.in_burst(sent_at):
             if episode.strikes == 1 and self.learned is not None:
                 self.learned = min(self.learned, bound)
@@ -254,7 +255,10 @@ class RequestBudget:
         else:
             self._learn(bound, sent_at, now)
             episode = self._episode = Episode(now, sent_at, self.kind, self.window, self.guard)
-            until = episode.first_pause(now, self._boundary(now))
+            # A count from less than a window of sending says little (a token bucket's burst):
+            # one probe may ask sooner than the count allows.
+            early = sent_at - self._first_send < self.window + self.guard
+            until = episode.first_pause(now, self.pacing_limit, self._boundary(now), early)
         if given:
             assert retry_after is not None
             until = max(until, now + min(retry_after, MAX_RETRY_AFTER) + self.guard)
@@ -267,11 +271,11 @@ class RequestBudget:
         mature = sent_at - self._first_send >= self.window + self.guard
         learned = self.learned
         if learned is not None and self.tentative:
-            # Refused again while probing a tentative limit: this count is the limit, and it
-            # is settled when it did not move (or when a whole window was sent this time).
+            # Refused again while probing above a tentative limit: this count is the limit,
+            # settled unless it moved up (a token bucket's count grows towards its rate).
             previous = self._last_bound or learned
             self.learned = bound
-            self.tentative = not mature and bound > SETTLED_SHARE * previous
+            self.tentative = bound > SETTLED_SHARE * previous
         else:
             known = self.limit
             if known is not None and bound >= known * LATER_429_FACTOR:

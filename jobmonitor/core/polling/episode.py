@@ -5,10 +5,13 @@ Against a sliding window the server accepts again as soon as the oldest counted 
 out, and the client knows its own send times, so the first pause lasts only until its count of
 answered requests in the trailing window is below the limit it now knows (the budget's window
 check computes that). The first request after any pause is a *probe*: the others wait for its
-answer, so a wrong guess costs one 429, not a burst. Each 429 on a probe is a strike:
+answer, so a wrong guess costs one 429, not a burst. Each 429 on a probe is a strike, and the
+pauses grow with them:
 
-1. (the first 429) resume by the count, as for a sliding window;
-2. a short pause (a token bucket refills within a few request spacings; jitter passes);
+1. (the first 429, while the client had sent for less than a window) a short one: one probe
+   after a couple of request spacings, even when its count says the window is still full (a
+   token bucket refills within a second; a count from a first minute's burst says little);
+2. until the count has room, as against a sliding window;
 3. until the next calendar-minute boundary of the wall clock, when that comes before a minute
    has passed since the first 429: a fixed per-minute window starts over there;
 4. until a minute after the first 429: a penalty box has ended by then;
@@ -45,11 +48,12 @@ class Episode:
         self.window = window
         self.guard = guard
         self.strikes = 1
-        self.stage = SLIDING  # what the current pause assumes
+        self.stage = SHORT  # what the current pause assumes
         self.resume_at = start
         self._probe_next = True
         self._probe: float | None = None  # send time of the probe out now
         self._resumed = math.inf  # send time of the first request after the latest pause
+        self._early_at = math.inf  # the short stage's probe may go from then on
 
     # -- the probe -----------------------------------------------------------------------------
     @property
@@ -89,15 +93,27 @@ class Episode:
         return self.stage if self.stage in (FIXED, PENALTY) and self.kind != self.stage else None
 
     # -- the pauses ----------------------------------------------------------------------------
-    def first_pause(self, now: float, boundary: float) -> float:
-        """Clock time to resume after the first 429 (``now``: the budget's count decides)."""
+    def first_pause(self, now: float, pace: int, boundary: float, early: bool) -> float:
+        """Clock time to resume after the first 429 (``now``: the budget's count decides);
+        ``early``: the count may be wrong, so the ladder starts with the short pause."""
         if self.kind == PENALTY:
             self.strikes, self.stage = 4, PENALTY
             return self.start + self.window + self.guard
         if self.kind == FIXED:
             self.strikes, self.stage = 3, FIXED
             return boundary
+        if early:
+            self._early_at = now + max(SHORT_PAUSE, 2 * self.window / max(pace, 1))
+        else:
+            self.strikes, self.stage = 2, SLIDING
         return now
+
+    def early_probe(self, now: float, full: float) -> float:
+        """Seconds the next request waits, given ``full`` s until the count has room: in the
+        short stage the probe may go at its own time instead, once."""
+        if self.stage != SHORT or not self._probe_next:
+            return full
+        return min(full, max(0.0, self._early_at - now))
 
     def again(self) -> None:
         """The probe was refused with a Retry-After: honour it, probe again, no escalation."""
@@ -105,13 +121,13 @@ class Episode:
         self._probe_next = True
         self._resumed = math.inf
 
-    def strike(self, now: float, pace: int, boundary: float) -> float:
+    def strike(self, now: float, boundary: float) -> float:
         """The probe was refused too: the next, longer pause (see the module doc)."""
         self.again()
         self.strikes += 1
         if self.strikes == 2:
-            self.stage = SHORT
-            return now + max(SHORT_PAUSE, 2 * self.window / max(pace, 1))
+            self.stage = SLIDING
+            return now  # the budget's count decides
         if self.strikes == 3:
             if boundary < self.start + self.window:
                 self.stage = FIXED

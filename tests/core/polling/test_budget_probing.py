@@ -111,8 +111,9 @@ def test_sliding_window_the_first_429_teaches_the_limit_and_costs_seconds(limit:
     run = drive(budget, clock, make_window("sliding"), limit, 240.0)
     assert budget.limit is not None and 0.9 * limit <= budget.limit <= limit
     assert budget.kind == SLIDING
-    # Found with one burst of 429s: the requests already out when the first came back.
-    assert len(run.refused) <= 0.02 * len(run.sent)
+    # Found with one burst of 429s (the requests already out when the first came back), a
+    # probe or two, and one more when the tentative limit is probed above.
+    assert len(run.refused) <= max(5, 0.02 * len(run.sent))
     # From the second minute on the window is used: nearly the limit every minute.
     assert run.accepted_between(run.sent[0] + 120, run.sent[0] + 180) >= 0.85 * limit
 
@@ -198,13 +199,16 @@ def test_penalty_box_is_recognised_and_then_avoided() -> None:
 
 def test_fixed_window_is_recognised_and_each_calendar_minute_is_used() -> None:
     clock = Clock()
-    budget = make_budget(clock, phase=20.0)
+    budget = make_budget(clock, phase=20.0, limit=400)  # the user's setting is too high
     run = drive(budget, clock, make_window("fixed"), 300, 300.0, phase=20.0)
+    # Spread at 400 a minute, each calendar minute is full after 45 s: a 429, a probe as the
+    # count allows refused too, and one at the next boundary answered: a fixed window.
     assert budget.kind == FIXED
     assert budget.limit is not None and 0.9 * 300 <= budget.limit <= 300
     assert len(run.refused) <= 0.02 * len(run.sent)
-    minute = 1000.0 + 40.0 + 120.0  # a calendar-minute boundary two minutes in
+    minute = 1000.0 + 40.0 + 180.0  # a calendar-minute boundary three minutes in
     assert run.accepted_between(minute, minute + 60) >= 0.9 * 300
+    assert not [t for t in run.refused if t > minute]
 
 
 def test_token_bucket_a_tentative_limit_grows_back_towards_the_rate() -> None:
