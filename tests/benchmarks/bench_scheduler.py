@@ -1,266 +1,154 @@
-"""Benchmark (issue 3): PollScheduler vs the provider's example loop vs a computed ideal poller.
+"""Benchmark (issues 3 and 13): PollScheduler vs the provider's loop vs an ideal poller, a sweep.
 
 Run either way (each prints the table; neither runs in the default test run):
 
-    .venv/bin/python tests/benchmarks/bench_scheduler.py [--scenarios a,b,c,c2] [--jobs 200]
+    .venv/bin/python tests/benchmarks/bench_scheduler.py [--rows s60,p600,...] [--workers 20]
     .venv/bin/pytest tests/benchmarks/bench_scheduler.py -s -m benchmark
 
-Every poller talks to the simulator over a real loopback socket, with a fresh world per run and
-the same job timings (seeded). Detection latency = when the client observed a terminal answer
-minus when the job finished on the server.
+200 jobs finish at random over 20-120 s; every job answers ``retry_after`` 2 s. Rows:
 
-The ideal is computed, not run: a round-robin poller that knows the limit L (requests/min) sends
-exactly every 60/L s to the job whose previous poll is oldest, never sooner than ``retry_after``
-after that job's previous poll, with no concurrency bound and no 429s. With N jobs still open it
-revisits each every P = max(retry_after, N*60/L) s, so a finish waits on average about P/2 (the
-simulator decides an answer after its latency and sends it at once, so latency moves the sample
-points but adds no lag). Without a limit P = retry_after. The figures use the exact simulation.
+- told nothing (no setting, no rate-limit headers, a bare 429): the limits 60, 120, 300, 600,
+  900, 1500 and 3000 requests a minute for each kind of limit the simulator has (``s`` sliding
+  60 s, ``f`` fixed per calendar minute, ``t`` token bucket, ``p`` a 60 s penalty box after a
+  breach), and ``none``, no limit at all; target 1.3x ideal and at most 2 % 429s;
+- ``g``: the limit given (the user's setting); ``h``: advertised in headers; target 1.0x ideal
+  and no 429.
+
+Each row is one process with its own simulator on its own loopback port, several at once, so the
+whole sweep takes about 10 minutes; the provider's loop runs once per server (it reads no
+headers, so a told row shares its server's loop) and on the sliding rows only, unless
+``--example all``: its retries after a 429 are a busy loop that would crowd out the other rows.
+The pollers and the ideal are described in ``sched_pollers.py``.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import heapq
 import math
-import random
-import statistics
+import multiprocessing
 import sys
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 
-import httpx
 import pytest
+from sched_pollers import Outcome, Scenario, ideal, run_in_process
 
-from jobmonitor.api.client import StatusClient
-from jobmonitor.core.polling.scheduler import DEFAULT_CONCURRENCY, PollScheduler
-from jobmonitor.core.state import JobEvent
-from jobmonitor.sim import SimServer, SimWorld
-
-KEY = "bench-key-0123456789"
-EXAMPLE_CAP = 150.0  # seconds: the example loop is stopped after this and misses are counted
+LIMITS = (60, 120, 300, 600, 900, 1500, 3000)
+KINDS = {"s": "sliding", "f": "fixed", "t": "bucket", "p": "penalty"}
+KIND_WORDS = {"sliding": "sliding 60 s", "fixed": "fixed minute", "bucket": "token bucket"}
+KIND_WORDS["penalty"] = "penalty box"
 
 
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    title: str
-    server_limit: int | None
-    client_limit: int | None
-    latency: float
-    jobs: int = 200
-    spread: float = 20.0
-    retry_after: float = 2.0
-    seed: int = 7
-    target_ratio: float | None = None  # mean latency / ideal mean, at most
-    target_429_share: float = 0.0  # 429s / requests, at most
+def _rows() -> dict[str, Scenario]:
+    rows: dict[str, Scenario] = {}
+    for letter, kind in KINDS.items():
+        for limit in LIMITS:
+            name = f"{letter}{limit}"
+            rows[name] = Scenario(name, f"{limit}/min {KIND_WORDS[kind]}", limit, window=kind)
+    rows["none"] = Scenario("none", "no limit", None)
+    for limit in (60, 600, 3000):
+        rows[f"g{limit}"] = Scenario(f"g{limit}", f"{limit}/min sliding, given", limit, limit)
+        rows[f"h{limit}"] = Scenario(
+            f"h{limit}", f"{limit}/min sliding, in headers", limit, headers=True
+        )
+    for letter, kind in list(KINDS.items())[1:]:
+        title = f"600/min {KIND_WORDS[kind]}, in headers"
+        rows[f"h{letter}600"] = Scenario(f"h{letter}600", title, 600, window=kind, headers=True)
+    return rows
 
 
-SCENARIOS = {
-    "a": Scenario("a", "600/min, limit given, 100 ms", 600, 600, 0.1, target_ratio=1.15),
-    "b": Scenario(
-        "b", "600/min, unknown, 100 ms", 600, None, 0.1, target_ratio=1.6, target_429_share=0.03
-    ),
-    "c": Scenario("c", "no limit, told nothing, 200 ms", None, None, 0.2, target_ratio=1.25),
-    "c2": Scenario("c2", "no limit, told 60000/min, 200 ms", None, 60_000, 0.2, target_ratio=1.25),
-    # Not in the issue: the cost of learning a limit below the assumption (50 jobs, 120/min).
-    "b2": Scenario("b2", "120/min, unknown, 100 ms, 50 jobs", 120, None, 0.1, jobs=50),
-}
-DEFAULT_SCENARIOS = ("a", "b", "c", "c2")
+ROWS = _rows()
 
 
-@dataclass
-class Outcome:
-    poller: str
-    latencies: list[float]
-    requests: int
-    rate_limited: int
-    missed: int = 0
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def mean(self) -> float:
-        return statistics.fmean(self.latencies) if self.latencies else math.nan
-
-    @property
-    def worst(self) -> float:
-        return max(self.latencies) if self.latencies else math.nan
+def _server(s: Scenario) -> tuple[int | None, str]:
+    return s.server_limit, s.window
 
 
-def finish_offsets(s: Scenario) -> list[float]:
-    rng = random.Random(s.seed)
-    return [rng.uniform(0.0, s.spread) for _ in range(s.jobs)]
-
-
-def ideal(s: Scenario, offsets: Sequence[float]) -> Outcome:
-    """The round-robin poller that knows the limit (see the module doc), simulated exactly."""
-    gap = 60.0 / s.server_limit if s.server_limit else 0.0
-    heap = [(-math.inf, i) for i in range(len(offsets))]  # (previous send, job)
-    heapq.heapify(heap)
-    slot, latencies, sent = 0.0, [], 0
-    while heap:
-        previous, i = heapq.heappop(heap)
-        send = max(slot, previous + s.retry_after)
-        slot = send + gap
-        sent += 1
-        decided = send + s.latency
-        if offsets[i] <= decided:
-            latencies.append(decided - offsets[i])
-        else:
-            heapq.heappush(heap, (send, i))
-    return Outcome("ideal", latencies, sent, 0)
-
-
-def build_world(s: Scenario) -> SimWorld:
-    world = SimWorld(seed=s.seed, rate_limit=s.server_limit)
-    world.add_key(KEY)
-    world.faults.latency = s.latency
-    return world
-
-
-def add_jobs(world: SimWorld, s: Scenario, offsets: Sequence[float]) -> list[str]:
-    return [
-        world.add_job(KEY, queued_for=o * 0.25, processing_for=o * 0.75, retry_after=s.retry_after)
-        for o in offsets
-    ]
-
-
-def _http() -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
-    return httpx.AsyncClient(timeout=30.0, limits=limits)
-
-
-async def run_scheduler(s: Scenario, offsets: Sequence[float], concurrency: int) -> Outcome:
-    world = build_world(s)
-    with SimServer(world) as server:
-        async with _http() as http:
-            client = StatusClient(http, server.api_url, api_key=KEY)
-            sched = PollScheduler(client, rate_limit=s.client_limit, max_concurrency=concurrency)
-            seen: dict[str, float] = {}
-
-            def on_event(event: JobEvent) -> None:
-                if event.new.terminal:
-                    seen.setdefault(event.job_id, event.observed_at)
-
-            sched.add_listener(on_event)
-            ids = add_jobs(world, s, offsets)
-            sched.watch_many(ids)
-            runner = asyncio.create_task(sched.run())
-            try:
-                await asyncio.wait_for(sched.wait_all_terminal(), EXAMPLE_CAP)
-            finally:
-                sched.stop()
-                await runner
-            latencies = [seen[j] - world.finish_time(j) for j in ids]
-            stats = world.stats
-            _, limit = sched.budget_usage
-    out = Outcome(f"scheduler (x{concurrency})", latencies, stats.requests, stats.rate_limited)
-    out.notes.append(f"budget at end: {limit if limit is not None else 'unknown'}/min")
-    return out
-
-
-async def _example_job(
-    http: httpx.AsyncClient, base: str, job_id: str, done: Callable[[str, float], object]
-) -> None:
-    """The seed's JavaScript ``checkStatus``, line by line (see the docstring of run_example)."""
-    while True:
-        res = await http.get(f"{base}/status-api/{job_id}", headers={"x-api-key": KEY})
-        data = res.json()
-        status = data.get("status")
-        if status in ("success", "failed"):
-            done(job_id, time.time())
-            return
-        retry_after = data.get("retry_after")
-        delay_ms = retry_after * 1000 if isinstance(retry_after, int | float) else math.nan
-        # setTimeout(fn, NaN) fires after the minimum delay (1 ms in Node): a 429 body has no
-        # retry_after, so the example asks again at once.
-        await asyncio.sleep(delay_ms / 1000 if delay_ms >= 1 else 0.001)
-
-
-async def run_example(s: Scenario, offsets: Sequence[float]) -> Outcome:
-    """The provider's example loop: one ``checkStatus`` per job, all started at once, sleeping
-    ``retry_after`` between polls and retrying at once after an answer without one (429, 500).
-    Connections: httpx's default pool size (100), a fair stand-in for a runtime's fetch pool."""
-    world = build_world(s)
-    seen: dict[str, float] = {}
-    with SimServer(world) as server:
-        async with _http() as http:
-            ids = add_jobs(world, s, offsets)
-            tasks = [
-                asyncio.create_task(_example_job(http, server.api_url, j, seen.setdefault))
-                for j in ids
-            ]
-            _, pending = await asyncio.wait(tasks, timeout=EXAMPLE_CAP)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            latencies = [seen[j] - world.finish_time(j) for j in ids if j in seen]
-            stats = world.stats
-    out = Outcome("provider example", latencies, stats.requests, stats.rate_limited)
-    out.missed = len(ids) - len(latencies)
-    if out.missed:
-        out.notes.append(f"{out.missed} jobs not detected within {EXAMPLE_CAP:.0f} s")
-    return out
-
-
-def table(rows: list[tuple[Scenario, Outcome, Outcome]]) -> str:
+def table(results: Sequence[tuple[Scenario, Outcome, Outcome, Outcome | None]]) -> str:
     head = (
-        f"{'scenario':<40} {'poller':<18} {'mean s':>7} {'max s':>7} {'x ideal':>8} "
-        f"{'requests':>9} {'429s':>7} {'429 %':>6}  {'target':<20} notes"
+        f"{'row':<42} {'ideal s':>7} {'mean s':>7} {'max s':>7} {'x ideal':>7} {'requests':>8} "
+        f"{'429s':>5} {'429 %':>6}  {'target':<17} {'loop x':>6} {'loop 429 %':>10}  notes"
     )
     lines = [head, "-" * len(head)]
-    for s, out, ref in rows:
+    met = 0
+    for s, ref, out, loop in results:
+        ratio = out.mean / ref.mean
         share = out.rate_limited / out.requests * 100 if out.requests else 0.0
-        ratio = out.mean / ref.mean if ref.mean else math.nan
-        label = f"({s.name}) {s.title}"
-        verdict = ""
-        if out.poller.startswith("scheduler") and s.target_ratio is not None:
-            ok = ratio <= s.target_ratio and share <= s.target_429_share * 100 and not out.missed
-            limits = f"<={s.target_ratio}x, 429<={s.target_429_share:.0%}"
-            verdict = f"{limits} {'met' if ok else 'MISSED'}"
+        want_ratio, want_share = s.target
+        ok = ratio <= want_ratio + 1e-9 and share <= want_share * 100 + 1e-9 and not out.missed
+        met += ok
+        verdict = f"<={want_ratio}x, <={want_share:.0%} {'met' if ok else 'MISSED'}"
+        if loop is None:
+            loop_ratio = loop_share = "-"
+        else:
+            loop_ratio = f"{loop.mean / ref.mean:.2f}"
+            loop_share = f"{loop.rate_limited / loop.requests * 100:.0f}" if loop.requests else "-"
+            if loop.missed:
+                loop_ratio += f" ({loop.missed} missed)"
         lines.append(
-            f"{label:<40} {out.poller:<18} {out.mean:7.2f} {out.worst:7.2f} {ratio:8.2f} "
-            f"{out.requests:9d} {out.rate_limited:7d} {share:6.1f}  {verdict:<20} "
-            f"{'; '.join(out.notes)}"
+            f"({s.name}) {s.title:<{40 - len(s.name)}} {ref.mean:7.2f} {out.mean:7.2f} "
+            f"{out.worst:7.2f} {ratio:7.2f} {out.requests:8d} {out.rate_limited:5d} {share:6.1f}  "
+            f"{verdict:<17} {loop_ratio:>6} {loop_share:>10}  {'; '.join(out.notes)}"
         )
+    lines.append(f"targets met: {met} of {len(results)} rows")
     return "\n".join(lines)
 
 
-async def bench(names: Sequence[str], jobs: int, concurrency: int, example: bool) -> str:
-    rows: list[tuple[Scenario, Outcome, Outcome]] = []
-    for name in names:
-        base = SCENARIOS[name]
-        s = Scenario(**{**base.__dict__, "jobs": jobs or base.jobs})
-        offsets = finish_offsets(s)
-        ref = ideal(s, offsets)
-        rows.append((s, ref, ref))
-        started = time.monotonic()
-        rows.append((s, await run_scheduler(s, offsets, concurrency), ref))
-        print(f"  ({name}) scheduler done in {time.monotonic() - started:.0f} s", file=sys.stderr)
-        if example:
-            started = time.monotonic()
-            rows.append((s, await run_example(s, offsets), ref))
-            print(f"  ({name}) example done in {time.monotonic() - started:.0f} s", file=sys.stderr)
-    return table(rows)
+def bench(names: Sequence[str], workers: int, example: str) -> str:
+    scenarios = [ROWS[n] for n in names]
+    # Loops of the provider: one per server (limit and kind), on the rows told nothing.
+    loops: dict[tuple[int | None, str], Scenario] = {}
+    for s in scenarios:
+        wanted = example == "all" or (example == "sliding" and s.window == "sliding")
+        if wanted and not s.told:
+            loops.setdefault(_server(s), s)
+    context = multiprocessing.get_context("spawn")
+    started = time.monotonic()
+    # The provider's loops get their own two processes: each is a busy loop after a 429.
+    with (
+        ProcessPoolExecutor(workers, mp_context=context) as pool,
+        ProcessPoolExecutor(2, mp_context=context) as loop_pool,
+    ):
+        # Longest first: small limits take the longest to poll every job.
+        order = sorted(scenarios, key=lambda s: s.server_limit or math.inf)
+        runs: dict[str, Future[Outcome]] = {
+            s.name: pool.submit(run_in_process, "scheduler", s) for s in order
+        }
+        loop_runs = {
+            key: loop_pool.submit(run_in_process, "example", s) for key, s in loops.items()
+        }
+        results = []
+        for s in scenarios:
+            out = runs[s.name].result()
+            print(f"  ({s.name}) done in {out.seconds:.0f} s", file=sys.stderr)
+            future = loop_runs.get(_server(s))
+            loop = future.result() if future is not None else None
+            results.append((s, ideal(s), out, loop))
+    took = time.monotonic() - started
+    return f"{table(results)}\nwhole sweep: {took / 60:.1f} min"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenarios", default=",".join(DEFAULT_SCENARIOS), help="a,b,c,c2,b2")
-    parser.add_argument("--jobs", type=int, default=0, help="override the number of jobs")
-    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
-    parser.add_argument("--no-example", action="store_true", help="skip the provider's loop")
+    parser.add_argument("--rows", default=",".join(ROWS), help="names, e.g. s60,p600,none,g600")
+    parser.add_argument("--workers", type=int, default=20, help="scheduler rows at once")
+    parser.add_argument(
+        "--example", choices=("sliding", "all", "none"), default="sliding", help="loop rows"
+    )
     args = parser.parse_args(argv)
-    names = [n.strip() for n in args.scenarios.split(",") if n.strip()]
-    print(asyncio.run(bench(names, args.jobs, args.concurrency, not args.no_example)))
+    names = [n.strip() for n in args.rows.split(",") if n.strip()]
+    unknown = [n for n in names if n not in ROWS]
+    if unknown:
+        parser.error(f"unknown rows: {', '.join(unknown)} (known: {', '.join(ROWS)})")
+    print(bench(names, args.workers, args.example))
     return 0
 
 
 @pytest.mark.benchmark
 def test_benchmark_scheduler() -> None:
     print()
-    print(asyncio.run(bench(DEFAULT_SCENARIOS, 0, 32, True)))
+    print(bench(list(ROWS), 20, "sliding"))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ reach the server a hair before).
 
 With no limit known the budget probes upward: it paces at ``START_PACE`` and, while requests are
 held back for it, doubles the pace every ``DOUBLING`` s, so a generous limit is reached within
-seconds. The first 429 stops the growth: the requests answered in the window before the refused
+a minute. The first 429 stops the growth: the requests answered in the window before the refused
 one bound the limit. A 429 that came before the client had sent for a whole window may bound it
 too low (a token bucket refuses once its burst is spent, long before a minute's worth), so such
 a *tentative* limit keeps growing, slower, while demand exceeds it and answers keep coming; a
@@ -45,7 +45,10 @@ WINDOW = 60.0
 # Requests per minute paced at while nothing is known: a small plan's limit is found within its
 # first minute's worth of requests, a generous one within seconds of doubling.
 START_PACE = 240.0
-DOUBLING = 6.0  # seconds of demand to double the pace while no limit is known
+# Seconds of demand to double the pace while no limit is known. The trade (bench_scheduler.py):
+# faster finds a generous limit sooner, but spends a mid-sized one early in the first minute,
+# and a sliding window then stalls until the first requests age out, a minute after they went.
+DOUBLING = 12.0
 REGROW_DOUBLING = 12.0  # the same for a tentative limit (slower: it was refused once already)
 REGROW_QUIET = 5.0  # seconds since the last 429 before a tentative limit may grow again
 SETTLED_SHARE = 1.1  # a tentative limit refused again within this factor is the real one
