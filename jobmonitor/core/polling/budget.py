@@ -55,6 +55,9 @@ SETTLED_SHARE = 1.1  # a tentative limit refused again within this factor is the
 MAX_PACE = 60_000.0
 DEFAULT_GUARD = 0.3  # seconds added to the window for jitter between our clock and the server's
 LATER_429_FACTOR = 0.9  # a 429 under a settled limit: the real one is lower (shared key, drift)
+# A fixed window's calendar minute holds at least this share of the 60 s before its 429 (the
+# rest fell in the minute before, which the window had already forgotten).
+CALENDAR_SHARE = 0.5
 HELD_GAP = 1.0  # seconds of demand one held_back() may count (a longer gap was no demand)
 
 
@@ -215,10 +218,15 @@ class RequestBudget:
             return
         revealed = episode.probe_answered()
         if revealed == FIXED:
-            self.kind = FIXED
             count = episode.calendar_bound(self._sent, self._wall() - self._clock(), self.window)
-            if count:
+            learned = self.learned or count
+            if count >= CALENDAR_SHARE * learned:
+                self.kind = FIXED
                 self._settle(max(1, count - 1))  # a request of the boundary may count twice
+            else:
+                # Too few in that calendar minute for a fixed window to have refused: late
+                # answers misled the count (a loaded machine, a slow network). Keep a margin.
+                self._settle(max(1, math.floor(learned * LATER_429_FACTOR)))
         elif revealed == PENALTY:
             self.kind = PENALTY  # every breach costs a minute: keep a margin below the bound
             if self.learned is not None:

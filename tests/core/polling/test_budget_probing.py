@@ -211,6 +211,31 @@ def test_fixed_window_is_recognised_and_each_calendar_minute_is_used() -> None:
     assert not [t for t in run.refused if t > minute]
 
 
+def test_a_probe_answered_at_a_boundary_with_a_thin_calendar_minute_is_no_fixed_window() -> None:
+    clock = Clock()
+    budget = make_budget(clock, phase=50.0)  # a boundary 10 s after the sends began
+    for _ in range(60):  # a minute of spread requests: only 1 in 6 after the boundary
+        budget.record()
+        clock.now += 0.2 if clock.now < 1010.0 else 1.0
+    refused = clock.now
+    budget.record()
+    budget.on_rate_limited(refused, None, refused + LATENCY)
+    reached_boundary = False
+    for _ in range(3):  # the probes are refused until the boundary's probe is answered
+        wait_allowed(budget, clock)
+        budget.record()
+        probe = clock.now
+        clock.now += LATENCY
+        if budget._episode is not None and budget._episode.stage == FIXED:
+            reached_boundary = True
+            budget.on_success(probe)
+            break
+        budget.on_rate_limited(probe, None)
+    assert reached_boundary
+    assert budget.kind == SLIDING  # not taken for a fixed window of a dozen a minute
+    assert budget.limit is not None and budget.limit >= 40
+
+
 def test_token_bucket_a_tentative_limit_grows_back_towards_the_rate() -> None:
     clock = Clock()
     budget = make_budget(clock)
