@@ -72,12 +72,17 @@ async def test_429_without_retry_after_resumes_when_the_oldest_request_leaves_th
         await h.finish(limit=30)
         log = h.world.log()
         first_429 = next(i for i, hit in enumerate(log) if hit.status == 429)
-        resumed = log[first_429 + 1].at
+        resumed = next(hit.at for hit in log[first_429:] if hit.status != 429)
         assert resumed - log[first_429].at < 55  # not a minute after the 429...
         assert log[0].at + 60 <= resumed <= log[0].at + 60 + 5  # ...when the first one aged out
-        assert h.world.stats.rate_limited == 1  # and the learned count holds from then on
+        # In between, one probe only: a count from a first minute's burst may be wrong (a token
+        # bucket refills within seconds), so one request asks early; here it is refused too.
+        between = [hit for hit in log[first_429 + 1 :] if hit.at < resumed]
+        assert len(between) == 1 and between[0].status == 429
+        assert h.world.stats.rate_limited == 2  # and the learned count holds from then on
         _, limit = h.scheduler.budget_usage
-        assert limit is not None and limit <= 10
+        # Learned: 10, tentative (taught in the first minute), so probed above when demand is.
+        assert limit is not None and 10 <= limit <= 15
 
 
 async def test_401_pauses_everything_until_a_new_key_is_given() -> None:
