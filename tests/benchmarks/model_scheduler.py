@@ -4,9 +4,9 @@ with the scheduler's dispatch rules and the network reduced to a fixed latency (
     .venv/bin/python tests/benchmarks/model_scheduler.py [--kinds sliding,bucket] [--workers 2]
 
 ``bench_scheduler.py`` measures the real thing over loopback, but on a shared 2-core machine its
-busiest rows are short of CPU, and a run takes minutes. This model has no CPU in the loop: one
-row takes a second or two of arithmetic, the figures are the same on every run, and a change to
-the budget's rules can be tried across the whole range at once. Same rows as the benchmark: 200
+busiest rows are short of CPU. This model has no CPU in the loop: a row is under a minute of
+arithmetic however busy the machine, the figures are the same on every run, and a change to the
+budget's rules can be tried across the whole range at once. Same rows as the benchmark: 200
 jobs finishing over 20-120 s, ``retry_after`` 2 s, 100 ms latency, 32 requests in flight at most,
 the first request 17 s into a calendar minute. What it leaves out: jitter, the event loop, HTTP.
 """
