@@ -50,7 +50,9 @@ async def test_429_pauses_everything_until_retry_after_then_a_learned_budget_hol
         retry_after = log[0].at + 60 - log[first_429].at  # the sim's answer: until a slot frees
         after = [hit for hit in log[first_429 + 1 :] if hit.status != 429]
         assert after[0].at - log[first_429].at >= retry_after - 2  # everything paused
-        assert h.world.stats.rate_limited <= 4  # only requests already on their way
+        # Only requests already on their way, and one more when the limit (taught in the first
+        # minute, so tentative) is probed above once and settles.
+        assert h.world.stats.rate_limited <= 4 + 1
         assert max_in_window([hit.at for hit in log if hit.status != 429]) <= 40
         _, limit = h.scheduler.budget_usage
         assert limit is not None and 36 <= limit <= 40  # learned from what was sent
