@@ -101,6 +101,8 @@ class MainWindow(QMainWindow):
         self._select_first_pending = True  # until a row has been current once
         self._place_chosen = False  # the details go below the list in a narrow window until
         # the user puts them somewhere (View › Details below the list)
+        self._was_narrow: bool | None = None  # they move when the width crosses the line
+        self._hold_place = False  # a restored splitter holds until the window is shown
         # Qt adds " — Job Monitor" (the display name) to a title that does not end with it.
         self.setWindowTitle(f"Demo — {APP_NAME}" if demo else APP_NAME)
         self.setAcceptDrops(True)
@@ -294,8 +296,9 @@ class MainWindow(QMainWindow):
         self._place_chosen = True
 
     def keep_details_placement(self) -> None:
-        """The splitter came back as it was left: no moving the details by width from now."""
-        self._place_chosen = True
+        """The splitter came back as it was left: the details stay there, whatever width the
+        screen gives the restored window; only a resize across the line moves them later."""
+        self._hold_place = True
         below = self.splitter.orientation() == Qt.Orientation.Vertical
         if self.menus.details_below.isChecked() != below:
             self.menus.details_below.blockSignals(True)  # the splitter is already so
@@ -304,8 +307,12 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        narrow = self.width() < NARROW
+        if self._hold_place or narrow == self._was_narrow:
+            return
+        self._was_narrow = narrow
         if not self._place_chosen:
-            self.set_details_below(self.width() < NARROW)
+            self.set_details_below(narrow)
 
     def set_key_missing(self, missing: bool) -> None:
         """An empty list then also says how to set the key (the composition root knows)."""
@@ -376,6 +383,9 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if self._hold_place:  # shown as restored: from now on a crossing of the line counts
+            self._hold_place = False
+            self._was_narrow = self.width() < NARROW
         if not self._shown:
             self._shown = True
             self.shown_first_time.emit()

@@ -83,15 +83,16 @@ sys.exit(run_gui(sys.argv[2:]))
 def main() -> None:
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else "resources/screenshots")
     folder.mkdir(parents=True, exist_ok=True)
-    home = Path(tempfile.mkdtemp(prefix="jobmonitor-shots-"))
-    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
-    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
-        env[name] = str(home / name.lower())
     for out, select, size, extra in (
         ("main-window-light.png", "failed", "1600x900", []),
         ("main-window-dark.png", "success", "1600x900", ["--dark"]),
         ("main-window-small.png", "failed", "640x480", []),
     ):
+        # A fresh data folder per shot: the window state one shot saves is no part of the next.
+        home = Path(tempfile.mkdtemp(prefix="jobmonitor-shots-"))
+        env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+        for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+            env[name] = str(home / name.lower())
         argv = [sys.executable, "-c", _GRAB, str(folder / out), select, size, "--demo", *extra]
         subprocess.run(argv, env=env, check=True, timeout=120)
         print(folder / out)

@@ -156,3 +156,6 @@ def test_the_details_stay_where_they_were_left_after_a_restart(
     assert (
         again.window.table.horizontalHeader().receivers("2customContextMenuRequested(QPoint)") == 1
     )  # one menu on the header: the table's
+    again.window.resize(1200, 700)
+    again.window.resize(640, 480)  # made narrow by hand: now they go under the list
+    qtbot.waitUntil(lambda: splitter.orientation() is Qt.Orientation.Vertical)
