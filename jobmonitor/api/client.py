@@ -15,16 +15,21 @@ with a bound (``api/decoding.py``) before the 1 MiB cap, not after.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
 
+from jobmonitor.api.bodies import (
+    MAX_JSON_DEPTH,
+    TooDeep,
+    describe_garbage,
+    error_fields,
+    parse_json_object,
+)
 from jobmonitor.api.decoding import BoundedDecoder, DecodingFailed
 from jobmonitor.api.errors import (
     ApiError,
@@ -55,7 +60,6 @@ DEFAULT_ROUTE = "/jobs/{job_id}"
 FALLBACK_ROUTE = "/status-api/{job_id}"
 MAX_BODY_BYTES = 1024 * 1024  # a status answer is a few hundred bytes; 1 MiB is generous
 DEFAULT_DEADLINE = 30.0  # seconds for one whole status request: redirects, route fallback, body
-MAX_JSON_DEPTH = 64  # a status answer nests a few levels; 600 broke deepcopy with RecursionError
 ACCEPT_ENCODING = "gzip, deflate"  # what api/decoding.py undoes (httpx would add br, zstd)
 
 log = logging.getLogger(__name__)
@@ -245,8 +249,8 @@ class StatusClient:
         self, job_id: str, status: int, headers: httpx.Headers, body: bytes
     ) -> JobSnapshot:
         try:
-            data = _parse_json_object(body)
-        except _TooDeep:
+            data = parse_json_object(body)
+        except TooDeep:
             raise BadResponse(
                 f"answer nested deeper than {MAX_JSON_DEPTH} levels; not parsed",
                 http_status=status,
@@ -258,7 +262,7 @@ class StatusClient:
         if status == 200:
             if data is None:
                 raise BadResponse(
-                    _describe_garbage(headers, body), http_status=status, job_id=job_id
+                    describe_garbage(headers, body), http_status=status, job_id=job_id
                 )
             if "status" not in data:
                 raise BadResponse(
@@ -286,7 +290,7 @@ class StatusClient:
                     code="ROUTE_NOT_FOUND",
                 )
             )
-        code, message = _error_fields(data)
+        code, message = error_fields(data)
         kwargs: dict[str, Any] = {
             "http_status": status,
             "code": code,
@@ -312,7 +316,7 @@ class StatusClient:
         if 500 <= status <= 599:
             if not is_api_error:
                 kwargs["code"] = f"HTTP_{status}"
-                message = _describe_garbage(headers, body, prefix=f"server error {status}")
+                message = describe_garbage(headers, body, prefix=f"server error {status}")
             raise ServerError(message or f"server error {status}", **kwargs)
         if not is_api_error:
             kwargs["code"] = f"HTTP_{status}"
@@ -327,81 +331,6 @@ class _RouteMissing(Exception):
     def __init__(self, error: BadResponse) -> None:
         super().__init__(str(error))
         self.error = error
-
-
-def _parse_json_object(body: bytes) -> dict[str, Any] | None:
-    """The answer as a dict, or None for anything else. NaN, Infinity and numbers no float holds
-    (``1e400``) become None: they are not JSON, and printed back they make invalid JSON."""
-    if not body:
-        return None
-    try:
-        data = json.loads(body, parse_constant=_no_constant, parse_float=_finite_float)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return None
-    if not isinstance(data, dict):
-        return None
-    if not _nesting_within(data, MAX_JSON_DEPTH):
-        raise _TooDeep
-    return data
-
-
-def _no_constant(_name: str) -> None:
-    return None
-
-
-def _finite_float(text: str) -> float | None:
-    number = float(text)
-    return number if math.isfinite(number) else None
-
-
-def _nesting_within(value: object, limit: int) -> bool:
-    """Whether ``value`` nests no deeper than ``limit`` (iterative: no recursion to run out)."""
-    stack: list[tuple[object, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        if depth > limit:
-            return False
-        stack.extend((child, depth + 1) for child in children)
-    return True
-
-
-class _TooDeep(Exception):
-    pass
-
-
-def _error_fields(data: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
-    if data is None:
-        return None, None
-    error = data.get("error")
-    code: str | None = None
-    message: str | None = None
-    if isinstance(error, str):
-        code = error
-    elif isinstance(error, Mapping):  # tolerate {"error": {"code": ..., "message": ...}}
-        code = str(error.get("code")) if error.get("code") is not None else None
-        message = str(error.get("message")) if error.get("message") is not None else None
-    details = data.get("details")
-    if isinstance(details, Mapping) and details.get("message") is not None:
-        message = str(details["message"])
-    elif message is None and isinstance(data.get("message"), str):
-        message = data["message"]
-    return code, message
-
-
-def _describe_garbage(
-    headers: httpx.Headers, body: bytes, *, prefix: str = "not a JSON answer"
-) -> str:
-    ctype = headers.get("content-type", "no content type").split(";")[0]
-    if not body:
-        return f"{prefix} (empty body)"
-    snippet = body[:80].decode("utf-8", "replace").replace("\n", " ").strip()
-    return f"{prefix} ({ctype}, {len(body)} bytes: {snippet!r})"
 
 
 __all__ = [

@@ -10,7 +10,6 @@ unparseable is a ``BadResponse``, never a crash.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ import defusedxml.ElementTree as SafeET
 import httpx
 from defusedxml import DefusedXmlException
 
+from jobmonitor.api.bodies import TooDeep, error_fields, parse_json_object
 from jobmonitor.api.errors import (
     ApiError,
     AuthError,
@@ -52,13 +52,11 @@ class Answer:
 
 
 def json_object(body: bytes) -> dict[str, Any] | None:
-    if not body:
-        return None
+    """The answer as a dict, or None for anything else (too deep included): see ``api/bodies``."""
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        return parse_json_object(body)
+    except TooDeep:
         return None
-    return data if isinstance(data, dict) else None
 
 
 def transport_error(exc: httpx.HTTPError, what: str, peer: str = "the API") -> ApiError:
@@ -115,28 +113,6 @@ async def exchange(
     return Answer(status, response.headers, b"".join(chunks), rate)
 
 
-def _fields(data: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
-    if data is None:
-        return None, None
-    error, details = data.get("error"), data.get("details")
-    code: str | None = None
-    message: str | None = None
-    if isinstance(error, str):
-        # A code (INVALID_URL) or, on the delete-upload page, a sentence ("Upload not found").
-        if error.replace("_", "").isalnum() and error.upper() == error:
-            code = error
-        else:
-            message = error
-    elif isinstance(error, Mapping):
-        code = str(error["code"]) if error.get("code") is not None else None
-        message = str(error["message"]) if error.get("message") is not None else None
-    if isinstance(details, Mapping) and details.get("message") is not None:
-        message = str(details["message"])
-    if message is None and isinstance(data.get("message"), str):
-        message = data["message"]
-    return code, message
-
-
 def raise_for_answer(
     answer: Answer,
     what: str,
@@ -151,7 +127,7 @@ def raise_for_answer(
         if data is None:
             raise BadResponse(_describe(answer, f"{what}: not a JSON answer"), http_status=status)
         return data
-    code, message = _fields(data)
+    code, message = error_fields(data)
     api_body = data is not None and ("error" in data or "message" in data)
     kwargs: dict[str, Any] = {
         "http_status": status,
