@@ -52,8 +52,8 @@ DB_NAME = "jobs.db"
 GC_FREEZE_MS = 20_000
 BUDGET_MEMORY_AGE = 24 * 3600.0  # seconds a learned request budget is trusted in later sessions
 DEMO_HINT = (
-    "Demo: File › New job (Ctrl+N) opens the sample inputs; submit a broken-… one to see a "
-    "failure shown where it is in its input."
+    "Demo: File › New job (Ctrl+N) opens the sample inputs; submit one whose name starts with "
+    "“broken-” to see its failure shown where it is, in the input."
 )
 TRAY_HINT = f"{APP_NAME} keeps watching in the tray; Quit from its menu or Ctrl+Q"
 
