@@ -23,7 +23,7 @@ from jobmonitor.core.alerts import is_stuck
 from jobmonitor.core.diagnostics import diagnostics_text
 from jobmonitor.core.paths import cache_dir, data_dir, log_dir
 from jobmonitor.core.tls import TrustConfigError, trust_context
-from jobmonitor.core.watchlist.db import WatchedJob
+from jobmonitor.core.watchlist.records import WatchedJob
 from jobmonitor.desktop.notify import DesktopNotifier, HiddenAlerts
 from jobmonitor.desktop.offline import OfflineWatcher
 from jobmonitor.ui import window_state

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QDockWidget
 from jobmonitor.core.downloads.manager import DownloadManager
 from jobmonitor.core.downloads.model import DownloadProgress, DownloadState
 from jobmonitor.core.settings import Settings
-from jobmonitor.core.watchlist.db import JobStore, SavedFile
+from jobmonitor.core.watchlist.db import JobStore
+from jobmonitor.core.watchlist.records import SavedFile
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.ui.actions import themed_icon
 from jobmonitor.ui.downloads_panel import DownloadsPanel

@@ -10,8 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QStandardPaths, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from jobmonitor.core.watchlist.db import WatchedJob
 from jobmonitor.core.watchlist.export import write_csv
+from jobmonitor.core.watchlist.records import WatchedJob
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.ui.job_text import status_text
 from jobmonitor.ui.jobs_proxy import JobsFilterProxy

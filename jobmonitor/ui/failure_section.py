@@ -11,11 +11,11 @@ from PySide6.QtGui import QDropEvent, QFontDatabase
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist.db import WatchedJob
 from jobmonitor.core.watchlist.excerpt import excerpt_text
 from jobmonitor.core.watchlist.failure import failure_fields
 from jobmonitor.core.watchlist.input_check import InputLook, failure_position
 from jobmonitor.core.watchlist.job_inputs import JobInput
+from jobmonitor.core.watchlist.records import WatchedJob
 from jobmonitor.ui.input_excerpt import NO_INPUT, InputExcerpt, InputLoader, LookKey
 from jobmonitor.ui.job_text import field_name
 

@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction, QIcon, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLineEdit, QToolButton, QWidget
 
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist.db import WatchedJob
+from jobmonitor.core.watchlist.records import WatchedJob
 from jobmonitor.ui.a11y import name_clear_button
 from jobmonitor.ui.job_text import Category
 from jobmonitor.ui.jobs_model import JobsTableModel

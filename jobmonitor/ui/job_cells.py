@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist.db import WatchedJob
+from jobmonitor.core.watchlist.records import WatchedJob
 from jobmonitor.ui.job_text import result_text, status_text
 from jobmonitor.ui.next_check import NextCheckColumn
 from jobmonitor.ui.timefmt import absolute, countdown, relative

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from jobmonitor import __version__
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist.db import HistoryEntry, SavedFile, WatchedJob
+from jobmonitor.core.watchlist.records import HistoryEntry, SavedFile, WatchedJob
 from jobmonitor.core.watchlist.report import build_support_report
 from jobmonitor.ui.detail_parts import code_view, selectable
 from jobmonitor.ui.failure_section import FailureSection

@@ -6,7 +6,7 @@ from enum import StrEnum
 from urllib.parse import unquote, urlsplit
 
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist.db import WatchedJob
+from jobmonitor.core.watchlist.records import WatchedJob
 
 
 class Category(StrEnum):

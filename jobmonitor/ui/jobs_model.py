@@ -21,7 +21,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
 
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist.db import WatchedJob
+from jobmonitor.core.watchlist.records import WatchedJob
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.ui.job_cells import CREATED as CREATED
 from jobmonitor.ui.job_cells import ERROR as ERROR

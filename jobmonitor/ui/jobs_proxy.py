@@ -21,7 +21,7 @@ from PySide6.QtCore import (
 )
 
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist.db import WatchedJob
+from jobmonitor.core.watchlist.records import WatchedJob
 from jobmonitor.ui.job_text import Category, category_of
 from jobmonitor.ui.jobs_model import JobsTableModel
 from jobmonitor.ui.rows import filtered_rows, inverse_of, sorted_rows

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from jobmonitor import APP_NAME
 from jobmonitor.core.polling.controller import PollingController
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist.db import WatchedJob
+from jobmonitor.core.watchlist.records import WatchedJob
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.ui import jobs_model as cols
 from jobmonitor.ui.a11y import Announcer, order_focus_chain

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QPushButton, 
 
 from jobmonitor.api.models import JobResult
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist.db import SavedFile, WatchedJob
 from jobmonitor.core.watchlist.failure import as_text
+from jobmonitor.core.watchlist.records import SavedFile, WatchedJob
 from jobmonitor.ui.detail_parts import clear_form, code_view, pretty, selectable
 from jobmonitor.ui.job_text import field_name
 from jobmonitor.ui.reveal import FileShower

@@ -13,7 +13,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
-from jobmonitor.core.watchlist.db import WatchedJob
+from jobmonitor.core.watchlist.records import WatchedJob
 
 CHUNK = 2_000  # rows per step of a sliced pass: about a millisecond of Python
 

@@ -29,7 +29,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from jobmonitor.core.watchlist.db import WatchedJob
+from jobmonitor.core.watchlist.records import WatchedJob
 from jobmonitor.ui.jobs_model import (
     CELL_FLAGS,
     ID,

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jobmonitor.core.watchlist.db import WatchedJob
 from jobmonitor.core.watchlist.job_inputs import JobInput
+from jobmonitor.core.watchlist.records import WatchedJob
 from jobmonitor.ui.detail_parts import clear_form, selectable
 from jobmonitor.ui.timefmt import absolute
 

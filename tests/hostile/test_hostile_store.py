@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from jobmonitor.core.watchlist.db import JobStore, WatchedJob
+from jobmonitor.core.watchlist.db import JobStore
 from jobmonitor.core.watchlist.opening import StoreBusy, StoreNewer
+from jobmonitor.core.watchlist.records import WatchedJob
 
 JOB = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
 

@@ -13,9 +13,9 @@ from uihelpers import collect_on_gui_thread  # noqa: F401 - autouse fixture
 
 from jobmonitor.api.models import JobSnapshot
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist.db import WatchedJob
 from jobmonitor.core.watchlist.input_check import fingerprint
 from jobmonitor.core.watchlist.job_inputs import JobInput
+from jobmonitor.core.watchlist.records import WatchedJob
 from jobmonitor.ui.failure_section import FROM_URL
 from jobmonitor.ui.input_excerpt import CHANGED, NO_INPUT
 from jobmonitor.ui.job_details import JobDetails

@@ -11,7 +11,7 @@ from uihelpers import collect_on_gui_thread  # noqa: F401 - autouse fixture
 
 from jobmonitor.api.models import JobSnapshot
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist.db import HistoryEntry, WatchedJob
+from jobmonitor.core.watchlist.records import HistoryEntry, WatchedJob
 from jobmonitor.ui.detail_parts import pretty
 from jobmonitor.ui.job_details import JobDetails
 

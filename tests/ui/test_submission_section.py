@@ -9,8 +9,8 @@ from pytestqt.qtbot import QtBot
 from uihelpers import collect_on_gui_thread  # noqa: F401 - autouse fixture
 
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist.db import WatchedJob
 from jobmonitor.core.watchlist.job_inputs import JobInput
+from jobmonitor.core.watchlist.records import WatchedJob
 from jobmonitor.ui.job_details import JobDetails
 from jobmonitor.ui.submission_section import EXPIRED, EXPIRED_AGAIN
 

@@ -13,7 +13,7 @@ from uihelpers import collect_on_gui_thread  # noqa: F401 - autouse fixture
 from jobmonitor.api.models import JobSnapshot
 from jobmonitor.core.credentials.store import KeyLookup, KeyProblem, KeySource
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist.db import WatchedJob
+from jobmonitor.core.watchlist.records import WatchedJob
 from jobmonitor.core.watchlist.report import build_support_report
 from jobmonitor.ui.job_details import JobDetails
 from jobmonitor.ui.job_text import Category

@@ -3,19 +3,15 @@ result files saved for them and the input each was given (``job_inputs``)."""
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
 
-from jobmonitor.api.models import DeferredSnapshot, JobSnapshot
 from jobmonitor.core.state import JobState
 from jobmonitor.core.watchlist import job_inputs
 from jobmonitor.core.watchlist.job_inputs import JobInput
@@ -26,6 +22,16 @@ from jobmonitor.core.watchlist.opening import (
     StoreNewer,
     damaged,
     refusal,
+)
+from jobmonitor.core.watchlist.records import (
+    STATES,
+    HistoryEntry,
+    SavedFile,
+    WatchedJob,
+    loads_all,
+    row_of,
+    snapshot_of,
+    state_of,
 )
 
 log = logging.getLogger(__name__)
@@ -70,119 +76,6 @@ _JOB_COLUMNS = (
     "job_id, position, label, added_at, state, snapshot, error_body, error_code, "
     "http_status, last_checked, created_at, updated_at"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    """One status transition of a watched job (``at`` is wall-clock epoch seconds)."""
-
-    state: JobState
-    at: float
-
-
-@dataclass(frozen=True, slots=True)
-class WatchedJob:
-    """A job on the watch list, as the store keeps it and the UI shows it.
-
-    ``snapshot`` is the last 200 answer, parsed (``snapshot.raw`` holds it exactly as the API
-    sent it, which is what the database keeps and parses again on load); ``error_body`` the last error
-    answer (or the error body of a fault). ``created_at``/``updated_at`` come from the API.
-    """
-
-    job_id: str
-    position: int
-    added_at: float
-    state: JobState = JobState.PENDING
-    label: str = ""
-    snapshot: JobSnapshot | None = field(default=None, compare=False)
-    error_body: dict[str, Any] | None = field(default=None, compare=False)
-    error_code: str | None = None
-    http_status: int | None = None
-    last_checked: float | None = None
-    created_at: float | None = None
-    updated_at: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SavedFile:
-    """The result file last saved for a job (kept when the job leaves the list: the file stays)."""
-
-    job_id: str
-    path: Path
-    size: int | None
-    saved_at: float
-
-    def exists(self) -> bool:
-        """Whether it is still there, as saved (not deleted, moved away or cut short)."""
-        try:
-            stat = self.path.stat()
-        except (OSError, ValueError):
-            return False
-        return self.size is None or stat.st_size == self.size
-
-
-_STATES = {s.value: s for s in JobState}  # a dict look-up, not an enum call per row
-
-
-def _state(value: str) -> JobState:
-    # A state written by a newer version: show it as unknown, keep it.
-    return _STATES.get(value, JobState.UNKNOWN)
-
-
-def _loads(text: str | None) -> dict[str, Any] | None:
-    if not text:
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _loads_all(texts: list[str | None]) -> list[dict[str, Any] | None]:
-    """``_loads`` of many: one JSON array parsed in C (100,000 calls of json.loads cost 0.3 s)."""
-    present = [t for t in texts if t]
-    if not present:
-        return [None] * len(texts)
-    try:
-        values = iter(json.loads("[" + ",".join(present) + "]"))
-    except ValueError:  # one bad row: each on its own, the bad one as None
-        return [_loads(t) for t in texts]
-    out: list[dict[str, Any] | None] = []
-    for text in texts:
-        value = next(values) if text else None
-        out.append(value if isinstance(value, dict) else None)
-    return out
-
-
-def _snapshot(
-    job_id: str, raw: dict[str, Any] | None, http_status: int | None
-) -> JobSnapshot | None:
-    """The saved answer, parsed again by the one parser of the wire format when first read."""
-    if raw is None:
-        return None
-    return DeferredSnapshot.deferred(raw, requested_id=job_id, http_status=http_status or 200)
-
-
-def _dumps(value: dict[str, Any] | None) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _row(job: WatchedJob) -> tuple[Any, ...]:
-    return (
-        job.job_id,
-        job.position,
-        job.label,
-        job.added_at,
-        job.state.value,
-        _dumps(dict(job.snapshot.raw) if job.snapshot is not None else None),
-        _dumps(job.error_body),
-        job.error_code,
-        job.http_status,
-        job.last_checked,
-        job.created_at,
-        job.updated_at,
-    )
 
 
 class JobStore:
@@ -277,16 +170,16 @@ class JobStore:
             rows = self._conn.execute(
                 f"SELECT {_JOB_COLUMNS} FROM jobs ORDER BY position"
             ).fetchall()
-        snapshots = _loads_all([r[5] for r in rows])
-        errors = _loads_all([r[6] for r in rows])
+        snapshots = loads_all([r[5] for r in rows])
+        errors = loads_all([r[6] for r in rows])
         return [
             WatchedJob(
                 r[0],
                 r[1],
                 r[3],
-                _state(r[4]),
+                state_of(r[4]),
                 r[2],
-                _snapshot(r[0], snap, r[8]),
+                snapshot_of(r[0], snap, r[8]),
                 err,
                 r[7],
                 r[8],
@@ -303,7 +196,7 @@ class JobStore:
             rows = self._conn.execute(
                 "SELECT job_id, state, at FROM history ORDER BY job_id, at, rowid"
             ).fetchall()
-        states = _STATES
+        states = STATES
         unknown = JobState.UNKNOWN
         return {
             job_id: [HistoryEntry(states.get(r[1], unknown), r[2]) for r in group]
@@ -315,7 +208,7 @@ class JobStore:
             rows = self._conn.execute(
                 "SELECT state, at FROM history WHERE job_id = ? ORDER BY at, rowid", (job_id,)
             ).fetchall()
-        return [HistoryEntry(_state(s), at) for s, at in rows]
+        return [HistoryEntry(state_of(s), at) for s, at in rows]
 
     def load_saved(self) -> dict[str, SavedFile]:
         """The result file last saved for each job, by job id."""
@@ -359,7 +252,7 @@ class JobStore:
                     conn.executemany(
                         f"INSERT OR REPLACE INTO jobs ({_JOB_COLUMNS}) "
                         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                        (_row(job) for job in upsert),
+                        (row_of(job) for job in upsert),
                     )
                 conn.executemany(
                     "INSERT INTO history (job_id, state, at) VALUES (?, ?, ?)",

@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist.db import WatchedJob
 from jobmonitor.core.watchlist.failure import failure_fields
+from jobmonitor.core.watchlist.records import WatchedJob
 
 COLUMNS = (
     "job_id",

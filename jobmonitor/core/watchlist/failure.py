@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist.db import WatchedJob
+from jobmonitor.core.watchlist.records import WatchedJob
 
 
 def as_text(value: Any) -> str:

@@ -18,7 +18,8 @@ from typing import Protocol
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from jobmonitor.core.state import JobEvent, JobState
-from jobmonitor.core.watchlist.db import HistoryEntry, JobStore, WatchedJob
+from jobmonitor.core.watchlist.db import JobStore
+from jobmonitor.core.watchlist.records import HistoryEntry, WatchedJob
 
 log = logging.getLogger(__name__)
 

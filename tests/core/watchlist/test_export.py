@@ -9,8 +9,8 @@ import pytest
 
 from jobmonitor.api.models import JobSnapshot
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist.db import WatchedJob
 from jobmonitor.core.watchlist.export import COLUMNS, write_csv
+from jobmonitor.core.watchlist.records import WatchedJob
 
 
 def parsed(raw: dict[str, object], job_id: str = "job") -> JobSnapshot:

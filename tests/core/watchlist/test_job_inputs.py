@@ -5,9 +5,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from jobmonitor.core.watchlist.db import SCHEMA_VERSION, JobStore, WatchedJob
+from jobmonitor.core.watchlist.db import SCHEMA_VERSION, JobStore
 from jobmonitor.core.watchlist.input_check import InputFingerprint, fingerprint
 from jobmonitor.core.watchlist.job_inputs import JobInput
+from jobmonitor.core.watchlist.records import WatchedJob
 
 ID1 = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
 ID2 = "job-12345-abcde"

@@ -10,14 +10,8 @@ import pytest
 
 from jobmonitor.api.models import JobSnapshot
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist.db import (
-    SCHEMA_VERSION,
-    HistoryEntry,
-    JobStore,
-    SavedFile,
-    StoreNewer,
-    WatchedJob,
-)
+from jobmonitor.core.watchlist.db import SCHEMA_VERSION, JobStore, StoreNewer
+from jobmonitor.core.watchlist.records import HistoryEntry, SavedFile, WatchedJob
 
 
 def parsed(raw: dict[str, object], job_id: str = "job") -> JobSnapshot:
