@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -140,10 +141,15 @@ def test_saved_history_is_read_after_start_and_merged_with_new_entries(
     assert [e.state for e in saved] == [JobState.PENDING, JobState.FAILED]
 
     again = WatchList(store, executor=executor)
+    # The writer thread is held until the checks below: a read that finished before load()
+    # returned made "still being read" a race the test lost now and then.
+    gate = threading.Event()
+    executor.submit(gate.wait, 10)
     with qtbot.waitSignal(again.history_loaded):
         again.load()
         assert not again.history_complete  # the window can show before 100,000 histories
         again.on_event(forbidden_event(IDS[1]))  # an answer while it is being read
+        gate.set()
     assert again.history_complete and again.history(IDS[0]) == saved
     assert [e.state for e in again.history(IDS[1])] == [JobState.PENDING, JobState.FORBIDDEN]
     qtbot.waitUntil(lambda: again.idle)
