@@ -113,13 +113,14 @@ class WatchList(QObject):
     def load(self) -> list[WatchedJob]:
         """Read the saved list (at start-up, before the window shows) and tell the UI."""
         jobs = self._store.load_jobs()
+        # before the history read starts: it can finish at once, and merges only listed jobs
+        self._jobs = {j.job_id: j for j in jobs}
         if self._executor is None:
             self._history = self._store.load_history()
         else:  # 100,000 jobs' history: read on the writer thread while the window shows
             future = self._executor.submit(self._store.load_history)
             self._history_future = future
             future.add_done_callback(self._history_read.emit)
-        self._jobs = {j.job_id: j for j in jobs}
         self._next_position = (jobs[-1].position + 1) if jobs else 0
         if self._poller is not None:
             self._watch(jobs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -158,3 +158,27 @@ def test_saved_history_is_read_after_start_and_merged_with_new_entries(
     third.load()
     removed = third.remove([IDS[0]])  # a removal right away waits for the history: undo has it
     assert removed.history[IDS[0]] == saved
+
+
+class _InlineExecutor(Executor):
+    """Runs each task at once: the history read is done before ``load()`` returns."""
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        future: Future[object] = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def test_a_history_read_that_finishes_at_once_is_not_lost(qtbot: QtBot, store: JobStore) -> None:
+    # A quick disk could finish the read before load() had listed the jobs, and the merge, which
+    # keeps only listed jobs, dropped every saved entry (CI saw an empty history after restart).
+    first = WatchList(store)
+    first.add(IDS[:1])
+    first.on_event(failed_event(IDS[0]))
+    qtbot.waitUntil(lambda: first.idle)
+    saved = first.history(IDS[0])
+
+    again = WatchList(store, executor=_InlineExecutor())
+    again.load()
+    assert again.history_complete
+    assert again.history(IDS[0]) == saved
