@@ -2,6 +2,8 @@
 
 ``app.run_gui`` owns the QApplication and the qasync loop; this class owns everything else and
 takes it down in order in ``aclose`` (scheduler, downloads, HTTP clients, pending writes, store).
+The polling session for the API in use (its key, budget memory, a base URL switch) is
+``connection.ApiConnection``; notifications, trust, offline and appearance are ``citizen.Citizen``.
 Tests build it directly on a temporary data folder.
 """
 
@@ -10,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import time
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,7 +21,6 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget
 
 from jobmonitor import APP_NAME
-from jobmonitor.api.errors import InsecureUrl
 from jobmonitor.core.autostart import Autostart
 from jobmonitor.core.credentials.store import CredentialStore
 from jobmonitor.core.downloads.manager import DownloadManager
@@ -32,6 +32,7 @@ from jobmonitor.core.state import ApiCondition, JobEvent, JobState
 from jobmonitor.core.watchlist.db import JobStore
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.desktop.citizen import Citizen, load_trust
+from jobmonitor.desktop.connection import ApiConnection
 from jobmonitor.desktop.demo import DemoSetup
 from jobmonitor.desktop.downloads import DesktopDownloads
 from jobmonitor.desktop.inputs import DesktopInputs
@@ -50,7 +51,6 @@ log = logging.getLogger(__name__)
 
 DB_NAME = "jobs.db"
 GC_FREEZE_MS = 20_000
-BUDGET_MEMORY_AGE = 24 * 3600.0  # seconds a learned request budget is trusted in later sessions
 DEMO_HINT = (
     "Demo: File › New job (Ctrl+N) opens the sample inputs; submit one whose name starts with "
     "“broken-” to see its failure shown where it is, in the input."
@@ -82,7 +82,6 @@ class DesktopApp(QObject):
         self.settings = settings
         self.demo = demo
         self.credentials = credentials or CredentialStore()
-        self._base_url_override = demo.base_url if demo else base_url
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
         self.tray_hint_given = False  # "keeps watching in the tray": once per session
@@ -93,8 +92,19 @@ class DesktopApp(QObject):
         self.polling = PollingController(self)
         trust, self._trust_notice = load_trust(settings.ca_bundle)
         self.http = HttpPool(verify=trust)
-        self.session: PollingSession | None = None
-        self._recalled: tuple[int | None, int] = (None, 0)  # the budget memory it started with
+        self.api = ApiConnection(
+            http=self.http,
+            settings=settings,
+            credentials=self.credentials,
+            polling=self.polling,
+            watchlist=self.watchlist,
+            demo=demo,
+            base_url=base_url,
+            on_event=self._on_job_event,
+            on_started=self._session_started,
+            notice=lambda text: self.window.notice.show_message(text),
+            own=self.own,
+        )
 
         self.window = MainWindow(
             self.watchlist,
@@ -113,8 +123,8 @@ class DesktopApp(QObject):
             store=self.store,
             db_thread=self._db_thread,
             http_for=self.http.for_url,
-            api_key=lambda: self.session.api_key if self.session else None,
-            result_url=self._result_url,
+            api_key=lambda: self.api.api_key,
+            result_url=self.api.result_url,
         )
         self.inputs = DesktopInputs(window=self.window, store=self.store, db_thread=self._db_thread)
         self.submissions = DesktopSubmissions(
@@ -150,8 +160,12 @@ class DesktopApp(QObject):
         return self.citizen.alerts
 
     @property
+    def session(self) -> PollingSession | None:
+        return self.api.session
+
+    @property
     def base_url(self) -> str:
-        return self.session.base_url if self.session else (self._base_url_override or "")
+        return self.api.base_url
 
     def _wire(self) -> None:
         w, a = self.window, self.window.job_actions
@@ -188,7 +202,7 @@ class DesktopApp(QObject):
             self._reset_demo_list()
         self.watchlist.load()
         self.window.model.show_incoming_now()  # the restored list is there when the window shows
-        self._start_session()
+        self.api.start()
         if self.demo is not None:
             self._add_demo_jobs(self.demo)
             if self.demo.samples is not None and not self.window.notice.isVisibleTo(self.window):
@@ -225,38 +239,11 @@ class DesktopApp(QObject):
         for job_id in ids:
             self.watchlist.set_label(job_id, labels[job_id])
 
-    def _start_session(self) -> None:
-        url = self._base_url_override or self.settings.base_url
-        try:
-            session = PollingSession(
-                self.http,
-                url,
-                api_key=self.demo.key if self.demo else None,
-                rate_limit=self.settings.rate_limit,
-                route_template=self.settings.route_template(url),
-                on_route_learned=lambda route: self.settings.set_route_template(url, route),
-            )
-        except InsecureUrl as exc:
-            self.window.notice.show_message(
-                f"Polling is off: {exc.message}. Fix the base URL in Settings."
-            )
-            return
-        self.session = session
-        budget = session.scheduler.budget
-        budget.recall(*self.settings.budget_memory(url, time.time(), BUDGET_MEMORY_AGE))
-        self._recalled = (budget.learned, budget.assumed)
-        session.scheduler.add_listener(self._on_job_event)
-        self.watchlist.attach_poller(session.scheduler)
-        self.polling.attach(session.scheduler)
-        session.start()
+    def _session_started(self, session: PollingSession) -> None:
         self.files.attach(session.origin)
         if self.files.manager is not None and not self._listening_downloads:
             self._listening_downloads = True  # expired result links, for Submit again
             self.files.manager.add_listener(self.submissions.on_download)
-        if self.demo is not None:
-            self.credentials.keep_for_session(session.origin, self.demo.key)
-        else:
-            self.own(self._load_key(session))
 
     def _after_add(self, report: AddReport) -> None:
         if len(report.added) >= 1000:  # a big paste: out of the collector's sight at once
@@ -274,16 +261,6 @@ class DesktopApp(QObject):
         ):
             # Result links are temporary: saved now, while the link works.
             self.files.download_one(event.job_id)
-
-    async def _load_key(self, session: PollingSession) -> None:
-        lookup = await self.credentials.get(session.origin)
-        if session is self.session:
-            session.scheduler.set_api_key(lookup.key if lookup.usable else None)
-            if not lookup.usable:
-                log.info("no usable API key for %s: %s", session.origin, lookup.message)
-
-    async def _result_url(self, job_id: str) -> str | None:
-        return await self.session.result_url(job_id) if self.session else None
 
     # -- actions the window and tray ask for -----------------------------------------------
 
@@ -327,9 +304,9 @@ class DesktopApp(QObject):
         dialog.desktop_changed.connect(self.citizen.settings_applied)
         dialog.trust_changed.connect(lambda: self.own(self._reload_trust()))
         dialog.system_refused.connect(self.window.notice.show_message)
-        dialog.key_changed.connect(lambda _origin: self._reload_key())
-        dialog.rate_limit_changed.connect(self._set_rate_limit)
-        dialog.base_url_changed.connect(lambda _url: self.own(self._switch_api()))
+        dialog.key_changed.connect(lambda _origin: self.api.reload_key())
+        dialog.rate_limit_changed.connect(self.api.set_rate_limit)
+        dialog.base_url_changed.connect(lambda _url: self.own(self.api.switch()))
         dialog.open()
 
     async def _reload_trust(self) -> None:
@@ -339,36 +316,6 @@ class DesktopApp(QObject):
             self.window.notice.show_message(notice)
         await self.http.set_verify(trust)
         self.citizen.retry_now()
-
-    def _reload_key(self) -> None:
-        if self.session is not None and self.demo is None:
-            self.own(self._load_key(self.session))
-
-    def _set_rate_limit(self, limit: int | None) -> None:
-        if self.session is not None:
-            self.session.scheduler.set_rate_limit(limit)
-
-    async def _switch_api(self) -> None:
-        """A new base URL: a new client and scheduler; every job is checked again there, the
-        finished ones too (what the old server said of a job says nothing of this one's)."""
-        old, self.session = self.session, None
-        self._base_url_override = None
-        if old is not None:
-            self._remember_budget(old)
-            await old.aclose()
-        self._start_session()
-        self.polling.check_now(job.job_id for job in self.watchlist.jobs())
-
-    def _remember_budget(self, session: PollingSession) -> None:
-        """Keep what this session learned of the API's request budget for the next ones (a
-        day): a 429's lesson, or how far pacing grew without one. A value only recalled is not
-        saved again, so it expires unless a session confirms it."""
-        budget = session.scheduler.budget
-        if (budget.learned, budget.assumed) != self._recalled:
-            self.settings.set_budget_memory(
-                session.base_url, budget.learned, budget.assumed, time.time()
-            )
-            self.settings.sync()
 
     def _show_budget(self) -> None:
         self.status.set_budget(*self.polling.budget_usage)
@@ -399,9 +346,7 @@ class DesktopApp(QObject):
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self.session is not None:
-            self._remember_budget(self.session)
-            await self.session.aclose()
+        await self.api.aclose()
         await self.submissions.aclose()
         await self.files.aclose()
         self.inputs.close()

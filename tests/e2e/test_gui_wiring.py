@@ -58,7 +58,7 @@ def test_a_new_base_url_moves_polling_to_that_server(
         assert app.downloads is not None
         assert app.downloads.api_origin == origin_of(app.base_url)
         app.settings.base_url = second.api_url
-        run(qtbot, app._switch_api())
+        run(qtbot, app.api.switch())
         assert app.base_url == second.api_url
         # The key now goes to the new API's files only, never to the old one's.
         assert app.downloads.api_origin == origin_of(second.api_url) != origin_of(world_url)
