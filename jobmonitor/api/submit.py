@@ -21,7 +21,7 @@ from jobmonitor.api.ids import normalize_job_id
 from jobmonitor.api.models import JobResult, JobSnapshot
 from jobmonitor.api.tools import Tool
 from jobmonitor.api.urls import normalize_base_url, origin_of
-from jobmonitor.api.wire import exchange, raise_for_answer
+from jobmonitor.api.wire import Answer, exchange, raise_for_answer
 
 MAX_BODY_MODE_BYTES = 1024 * 1024  # body mode is for small text; larger goes through an upload
 
@@ -108,6 +108,21 @@ class ToolClient:
             "application/octet-stream" if tool.binary else "text/plain; charset=utf-8"
         )
         what = f"{tool.slug} (body)"
+        _, data = await self._post(tool, what, headers, content=content)
+        if str(data.get("status", "success")).lower() != "success":
+            raise BadResponse(f"{what}: the answer's status is {data.get('status')!r}", body=data)
+        return BodyResult(JobResult.from_wire(data), MappingProxyType(dict(data)))
+
+    async def _post(
+        self,
+        tool: Tool,
+        what: str,
+        headers: dict[str, str],
+        *,
+        json_body: Any = None,
+        content: bytes | None = None,
+    ) -> tuple[Answer, dict[str, Any]]:
+        """One POST to the tool's endpoint (key only to the API origin) and its checked body."""
         answer = await exchange(
             self._http,
             "POST",
@@ -116,29 +131,17 @@ class ToolClient:
             api_key=self.api_key,
             what=what,
             headers=headers,
+            json_body=json_body,
             content=content,
         )
-        data = _checked(answer, what, tool)
-        if str(data.get("status", "success")).lower() != "success":
-            raise BadResponse(f"{what}: the answer's status is {data.get('status')!r}", body=data)
-        return BodyResult(JobResult.from_wire(data), MappingProxyType(dict(data)))
+        return answer, raise_for_answer(answer, what, not_found_code="TOOL_NOT_FOUND")
 
     async def _submit(
         self, tool: Tool, mode: str, payload: dict[str, str], options: Mapping[str, str] | None
     ) -> Accepted:
         headers = {**tool.headers(options or {}), "x-source-type": mode}
         what = f"{tool.slug} ({mode})"
-        answer = await exchange(
-            self._http,
-            "POST",
-            self.tool_url(tool),
-            api_origin=self.origin,
-            api_key=self.api_key,
-            what=what,
-            headers=headers,
-            json_body=payload,
-        )
-        data = _checked(answer, what, tool)
+        answer, data = await self._post(tool, what, headers, json_body=payload)
         raw_id = data.get("job_id")
         if not isinstance(raw_id, str):
             raise BadResponse(
@@ -160,7 +163,3 @@ class ToolClient:
             http_status=answer.status,
             raw=MappingProxyType(dict(data)),
         )
-
-
-def _checked(answer: Any, what: str, tool: Tool) -> dict[str, Any]:
-    return raise_for_answer(answer, what, not_found_code="TOOL_NOT_FOUND")
