@@ -1,140 +1,114 @@
-"""The scheduler sweep in simulated time: the real RequestBudget and the simulator's real limiters,
-with the scheduler's dispatch rules and the network reduced to a fixed latency (issue 13).
+"""The scheduler sweep in simulated time: the real PollScheduler, StatusClient and simulator, on an
+event loop whose clock jumps over every wait (issue 13).
 
-    .venv/bin/python tests/benchmarks/model_scheduler.py [--kinds sliding,bucket] [--workers 2]
+    .venv/bin/python tests/benchmarks/model_scheduler.py [--rows s60,t300,...] [--workers 2]
 
-``bench_scheduler.py`` measures the real thing over loopback, but on a shared 2-core machine its
-busiest rows are short of CPU. This model has no CPU in the loop: a row is under a minute of
-arithmetic however busy the machine, the figures are the same on every run, and a change to the
-budget's rules can be tried across the whole range at once. Same rows as the benchmark: 200
-jobs finishing over 20-120 s, ``retry_after`` 2 s, 100 ms latency, 32 requests in flight at most,
-the first request 17 s into a calendar minute. What it leaves out: jitter, the event loop, HTTP.
+``bench_scheduler.py`` measures the same rows over loopback sockets, but on a shared 2-core
+machine its busiest rows are short of CPU. Here nothing is a copy: the scheduler, its budget,
+the API client, httpx and the simulator's Starlette app and limiters all run as shipped, talking
+through ``httpx.ASGITransport`` on a ``VirtualTimeLoop`` (tests/helpers/virtualtime.py), so the
+simulator's 100 ms latency and every pause cost no real time. The figures are the same on every
+run however busy the machine (a row is seconds of CPU), so a change to the budget's rules can be
+tried across the whole range at once. Rows, targets and the ideal are those of the benchmark;
+the provider's loop runs beside every row (its connection pool of 32 kept, as a semaphore). What
+it leaves out: sockets, jitter, CPU time between the sends.
 """
 
 from __future__ import annotations
 
 import argparse
-import heapq
-import math
-import statistics
+import asyncio
 import sys
+import time
 from multiprocessing import Pool
+from pathlib import Path
 
-from sched_pollers import Scenario, finish_offsets, ideal
+import httpx
+from bench_scheduler import ROWS, table
+from sched_pollers import (
+    CONNECTIONS,
+    EXAMPLE_CAP,
+    SCHEDULER_CAP,
+    Outcome,
+    Scenario,
+    add_jobs,
+    build_world,
+    example_loop,
+    ideal,
+    watch_with_scheduler,
+)
 
-from jobmonitor.core.polling.budget import RequestBudget
-from jobmonitor.sim.limits import make_window
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "helpers"))
+import virtualtime  # the tests' helper (on pytest's path; a script needs it added)
 
-LIMITS = (60, 120, 300, 600, 900, 1500, 3000, None)
-KINDS = ("sliding", "fixed", "bucket", "penalty")
-CONCURRENCY = 32
+from jobmonitor.sim.app import create_api_app
+
+BASE = "http://127.0.0.1:9"
 PHASE = 17.0  # seconds into a calendar minute at the start
-EPOCH = 1_700_000_040.0  # a minute boundary
-CAP = 480.0  # seconds of simulated time at most
 
 
-def run(s: Scenario) -> tuple[float, int, int, int, RequestBudget]:
-    """(mean latency, requests, 429s, jobs detected, the budget at the end) of one row."""
-    offsets = finish_offsets(s)
-    now = 0.0
-    budget = RequestBudget(
-        s.client_limit, clock=lambda: now, wall_clock=lambda: EPOCH + PHASE + now
-    )
-    limiter = make_window(s.window) if s.server_limit else None
-    ready = [(1, float(i), i) for i in range(s.jobs)]  # (class, waited since, job): new first
-    timers: list[tuple[float, int]] = []  # (due, job)
-    events: list[tuple[float, int, int, float]] = []  # (time, seq, job or -1: wake, sent at)
-    seq, in_flight, requests, refused = 0, 0, 0, 0
-    last_sent: dict[int, float] = {}
-    detected: dict[int, float] = {}
+class Pool32(httpx.AsyncBaseTransport):
+    """The ASGI transport with a connection pool's bound: at most ``CONNECTIONS`` out at once."""
 
-    def dispatch() -> float | None:  # PollScheduler._dispatch_ready, line by line
-        nonlocal in_flight, requests, seq
-        while True:
-            while timers and timers[0][0] <= now:
-                _, job = heapq.heappop(timers)
-                heapq.heappush(ready, (2, last_sent[job], job))
-            if in_flight >= CONCURRENCY:
-                return None
-            if budget.blocked_until > now:
-                return budget.blocked_until - now
-            if not ready:
-                return timers[0][0] - now if timers else None
-            wait = budget.delay(now)
-            if wait > 0:
-                budget.held_back(now)
-                return wait
-            _, _, job = heapq.heappop(ready)
-            budget.record(now)
-            last_sent[job] = now
-            in_flight += 1
-            requests += 1
-            seq += 1
-            heapq.heappush(events, (now + s.latency, seq, job, now))
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+        self._slots = asyncio.Semaphore(CONNECTIONS)
 
-    def wake(delay: float | None) -> None:
-        nonlocal seq
-        if delay is not None:
-            seq += 1
-            heapq.heappush(events, (now + max(delay, 1e-4), seq, -1, now))
-
-    wake(dispatch())
-    while events and len(detected) < s.jobs:
-        now, _, job, sent = heapq.heappop(events)
-        if now > CAP:
-            break
-        if job >= 0:
-            in_flight -= 1
-            limit = s.server_limit
-            if (
-                limiter is not None
-                and limit
-                and not limiter.take("k", EPOCH + PHASE + now, limit)[0]
-            ):
-                refused += 1
-                budget.on_rate_limited(sent, None, now)
-                heapq.heappush(ready, (2 if job in last_sent else 1, -math.inf, job))
-            else:
-                budget.on_success(sent)
-                if now >= offsets[job]:
-                    detected[job] = now - offsets[job]
-                else:
-                    heapq.heappush(timers, (sent + s.retry_after, job))
-        wake(dispatch())
-    latencies = [detected.get(j, CAP - offsets[j]) for j in range(s.jobs)]
-    return statistics.fmean(latencies), requests, refused, len(detected), budget
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        async with self._slots:
+            response = await self._inner.handle_async_request(request)
+            await response.aread()
+            return response
 
 
-def row(s: Scenario) -> str:
-    reference = ideal(s).mean
-    mean, requests, refused, detected, budget = run(s)
-    ratio, share = mean / reference, refused / requests * 100
-    want_ratio, want_share = s.target
-    ok = ratio <= want_ratio and share <= want_share * 100 and detected == s.jobs
-    limit = budget.limit if budget.limit is not None else "none"
-    return (
-        f"({s.name}) {s.title:<{36 - len(s.name)}} ideal {reference:6.2f} s  mean {mean:6.2f} s  "
-        f"x{ratio:5.2f}  requests {requests:5d}  429s {refused:3d} ({share:4.1f} %)  "
-        f"{'met' if ok else 'MISSED'}  budget {limit}, {budget.kind}"
-    )
+async def _run(s: Scenario, poller: str) -> Outcome:
+    loop = virtualtime.loop()
+    loop.advance(PHASE)
+    world = build_world(s, clock=loop.wall)
+    transport = Pool32(httpx.ASGITransport(app=create_api_app(world)))
+    async with httpx.AsyncClient(transport=transport, timeout=30.0) as http:
+        ids = add_jobs(world, s)
+        if poller == "scheduler":
+            return await watch_with_scheduler(s, world, http, BASE, ids, loop.time, loop.wall)
+        return await example_loop(world, http, BASE, ids, loop.wall)
+
+
+def run_virtual(args: tuple[Scenario, str]) -> Outcome:
+    s, poller = args
+    started = time.process_time()
+    out = virtualtime.run(_run(s, poller))
+    out.seconds = time.process_time() - started
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kinds", default=",".join(KINDS))
+    parser.add_argument("--rows", default=",".join(ROWS), help="names, e.g. s60,p600,none,g600")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-loop", action="store_true", help="skip the provider's loop")
     args = parser.parse_args(argv)
-    rows = []
-    for kind in args.kinds.split(","):
-        for limit in LIMITS:
-            if limit is None and kind != "sliding":
-                continue
-            name = f"{kind[0] if kind != 'bucket' else 't'}{limit or ''}" if limit else "none"
-            title = f"{limit}/min {kind}" if limit else "no limit"
-            rows.append(Scenario(name, title, limit, window=kind))
+    names = [n.strip() for n in args.rows.split(",") if n.strip()]
+    scenarios = [ROWS[n] for n in names]
+    jobs = [(s, "scheduler") for s in scenarios]
+    loops: dict[tuple[int | None, str], Scenario] = {}
+    if not args.no_loop:
+        for s in scenarios:
+            loops.setdefault((s.server_limit, s.window), s)
+        jobs += [(s, "example") for s in loops.values()]
+    started = time.monotonic()
     with Pool(args.workers) as pool:
-        for line in pool.map(row, rows):
-            print(line)
+        outcomes = pool.map(run_virtual, jobs, chunksize=1)
+    ours = dict(zip(names, outcomes[: len(names)], strict=True))
+    theirs = dict(zip(loops, outcomes[len(names) :], strict=True))
+    results = [
+        (s, ideal(s), ours[s.name], theirs.get((s.server_limit, s.window))) for s in scenarios
+    ]
+    print(table(results))
+    cpu = sum(o.seconds for o in outcomes)
+    print(
+        f"simulated time; caps {SCHEDULER_CAP:.0f} s (scheduler), {EXAMPLE_CAP:.0f} s (loop); "
+        f"{cpu:.0f} s of CPU, {(time.monotonic() - started) / 60:.1f} min"
+    )
     return 0
 
 

@@ -106,8 +106,8 @@ def ideal(s: Scenario) -> Outcome:
     return Outcome("ideal", latencies, sent, 0)
 
 
-def build_world(s: Scenario) -> SimWorld:
-    world = SimWorld(seed=s.seed, rate_limit=s.server_limit, rate_window=s.window)
+def build_world(s: Scenario, clock: Callable[[], float] = time.time) -> SimWorld:
+    world = SimWorld(clock=clock, seed=s.seed, rate_limit=s.server_limit, rate_window=s.window)
     world.add_key(KEY)
     world.faults.latency = s.latency
     world.faults.rate_headers = s.headers
@@ -127,46 +127,71 @@ def _http() -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=30.0, limits=limits)
 
 
-async def run_scheduler(s: Scenario) -> Outcome:
-    world = build_world(s)
-    started = time.monotonic()
-    with SimServer(world) as server:
-        async with _http() as http:
-            client = StatusClient(http, server.api_url, api_key=KEY)
-            sched = PollScheduler(client, rate_limit=s.client_limit, max_concurrency=CONNECTIONS)
-            seen: dict[str, float] = {}
+async def watch_with_scheduler(
+    s: Scenario,
+    world: SimWorld,
+    http: httpx.AsyncClient,
+    base: str,
+    ids: list[str],
+    clock: Callable[[], float] = time.monotonic,
+    wall: Callable[[], float] = time.time,
+) -> Outcome:
+    """The real PollScheduler watching ``ids`` until all are terminal (or the cap)."""
+    client = StatusClient(http, base, api_key=KEY, wall_clock=wall)
+    sched = PollScheduler(
+        client,
+        rate_limit=s.client_limit,
+        max_concurrency=CONNECTIONS,
+        clock=clock,
+        wall_clock=wall,
+    )
+    seen: dict[str, float] = {}
 
-            def on_event(event: JobEvent) -> None:
-                if event.new.terminal:
-                    seen.setdefault(event.job_id, event.observed_at)
+    def on_event(event: JobEvent) -> None:
+        if event.new.terminal:
+            seen.setdefault(event.job_id, event.observed_at)
 
-            sched.add_listener(on_event)
-            ids = add_jobs(world, s)
-            sched.watch_many(ids)
-            runner = asyncio.create_task(sched.run())
-            try:
-                await asyncio.wait_for(sched.wait_all_terminal(), SCHEDULER_CAP)
-            except TimeoutError:
-                pass
-            finally:
-                sched.stop()
-                await runner
-            latencies = [seen[j] - world.finish_time(j) for j in ids if j in seen]
-            stats = world.stats
-            budget = sched.budget
+    sched.add_listener(on_event)
+    sched.watch_many(ids)
+    runner = asyncio.create_task(sched.run())
+    try:
+        await asyncio.wait_for(sched.wait_all_terminal(), SCHEDULER_CAP)
+    except TimeoutError:
+        pass
+    finally:
+        sched.stop()
+        await runner
+    latencies = [seen[j] - world.finish_time(j) for j in ids if j in seen]
+    stats = world.stats
+    budget = sched.budget
     out = Outcome("jobmonitor", latencies, stats.requests, stats.rate_limited)
-    out.seconds = time.monotonic() - started
     out.missed = len(ids) - len(latencies)
     limit = budget.limit
     learned = f"{limit}/min" if limit is not None else f"none (pace {budget.assumed}/min)"
+    if budget.tentative:
+        learned += " tentative"
     out.notes.append(f"budget {learned}" + (f", {budget.kind}" if budget.kind != "sliding" else ""))
     if out.missed:
         out.notes.append(f"{out.missed} not detected in {SCHEDULER_CAP:.0f} s")
     return out
 
 
+async def run_scheduler(s: Scenario) -> Outcome:
+    world = build_world(s)
+    started = time.monotonic()
+    with SimServer(world) as server:
+        async with _http() as http:
+            out = await watch_with_scheduler(s, world, http, server.api_url, add_jobs(world, s))
+    out.seconds = time.monotonic() - started
+    return out
+
+
 async def _example_job(
-    http: httpx.AsyncClient, base: str, job_id: str, done: Callable[[str, float], object]
+    http: httpx.AsyncClient,
+    base: str,
+    job_id: str,
+    done: Callable[[str, float], object],
+    wall: Callable[[], float],
 ) -> None:
     """The seed's JavaScript ``checkStatus``, line by line (see the docstring of run_example)."""
     while True:
@@ -174,7 +199,7 @@ async def _example_job(
         data = res.json()
         status = data.get("status")
         if status in ("success", "failed"):
-            done(job_id, time.time())
+            done(job_id, wall())
             return
         retry_after = data.get("retry_after")
         delay_ms = retry_after * 1000 if isinstance(retry_after, int | float) else math.nan
@@ -183,31 +208,38 @@ async def _example_job(
         await asyncio.sleep(delay_ms / 1000 if delay_ms >= 1 else 0.001)
 
 
-async def run_example(s: Scenario) -> Outcome:
+async def example_loop(
+    world: SimWorld,
+    http: httpx.AsyncClient,
+    base: str,
+    ids: list[str],
+    wall: Callable[[], float] = time.time,
+) -> Outcome:
     """The provider's example loop: one ``checkStatus`` per job, all started at once, sleeping
     ``retry_after`` between polls and retrying at once after an answer without one (429, 500),
     over as many connections as the scheduler may use at once."""
-    world = build_world(s)
     seen: dict[str, float] = {}
-    started = time.monotonic()
-    with SimServer(world) as server:
-        async with _http() as http:
-            ids = add_jobs(world, s)
-            tasks = [
-                asyncio.create_task(_example_job(http, server.api_url, j, seen.setdefault))
-                for j in ids
-            ]
-            _, pending = await asyncio.wait(tasks, timeout=EXAMPLE_CAP)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            latencies = [seen[j] - world.finish_time(j) for j in ids if j in seen]
-            stats = world.stats
+    tasks = [asyncio.create_task(_example_job(http, base, j, seen.setdefault, wall)) for j in ids]
+    _, pending = await asyncio.wait(tasks, timeout=EXAMPLE_CAP)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    latencies = [seen[j] - world.finish_time(j) for j in ids if j in seen]
+    stats = world.stats
     out = Outcome("provider's loop", latencies, stats.requests, stats.rate_limited)
-    out.seconds = time.monotonic() - started
     out.missed = len(ids) - len(latencies)
     if out.missed:
         out.notes.append(f"{out.missed} not detected in {EXAMPLE_CAP:.0f} s")
+    return out
+
+
+async def run_example(s: Scenario) -> Outcome:
+    world = build_world(s)
+    started = time.monotonic()
+    with SimServer(world) as server:
+        async with _http() as http:
+            out = await example_loop(world, http, server.api_url, add_jobs(world, s))
+    out.seconds = time.monotonic() - started
     return out
 
 
