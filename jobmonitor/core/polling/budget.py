@@ -211,8 +211,8 @@ class RequestBudget:
             until = now + min(info.reset_after, MAX_RETRY_AFTER) + self.guard
             self._blocked = max(self._blocked, until)
 
-    def on_success(self, sent_at: float | None = None) -> None:
-        """A request sent at ``sent_at`` was answered (not a 429)."""
+    def on_success(self, sent_at: float | None = None, now: float | None = None) -> None:
+        """A request sent at ``sent_at`` was answered (not a 429) at ``now``."""
         episode = self._episode
         if episode is None or sent_at is None or not episode.is_probe(sent_at):
             return

@@ -14,6 +14,9 @@ Rules (CONTRACT.md, issue 3):
   is that job's fault: logged, and the job backs off like after a 5xx. ``run()`` never dies of it;
 - a request out longer than ``slow_after`` (real seconds) frees its slot (``inflight.py``).
 
+This module is the loop that sends (dispatch, the request tasks, sleeping and waking) and the
+watch list's entry points; what each answer does to the plan is ``answers.py``.
+
 Time: ``clock`` (monotonic) schedules, ``wall_clock`` stamps events and countdowns. ``time_scale``
 says how many clock seconds pass per real second, so tests can run the same rules on a fast clock.
 Every request task is owned by ``run()``, which cancels and awaits them when it returns.
@@ -28,9 +31,9 @@ import time
 from collections.abc import Callable, Iterable
 
 from jobmonitor.api.client import StatusClient
-from jobmonitor.api.errors import ApiError, AuthError, InvalidJobId, RateLimited
+from jobmonitor.api.errors import ApiError, InvalidJobId
 from jobmonitor.api.ids import JobId, is_canonical_job_id, normalize_job_id
-from jobmonitor.api.models import JobSnapshot
+from jobmonitor.core.polling.answers import Answers
 from jobmonitor.core.polling.budget import DEFAULT_GUARD, RequestBudget
 from jobmonitor.core.polling.health import ApiHealth
 from jobmonitor.core.polling.inflight import InFlight, as_api_error
@@ -40,8 +43,6 @@ from jobmonitor.core.polling.queue import (
     PollEntry,
     PollQueue,
     canonical_id,
-    fault_backoff,
-    next_interval,
 )
 from jobmonitor.core.state import ApiStatus, JobEvent, JobState
 
@@ -75,23 +76,34 @@ class PollScheduler:
         self._max_concurrency = max(1, max_concurrency)
         # The jitter guard is a real-time quantity: on a fast test clock it spans more clock time.
         guard = max(DEFAULT_GUARD, REAL_JITTER * time_scale)
-        self._budget = RequestBudget(rate_limit, clock=clock, wall_clock=wall_clock, guard=guard)
+        self._budget = RequestBudget(
+            rate_limit,
+            clock=clock,
+            wall_clock=wall_clock,
+            guard=guard,
+        )
         self._queue = PollQueue()
         self._in_flight = InFlight(self._max_concurrency, slow_after * time_scale)
-        self._listeners: list[Callable[[JobEvent], None]] = []
         self._api_listeners: list[Callable[[ApiStatus], None]] = []
         self._wake = asyncio.Event()
-        self._all_terminal = asyncio.Event()
-        self._all_terminal.set()
         self._stopping = False
         self._running = False
         self._crash: BaseException | None = None
         self._paused = False
         self._health = ApiHealth(clock, wall_clock)
+        self._answers = Answers(
+            self._queue,
+            self._budget,
+            self._health,
+            clock=clock,
+            wall_clock=wall_clock,
+            rng=self._rng,
+        )
+        self._all_terminal = self._answers.all_terminal
         self._update_api_status()
 
     def add_listener(self, cb: Callable[[JobEvent], None]) -> None:
-        self._listeners.append(cb)
+        self._answers.listeners.append(cb)
 
     def add_api_listener(self, cb: Callable[[ApiStatus], None]) -> None:
         self._api_listeners.append(cb)
@@ -114,7 +126,7 @@ class PollScheduler:
     def unwatch(self, job_id: str) -> None:
         if self._queue.remove(canonical_id(job_id)) is None:
             return
-        self._check_all_terminal()
+        self._answers.check_all_terminal()
         self._poke()
 
     def check_now(self, job_id: str) -> None:
@@ -280,19 +292,28 @@ class PollScheduler:
             except Exception as exc:  # noqa: BLE001 - an ApiError, or a bug below: the job's fault
                 job.in_flight = False
                 handled = True
-                self._on_error(job, as_api_error(job.job_id, exc), sent_at, key_generation)
+                self._answered_error(job, as_api_error(job.job_id, exc), sent_at, key_generation)
             else:
                 job.in_flight = False
                 handled = True
                 try:
-                    self._on_snapshot(job, snapshot, sent_at)
+                    self._answers.on_snapshot(job, snapshot, sent_at)
+                    self._update_api_status()
                 except Exception as exc:  # noqa: BLE001 - logged by as_api_error
-                    self._on_error(job, as_api_error(job.job_id, exc), sent_at, key_generation)
+                    self._answered_error(
+                        job, as_api_error(job.job_id, exc), sent_at, key_generation
+                    )
         finally:
             if not handled:  # cancelled (stop) or a bug: the job is not lost, it is polled again
                 job.in_flight = False
                 if self._queue.is_current(job) and job.job_id in self._queue.open:
                     self._queue.requeue(job)
+
+    def _answered_error(
+        self, job: PollEntry, exc: ApiError, sent_at: float, key_generation: int
+    ) -> None:
+        self._answers.on_error(job, exc, sent_at, key_generation)
+        self._update_api_status()
 
     async def _sleep(self, delay: float | None) -> None:
         self._wake.clear()
@@ -307,85 +328,6 @@ class PollScheduler:
 
     def _poke(self) -> None:
         self._wake.set()
-
-    # -- answers -------------------------------------------------------------------------------------
-    def _on_snapshot(self, job: PollEntry, snapshot: JobSnapshot, sent_at: float) -> None:
-        now = self._clock()
-        self._health.answered(now)
-        self._budget.on_success(sent_at)
-        self._budget.observe(snapshot.rate_limit, now)
-        self._update_api_status()
-        if not self._queue.is_current(job):
-            return  # unwatched while the request was out
-        old = job.state
-        new = JobState.from_status(snapshot.status)
-        if new.terminal:
-            self._settle(job, new)
-        else:
-            interval = next_interval(job, snapshot)
-            job.state = new
-            self._queue.open.add(job.job_id)  # a settled job checked again may run once more
-            self._all_terminal.clear()
-            self._queue.schedule(job, sent_at + interval)
-        self._emit(job, old, new, snapshot=snapshot)
-
-    def _on_error(self, job: PollEntry, exc: ApiError, sent_at: float, key_generation: int) -> None:
-        now = self._clock()
-        self._budget.observe(exc.rate_limit, now)
-        terminal = JobState.from_error(exc)
-        if isinstance(exc, RateLimited):
-            self._health.answered(now)
-            self._budget.on_rate_limited(sent_at, exc.retry_after, now)
-        elif isinstance(exc, AuthError):
-            self._health.answered(now)
-            self._health.rejected(key_generation)
-        elif terminal is not None:
-            self._health.answered(now)
-            self._budget.on_success(sent_at)
-        else:
-            self._health.fault(str(exc))
-            self._budget.on_fault(sent_at)
-        self._update_api_status()
-        if not self._queue.is_current(job):
-            return  # unwatched while the request was out
-        old = job.state
-        if terminal is not None:
-            self._settle(job, terminal)
-        elif isinstance(exc, AuthError | RateLimited):
-            self._requeue(job)  # not an answer about the job: it keeps its place
-        else:  # transient: this job backs off (capped exponential, full jitter)
-            backoff = fault_backoff(job, self._rng)
-            if job.job_id in self._queue.open:
-                self._queue.schedule(job, now + backoff)
-            else:
-                job.cls = REGULAR  # a "check now" of a settled job that did not get through
-        self._emit(job, old, job.state, error=exc)
-
-    def _settle(self, job: PollEntry, state: JobState) -> None:
-        self._queue.settle(job, state)
-        self._check_all_terminal()
-
-    def _requeue(self, job: PollEntry) -> None:
-        """Not answered (401/429): poll again first thing when allowed, in its old place."""
-        if job.job_id in self._queue.open or job.cls == CHECK_NOW:
-            self._queue.requeue(job)
-
-    def _emit(
-        self,
-        job: PollEntry,
-        old: JobState,
-        new: JobState,
-        *,
-        snapshot: JobSnapshot | None = None,
-        error: ApiError | None = None,
-    ) -> None:
-        job.last_answer_wall = self._wall()
-        event = JobEvent(job.job_id, old, new, job.last_answer_wall, snapshot, error)
-        for cb in list(self._listeners):
-            try:
-                cb(event)
-            except Exception:  # a listener's bug must not stop the other listeners or the loop
-                log.exception("a listener failed on an event about job %s", job.job_id)
 
     # -- the watch list's bookkeeping ---------------------------------------------------------
     def _add(self, raw_id: str, state: JobState) -> None:
@@ -405,11 +347,7 @@ class PollScheduler:
         key = raw_id.strip()  # the trimmed text of a malformed id is its own entry
         if self._queue.add(key, JobState.INVALID):
             job = self._queue.entries[key]
-            self._emit(job, JobState.PENDING, JobState.INVALID, error=exc)
-
-    def _check_all_terminal(self) -> None:
-        if not self._queue.open:
-            self._all_terminal.set()
+            self._answers.emit(job, JobState.PENDING, JobState.INVALID, error=exc)
 
     def _update_api_status(self) -> None:
         status = self._health.evaluate(
