@@ -53,7 +53,14 @@ REGROW_DOUBLING = 12.0  # the same for a tentative limit (slower: it was refused
 REGROW_QUIET = 5.0  # seconds since the last 429 before a tentative limit may grow again
 SETTLED_SHARE = 1.1  # a tentative limit refused again within this factor is the real one
 MAX_PACE = 60_000.0
-DEFAULT_GUARD = 0.3  # seconds added to the window for jitter between our clock and the server's
+# Seconds added to the window for jitter between our send times and the server's count: this
+# until enough answers came back to measure the jitter, then twice the spread of their round
+# trips (a server counts a request somewhere between its send and its answer), within bounds.
+DEFAULT_GUARD = 0.3
+MIN_GUARD = 0.02
+MAX_GUARD = 2.0
+GUARD_SAMPLES = 64  # round trips the spread is taken over
+GUARD_MIN_SAMPLES = 8
 LATER_429_FACTOR = 0.9  # a 429 under a settled limit: the real one is lower (shared key, drift)
 # A fixed window's calendar minute holds at least this share of the 60 s before its 429 (the
 # rest fell in the minute before, which the window had already forgotten).
@@ -72,10 +79,13 @@ class RequestBudget:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         guard: float = DEFAULT_GUARD,
+        min_guard: float = MIN_GUARD,
         start_pace: float = START_PACE,
     ) -> None:
         self.window = window
-        self.guard = guard
+        self._initial_guard = guard
+        self._min_guard = min_guard
+        self._rtts: deque[float] = deque(maxlen=GUARD_SAMPLES)
         self._clock = clock
         self._wall = wall_clock
         self._sent: deque[float] = deque()  # sends not refused (answered, or still out), in order
@@ -121,6 +131,14 @@ class RequestBudget:
         self.tentative = False
         if assumed is not None:
             self._pace = min(max(self._pace, float(assumed)), MAX_PACE)
+
+    @property
+    def guard(self) -> float:
+        """Seconds of jitter every window check allows for (see ``DEFAULT_GUARD``)."""
+        rtts = self._rtts
+        if len(rtts) < GUARD_MIN_SAMPLES:
+            return self._initial_guard
+        return min(max(2.0 * (max(rtts) - min(rtts)), self._min_guard), MAX_GUARD)
 
     def used(self, now: float | None = None) -> int:
         """Requests sent in the last window and not refused."""
@@ -208,11 +226,21 @@ class RequestBudget:
             per_window = info.limit * self.window / info.window if info.window > 0 else info.limit
             self.server_limit = max(1, math.floor(per_window))
         if info.remaining == 0 and info.reset_after is not None:
+            limit = self.limit
+            # The server counted this request up to a round trip ago, from its own clock.
+            horizon = now - self.window - self.guard - (self._rtts[-1] if self._rtts else 0.0)
+            self._expire(now)
+            if limit is not None and len(self._sent) - bisect_right(self._sent, horizon) >= limit:
+                # Our own sends fill the window: its check knows when a slot frees, to the
+                # request (a Reset header is whole seconds, rounded up).
+                return
             until = now + min(info.reset_after, MAX_RETRY_AFTER) + self.guard
             self._blocked = max(self._blocked, until)
 
     def on_success(self, sent_at: float | None = None, now: float | None = None) -> None:
         """A request sent at ``sent_at`` was answered (not a 429) at ``now``."""
+        if sent_at is not None and now is not None:
+            self._rtts.append(now - sent_at)
         episode = self._episode
         if episode is None or sent_at is None or not episode.is_probe(sent_at):
             return
@@ -247,6 +275,7 @@ class RequestBudget:
         429 of a request sent before resuming belongs to the same burst and refines the bound.
         """
         now = self._clock() if now is None else now
+        self._rtts.append(now - sent_at)
         _discard(self._sent, sent_at)  # refused: it does not count against the limit
         self._expire(now)
         sent = self._sent

@@ -34,7 +34,7 @@ from jobmonitor.api.client import StatusClient
 from jobmonitor.api.errors import ApiError, InvalidJobId
 from jobmonitor.api.ids import JobId, is_canonical_job_id, normalize_job_id
 from jobmonitor.core.polling.answers import Answers
-from jobmonitor.core.polling.budget import DEFAULT_GUARD, RequestBudget
+from jobmonitor.core.polling.budget import DEFAULT_GUARD, MIN_GUARD, RequestBudget
 from jobmonitor.core.polling.health import ApiHealth
 from jobmonitor.core.polling.inflight import InFlight, as_api_error
 from jobmonitor.core.polling.queue import (
@@ -81,6 +81,7 @@ class PollScheduler:
             clock=clock,
             wall_clock=wall_clock,
             guard=guard,
+            min_guard=MIN_GUARD * time_scale,
         )
         self._queue = PollQueue()
         self._in_flight = InFlight(self._max_concurrency, slow_after * time_scale)

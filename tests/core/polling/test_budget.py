@@ -8,7 +8,7 @@ import random
 import pytest
 
 from jobmonitor.api.models import RateLimitInfo
-from jobmonitor.core.polling.budget import START_PACE, RequestBudget
+from jobmonitor.core.polling.budget import GUARD_MIN_SAMPLES, START_PACE, RequestBudget
 
 
 class Clock:
@@ -74,6 +74,36 @@ def test_guard_keeps_a_margin_for_jitter() -> None:
     times = send_greedily(budget, clock, start + 100)
     assert times[0] == start
     assert times[2] == pytest.approx(start + 60.5)  # the first left the window, plus the guard
+
+
+def test_the_guard_follows_the_measured_jitter_of_round_trips() -> None:
+    clock = Clock()
+    budget = RequestBudget(600, clock=clock, guard=0.3, min_guard=0.02)
+    for i in range(GUARD_MIN_SAMPLES - 1):
+        budget.on_success(clock.now + i, clock.now + i + 0.1)
+    assert budget.guard == 0.3  # too few answers to know the jitter yet
+    budget.on_success(clock.now, clock.now + 0.1)
+    assert budget.guard == pytest.approx(0.02)  # steady round trips: the floor
+    budget.on_success(clock.now, clock.now + 0.25)  # one 150 ms slower than the rest
+    assert budget.guard == pytest.approx(0.3)  # twice the spread
+    budget.on_rate_limited(clock.now, None, clock.now + 5.0)  # a 429's round trip counts too
+    assert budget.guard == 2.0  # bounded
+
+
+def test_a_remaining_zero_that_our_own_sends_explain_does_not_block_past_them() -> None:
+    clock = Clock()
+    budget = RequestBudget(None, clock=clock)
+    budget.observe(RateLimitInfo(limit=3, remaining=2, reset_after=60))
+    times = send_greedily(budget, clock, clock.now + 45)
+    assert len(times) == 3
+    # The server counted the same three: Reset (whole seconds, rounded up) would wait longer
+    # than the window check, which knows when the first one leaves.
+    budget.observe(RateLimitInfo(limit=3, remaining=0, reset_after=42.0))
+    assert budget.delay() == pytest.approx(times[0] + 60 + budget.guard - clock.now)
+    # Another client on the same key: the server counts more than we sent, so Reset holds.
+    other = RequestBudget(None, clock=clock)
+    other.observe(RateLimitInfo(limit=3, remaining=0, reset_after=42.0))
+    assert other.delay() == pytest.approx(42.0 + other.guard)
 
 
 def test_configured_and_server_limits_take_the_lowest() -> None:
