@@ -28,6 +28,7 @@ from jobmonitor.cli.common import (
     resolve_base_url,
     saved_settings_may_hold,
 )
+from jobmonitor.core.http import HttpPool
 from jobmonitor.core.polling.scheduler import PollScheduler
 from jobmonitor.core.state import ApiCondition, ApiStatus, JobEvent, JobState
 
@@ -104,11 +105,13 @@ async def watch_jobs(
     view: _View,
     *,
     give_up_after: float | None = None,
+    pool: HttpPool | None = None,
 ) -> int:
-    """Follow the jobs until each is finished (or ``give_up_after`` seconds): the exit code."""
+    """Follow the jobs until each is finished (or ``give_up_after`` seconds): the exit code.
+    ``pool``: the HTTP clients to use (default: the command's own, closed at the end)."""
     try:
         async with asyncio.timeout(give_up_after):
-            return await _watch(job_ids, base_url, key, rate_limit, view)
+            return await _watch(job_ids, base_url, key, rate_limit, view, pool or http_pool())
     except TimeoutError:
         raise CliError(
             f"timed out after {give_up_after:g} s before every job finished", EXIT_FAILED
@@ -136,7 +139,12 @@ def _saved_rate_limit() -> int | None:
 
 
 async def _watch(
-    job_ids: list[str], base_url: str, key: str | None, rate_limit: int | None, view: _View
+    job_ids: list[str],
+    base_url: str,
+    key: str | None,
+    rate_limit: int | None,
+    view: _View,
+    http: HttpPool,
 ) -> int:
     key_rejected = asyncio.Event()
     misconfigured = asyncio.Event()
@@ -159,9 +167,13 @@ async def _watch(
             wrong.append(error)
             misconfigured.set()
 
-    async with http_pool() as pool:
+    async with http as pool:
         client = make_status_client(pool.for_url(base_url), base_url, key)
-        scheduler = PollScheduler(client, rate_limit=rate_limit)
+        # The loop's own clock (monotonic on every loop), so the plan and the sleeps agree
+        # under any loop, a test's virtual-time one included.
+        scheduler = PollScheduler(
+            client, rate_limit=rate_limit, clock=asyncio.get_running_loop().time
+        )
         view.bind(scheduler, job_ids)
         scheduler.add_listener(view.job_event)
         scheduler.add_listener(on_job)

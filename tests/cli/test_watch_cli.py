@@ -5,7 +5,6 @@ Every run's output is searched for the key and for tracebacks: neither may ever 
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import pty
@@ -13,36 +12,18 @@ import select
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 
-from jobmonitor.sim.faults import Answer
 from jobmonitor.sim.server import SimServer
 from jobmonitor.sim.world import SimWorld
 
 KEY = "live-Wt4Qn8Zr2Lp6Hx1Vb9Kd"
 NO_KEYRING = "keyring.backends.fail.Keyring"  # never the user's keyring
-
-
-@dataclass(kw_only=True, eq=False)
-class TimedWorld(SimWorld):
-    """The real world, plus when each API request was decided (sim-side truth)."""
-
-    times: list[float] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self._times_lock = threading.Lock()
-
-    def handle(self, route: str, key: str | None, raw_id: str | None) -> Answer:
-        with self._times_lock:
-            self.times.append(time.monotonic())
-        return super().handle(route, key, raw_id)
 
 
 @dataclass
@@ -81,7 +62,7 @@ def watch(*args: str, stdin: str = "", key: str | None = KEY) -> Run:
 
 @pytest.fixture
 def sim() -> Iterator[SimServer]:
-    world = TimedWorld(seed=5)
+    world = SimWorld(seed=5)
     world.add_key(KEY)
     world.add_key("someone-else")
     with SimServer(world) as server:
@@ -149,17 +130,6 @@ def test_usage_and_key_errors_exit_2_and_send_nothing(sim: SimServer) -> None:
     wrong = watch("--base-url", sim.api_url, job, key="live-not-the-key-000")
     assert wrong.code == 2 and "401" in wrong.err
     assert "live-not-the-key-000" not in wrong.err + wrong.out
-
-
-def test_rate_limit_option_spreads_requests(sim: SimServer) -> None:
-    jobs = [quick_job(sim, processing_for=2.5) for _ in range(3)]
-    run = watch("--base-url", sim.api_url, "--rate-limit", "120", *jobs)
-    assert run.code == 0, run.err
-    times = sim.world.times  # type: ignore[attr-defined]
-    gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert len(times) >= 6  # 120 a minute: one per half second (the server sees some jitter)
-    # (the first request also opened the connection, so it reached the server late)
-    assert min(gaps[1:]) >= 0.4 and (times[-1] - times[1]) / len(gaps[1:]) >= 0.48
 
 
 def test_ctrl_c_exits_130(sim: SimServer) -> None:

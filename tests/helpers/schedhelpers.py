@@ -1,4 +1,9 @@
-"""Shared set-up for the scheduler tests: a fast clock, a simulator that logs requests, a harness."""
+"""Shared set-up for the scheduler tests: a fast clock, a simulator that logs requests, a harness.
+
+``harness()`` runs the simulator on a loopback socket on a clock ``scale`` times faster than real
+time; ``virtual_harness()`` runs it in process (``httpx.ASGITransport``) on a ``VirtualTimeLoop``
+(virtualtime.py), where every timing is exact whatever the machine's load: a test that asserts
+spacing or pace belongs there."""
 
 from __future__ import annotations
 
@@ -11,11 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import virtualtime
 
 from jobmonitor.api.client import StatusClient
 from jobmonitor.core.polling.scheduler import PollScheduler
 from jobmonitor.core.state import ApiCondition, ApiStatus, JobEvent
 from jobmonitor.sim import SimServer, SimWorld
+from jobmonitor.sim.app import create_api_app
 from jobmonitor.sim.faults import Answer
 
 KEY = "test-key-0123456789"
@@ -37,6 +44,25 @@ class FastTime:
 
     def wall(self) -> float:
         return self._wall0 + self.elapsed()
+
+
+class VirtualClocks:
+    """The clocks of the running ``VirtualTimeLoop``, shaped like ``FastTime`` (scale 1)."""
+
+    scale = 1.0
+
+    def __init__(self) -> None:
+        self._loop = virtualtime.loop()
+        self._start = self._loop.time()
+
+    def elapsed(self) -> float:
+        return self._loop.time() - self._start
+
+    def mono(self) -> float:
+        return self._loop.time()
+
+    def wall(self) -> float:
+        return self._loop.wall()
 
 
 @dataclass(frozen=True)
@@ -82,11 +108,13 @@ def max_in_window(times: list[float], window: float = 60.0) -> int:
 
 
 class ObservedTransport(httpx.AsyncBaseTransport):
-    """A real socket transport that also notes when each request left (client-side truth, free
-    of the server's scheduling jitter) and how many were open at the same time."""
+    """A real socket transport (or ``inner``) that also notes when each request left (client-side
+    truth, free of the server's scheduling jitter) and how many were open at the same time."""
 
-    def __init__(self, clock: Callable[[], float]) -> None:
-        self._inner = httpx.AsyncHTTPTransport()
+    def __init__(
+        self, clock: Callable[[], float], inner: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self._inner = inner or httpx.AsyncHTTPTransport()
         self._clock = clock
         self.sent: list[tuple[float, str]] = []  # (world time, job id)
         self.open = 0
@@ -113,8 +141,8 @@ class ObservedTransport(httpx.AsyncBaseTransport):
 @dataclass
 class Harness:
     world: RecordingWorld
-    server: SimServer
-    time: FastTime
+    server: SimServer | None  # None: in process (virtual_harness)
+    time: FastTime | VirtualClocks
     http: httpx.AsyncClient
     transport: ObservedTransport
     client: StatusClient
@@ -211,3 +239,39 @@ async def harness(
     finally:
         await http.aclose()
         await asyncio.get_running_loop().run_in_executor(None, server.stop)
+
+
+@contextlib.asynccontextmanager
+async def virtual_harness(
+    *,
+    rate_limit: int | None = None,
+    client_limit: int | None = None,
+    max_concurrency: int = 8,
+    **world_kwargs: Any,
+) -> AsyncIterator[Harness]:
+    """``harness()`` in process on the running ``VirtualTimeLoop``: the real simulator app through
+    ``httpx.ASGITransport``, the real client and scheduler, on the loop's exact clock."""
+    clocks = VirtualClocks()
+    world = RecordingWorld(clock=clocks.wall, rate_limit=rate_limit, **world_kwargs)
+    world.add_key(KEY)
+    transport = ObservedTransport(clocks.wall, httpx.ASGITransport(app=create_api_app(world)))
+    async with httpx.AsyncClient(transport=transport, timeout=10.0) as http:
+        client = StatusClient(http, "http://127.0.0.1:9", api_key=KEY, wall_clock=clocks.wall)
+        scheduler = PollScheduler(
+            client,
+            rate_limit=client_limit,
+            max_concurrency=max_concurrency,
+            clock=clocks.mono,
+            wall_clock=clocks.wall,
+        )
+        events: list[JobEvent] = []
+        statuses: list[ApiStatus] = []
+        scheduler.add_listener(events.append)
+        scheduler.add_api_listener(statuses.append)
+        h = Harness(world, None, clocks, http, transport, client, scheduler, events, statuses)
+        try:
+            yield h
+        finally:
+            scheduler.stop()
+            if h.run_task is not None:
+                await asyncio.wait_for(h.run_task, 5)
