@@ -10,10 +10,13 @@ from typing import TYPE_CHECKING
 from jobmonitor.cli.common import EXIT_OK, EXIT_USAGE, CliError
 
 if TYPE_CHECKING:
+    from jobmonitor.sim.demo import DemoWorld
     from jobmonitor.sim.server import SimServer
 
 DEFAULT_PORT = 8765
 ROUTES = ("both", "jobs", "status-api")
+# sim.limits.WINDOW_KINDS, spelled out so that ``--help`` does not import the simulator.
+RATE_WINDOWS = ("sliding", "fixed", "bucket", "penalty")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,6 +45,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument(
         "--rate-limit", type=int, metavar="N", help="requests per minute per key (default: none)"
+    )
+    parser.add_argument(
+        "--rate-window",
+        choices=RATE_WINDOWS,
+        default="sliding",
+        help="what the limit counts: any 60 s (sliding), each calendar minute (fixed), a token "
+        "bucket with 10 s of burst (bucket), or a sliding window whose breach refuses "
+        "everything for 60 s (penalty)",
+    )
+    parser.add_argument(
+        "--bare-429",
+        action="store_true",
+        help="tell clients nothing of the limit: no rate-limit headers, no Retry-After",
     )
     parser.add_argument(
         "--latency", type=float, default=0.0, metavar="S", help="seconds per answer"
@@ -76,18 +92,27 @@ def _check(args: argparse.Namespace) -> None:
             raise CliError(f"--{name.replace('_', '-')} must be a port number", EXIT_USAGE)
 
 
-def run(args: argparse.Namespace) -> int:
+def build_world(args: argparse.Namespace) -> DemoWorld:
+    """The demo world with the options' limit and faults."""
     _check(args)
     from jobmonitor.sim.demo import build_demo_world
-    from jobmonitor.sim.server import SimServer
 
     demo = build_demo_world(seed=args.seed, rate_limit=args.rate_limit)
+    demo.world.rate_window = args.rate_window
     faults = demo.world.faults
     faults.latency = args.latency
     faults.error_rate = args.error_rate
     faults.garbage_rate = args.garbage_rate
     faults.routes = args.routes
-    faults.rate_headers = args.rate_limit is not None
+    faults.rate_headers = args.rate_limit is not None and not args.bare_429
+    faults.retry_after_header = not args.bare_429
+    return demo
+
+
+def run(args: argparse.Namespace) -> int:
+    demo = build_world(args)
+    from jobmonitor.sim.server import SimServer
+
     files_host = args.files_host or ("127.0.0.2" if args.host == "127.0.0.1" else args.host)
     server = SimServer(
         demo.world,
@@ -122,7 +147,10 @@ def _print_banner(
     from jobmonitor.sim.samples import samples_dir
 
     api_url = server.api_url
-    limit = f"{args.rate_limit} requests/minute per key" if args.rate_limit else "none"
+    limit = "none"
+    if args.rate_limit:
+        told = "a bare 429" if args.bare_429 else "advertised in headers"
+        limit = f"{args.rate_limit} requests/minute per key ({args.rate_window}, {told})"
     lines = [
         "jobmonitor simulator of the Status API, its tools and uploads",
         f"  API:        {api_url}   (routes: {args.routes})",

@@ -13,6 +13,9 @@ import httpx
 import pytest
 
 from jobmonitor.__main__ import main
+from jobmonitor.cli import build_parser
+from jobmonitor.cli.sim_cmd import RATE_WINDOWS, build_world
+from jobmonitor.sim.limits import WINDOW_KINDS
 
 
 def _read_banner(proc: subprocess.Popen[str]) -> list[str]:
@@ -82,6 +85,7 @@ def test_runs_prints_what_a_newcomer_needs_and_stops_on_ctrl_c() -> None:
         ["--rate-limit", "0"],
         ["--port", "70000"],
         ["--routes", "v2"],
+        ["--rate-window", "leaky"],
     ],
 )
 def test_bad_options_exit_2(options: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -98,3 +102,31 @@ def test_busy_port_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
         port = busy.getsockname()[1]
         assert main(["sim", "--port", str(port)]) == 2
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("kind", "statuses"),
+    [
+        ("sliding", [200, 200, 429]),
+        ("fixed", [200, 200, 429]),
+        ("penalty", [200, 200, 429]),
+        ("bucket", [200, 429, 429]),  # 2 a minute hold 10 s of refill: one token
+    ],
+)
+def test_rate_window_and_bare_429_options_shape_the_limit(kind: str, statuses: list[int]) -> None:
+    args = build_parser().parse_args(
+        ["sim", "--rate-limit", "2", "--rate-window", kind, "--bare-429"]
+    )
+    demo = build_world(args)
+    world = demo.world
+    assert world.rate_window == kind
+    job = demo.jobs["queued"][0]
+    answers = [world.handle("jobs", demo.key, job) for _ in range(3)]
+    assert [a.status for a in answers] == statuses
+    # Told nothing: no rate-limit headers, no Retry-After, as the provider's documented API.
+    assert all(not any("rate" in h.lower() for h in a.headers) for a in answers)
+    assert "retry-after" not in {h.lower() for h in answers[-1].headers}
+
+
+def test_the_cli_knows_every_kind_of_window_the_simulator_has() -> None:
+    assert RATE_WINDOWS == WINDOW_KINDS
