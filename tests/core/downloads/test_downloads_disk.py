@@ -7,7 +7,6 @@ import errno
 import os
 import subprocess
 import threading
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -183,54 +182,72 @@ async def test_a_folder_that_cannot_be_written_says_so(
     assert final.message.startswith(f"Cannot write to the folder {blocked}")
 
 
-class SlowDisk:
-    """Every write blocks its thread for ``delay`` seconds, like a busy or network disk."""
+class HeldDisk:
+    """Every write and fsync blocks its thread until the event loop has seen it start and let it
+    go: a disk that answers only while the loop keeps turning.
 
-    def __init__(self, delay: float) -> None:
-        self.delay = delay
+    A write made on the loop's own thread could never be let go (the loop is the one blocked),
+    so it waits out ``bound`` and is recorded as held up; no clock is read to judge it.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, bound: float = 10.0) -> None:
+        self.loop = loop
+        self.bound = bound
+        self.started: asyncio.Queue[threading.Event] = asyncio.Queue()
+        self.threads: set[int] = set()
+        self.held_up = 0  # operations nobody let go within the bound
+
+    def _hold(self) -> None:
+        self.threads.add(threading.get_ident())
+        release = threading.Event()
+        self.loop.call_soon_threadsafe(self.started.put_nowait, release)
+        if not release.wait(self.bound):
+            self.held_up += 1
 
     def __call__(self, path: Path, *, create: bool, offset: int) -> partfile.PartFile:
         real = partfile.open_part_file(path, create=create, offset=offset)
-        delay = self.delay
+        hold = self._hold
 
-        class Slow:
+        class Held:
             def write(self, data: bytes | memoryview) -> None:
-                threading.Event().wait(delay)
+                hold()
                 real.write(data)
 
             def sync(self) -> None:
-                threading.Event().wait(delay)
+                hold()
                 real.sync()
 
             def close(self) -> None:
                 real.close()
 
-        return Slow()
+        return Held()
 
 
 async def test_slow_disk_writes_do_not_stall_the_event_loop(
     sim: SimServer, http_for: HttpFor, tmp_path: Path
 ) -> None:
+    """Each write blocks until the loop answers it: a write on the loop's thread (or one the loop
+    waits for) would never be answered."""
     job_id, url, data = job(sim.world, 4 * MIB)
-    mgr = manager(sim, http_for, write_size=MIB, open_part=SlowDisk(0.2))
-    worst = 0.0
-    finished = asyncio.Event()
+    disk = HeldDisk(asyncio.get_running_loop())
+    mgr = manager(sim, http_for, write_size=MIB, open_part=disk)
+    answered = 0
 
-    async def heartbeat() -> None:
-        nonlocal worst
-        last = time.perf_counter()
-        while not finished.is_set():
-            await asyncio.sleep(0.005)
-            now = time.perf_counter()
-            worst = max(worst, now - last)
-            last = now
+    async def answer() -> None:
+        nonlocal answered
+        while True:
+            release = await disk.started.get()
+            await asyncio.sleep(0)  # one more turn of the loop while the write is blocked
+            answered += 1
+            release.set()
 
-    beat = asyncio.create_task(heartbeat())
+    answering = asyncio.create_task(answer())
     try:
         final = await mgr.start(job_id, url, tmp_path / "dl").wait()
     finally:
-        finished.set()
-        await beat
+        answering.cancel()
     assert final.state is DownloadState.DONE, final.message
     assert final.path is not None and final.path.read_bytes() == data
-    assert worst < 0.1, f"the event loop stalled for {worst:.3f} s (each write blocks 0.2 s)"
+    assert disk.held_up == 0, "a write waited for a loop that never turned"
+    assert answered >= 5, answered  # four 1 MiB writes and the fsync, each answered by the loop
+    assert threading.get_ident() not in disk.threads, "the disk was written on the loop's thread"
