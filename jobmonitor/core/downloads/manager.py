@@ -8,8 +8,10 @@
                                      |  '--> CANCELLED  cancel() removes the .part; aclose() keeps it
                                      '-- transient fault: wait (capped backoff), resume with Range
 
-Memory stays flat: the body is streamed and handed to a writer thread in ``write_size`` pieces,
-one piece in flight at a time, so the event loop never waits on the disk. The API key travels
+Memory stays flat: the body is streamed and handed to the download's disk lane (``writer.py``)
+in ``write_size`` pieces, one piece in flight at a time, so the event loop never waits on the
+disk. A slot (``max_parallel``) bounds the connections: a download leaves it when its body is in,
+before the fsync and rename. The API key travels
 only to the API's own origin (checked at every redirect), and only over HTTPS or to loopback.
 """
 
@@ -46,6 +48,7 @@ from jobmonitor.core.downloads.transfer import (
     Transfer,
     Transient,
 )
+from jobmonitor.core.downloads.writer import on_disk
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +81,7 @@ class DownloadManager:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._refresh_url = refresh_url
+        self.max_parallel = max_parallel
         self._slots = asyncio.Semaphore(max_parallel)
         self._max_retries = max_retries
         self._backoff = backoff
@@ -91,7 +95,9 @@ class DownloadManager:
             write_size=write_size,
             report=self._set,
             tick=self._tick,
+            received=self._free_slot,
         )
+        self._in_slot: set[Download] = set()
         self._clock = clock
         self._random = random.Random()
         self._listeners: list[Listener] = []
@@ -169,15 +175,19 @@ class DownloadManager:
 
     async def _run(self, dl: Download) -> None:
         try:
-            async with self._slots:
+            await self._slots.acquire()
+            self._in_slot.add(dl)
+            try:
                 self._set(dl, DownloadState.SAVING, "Connecting…")
                 await self._download(dl)
+            finally:
+                self._free_slot(dl)
         except asyncio.CancelledError:
             # The task is ours and cancel()/aclose() are the only ways it is cancelled: record
             # the outcome and end quietly instead of propagating.
             if dl.discard and dl.name is not None:
                 with contextlib.suppress(OSError):
-                    await asyncio.to_thread(partfile.discard, dl.folder, dl.name)
+                    await on_disk(partfile.discard, dl.folder, dl.name)
                 self._set(dl, DownloadState.CANCELLED, "Cancelled")
             elif dl.discard or dl.name is None:
                 self._set(dl, DownloadState.CANCELLED, "Cancelled")
@@ -194,7 +204,7 @@ class DownloadManager:
             self._set(dl, DownloadState.FAILED, f"Unexpected error: {type(exc).__name__}: {exc}")
 
     async def _download(self, dl: Download) -> None:
-        meta = await asyncio.to_thread(partfile.find_meta, dl.folder, dl.job_id)
+        meta = await on_disk(partfile.find_meta, dl.folder, dl.job_id)
         if meta is not None:
             dl.meta, dl.name, dl.total = meta, meta.name, meta.total
             dl.owns_part = True  # its resume record names this job
@@ -252,6 +262,15 @@ class DownloadManager:
         if retry_after is not None:
             delay = max(delay, min(retry_after, self._backoff_cap * 4))
         return delay
+
+    def _free_slot(self, dl: Download) -> None:
+        """The body is in (or the download over): the next download may connect while this
+        one's fsync and rename run. A slot bounds connections, not the disk's last steps; held
+        to the end, each file's fsync was a pause in the network (Download all of 1,000 small
+        files spent most of its time in them)."""
+        if dl in self._in_slot:
+            self._in_slot.discard(dl)
+            self._slots.release()
 
     # -- progress --------------------------------------------------------------------------
 

@@ -1,17 +1,15 @@
 """The files a download keeps on disk: ``NAME.part`` (the bytes so far), ``NAME.part.json``
-(what is needed to resume it later), the final no-overwrite rename, and the writer thread.
+(what is needed to resume it later), and the final no-overwrite rename.
 
-The functions are blocking file I/O: the download manager calls them through an executor.
+The functions are blocking file I/O: downloads call them in their lane (``writer.py``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import errno
 import json
 import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
@@ -261,92 +259,51 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-class PartWriter:
-    """Copies the body into two fixed buffers of ``size`` bytes and has one writer thread write
-    them out in turn: one buffer fills while the other is written.
+def open_for_download(
+    folder: Path,
+    meta: PartMeta,
+    *,
+    owns_part: bool,
+    create: bool,
+    offset: int,
+    opener: PartOpener,
+) -> PartFile:
+    """Open a download's ``.part`` and record ``meta`` beside it, as one step for the disk.
 
-    The event loop never waits on the disk while the network has data, and memory is two
-    buffers whatever the file size. Reusing the buffers (rather than holding on to each chunk
-    the socket gave) keeps the allocator from handing pages back and faulting them in again for
-    every piece, which cost more than the copy (tests/benchmarks/bench_download.py). Every
-    operation on the file (write, fsync, close) runs in order on the same thread, so a cancelled
-    download never closes the file under a running write; after a failed write nothing more is
-    written, since a later piece would land at the wrong offset.
+    A fresh download (``owns_part`` false, or its own .part deleted meanwhile) reserves a name
+    no file or .part has (exclusive create): never another download's .part, nor a file of the
+    user's that ends in .part; ``meta.name`` is then the name it got.
     """
+    path = part_path(folder, meta.name)
+    if owns_part and create and not path.exists():
+        owns_part = False  # its own .part was deleted meanwhile: reserve a name again
+    if owns_part:
+        part = opener(path, create=False, offset=0 if create else offset)
+    else:
+        meta.name, part = reserve_part(folder, meta.name, opener)
+    try:
+        save_meta(folder, meta)
+    except BaseException:
+        part.close()
+        raise
+    return part
 
-    def __init__(self, part: PartFile, size: int) -> None:
-        self._part = part
-        self._size = size
-        self._buffers = (bytearray(size), bytearray(size))
-        self._current = 0
-        self._filled = 0
-        self._pending: asyncio.Future[None] | None = None  # the write of the other buffer
-        self._failed = False  # read and written on the writer thread only
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="download-writer")
 
-    async def feed(self, chunk: bytes) -> None:
-        view = memoryview(chunk)
-        while view:
-            n = min(len(view), self._size - self._filled)
-            self._buffers[self._current][self._filled : self._filled + n] = view[:n]
-            self._filled += n
-            view = view[n:]
-            if self._filled == self._size:
-                await self._dispatch()
+def save_whole(folder: Path, name: str, data: bytes, opener: PartOpener) -> tuple[str, Path]:
+    """Save a whole small file at once: ``NAME.part`` reserved, written, fsynced, renamed.
 
-    def _take(self) -> memoryview:
-        """The filled part of the current buffer; the next bytes go to the other buffer."""
-        data = memoryview(self._buffers[self._current])[: self._filled]
-        self._current ^= 1
-        self._filled = 0
-        return data
-
-    async def _dispatch(self) -> None:
-        # The other buffer is free again once its write is done: wait for that first.
-        await self._wait_pending()
-        self._pending = asyncio.wrap_future(self._thread.submit(self._write, self._take()))
-
-    def _write(self, data: memoryview) -> None:
-        if self._failed:
-            return
+    No resume record: a .part this short-lived holds nothing worth resuming, and one that
+    cannot be written whole is removed. Returns the name reserved and the final path.
+    """
+    name, part = reserve_part(folder, name, opener)
+    try:
         try:
-            self._part.write(data)
-        except BaseException:
-            self._failed = True
-            raise
-
-    async def _wait_pending(self) -> None:
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            # shield: a cancel must not cancel a write not yet started, or the next piece
-            # (written on close) would leave a hole in the .part.
-            await asyncio.shield(pending)
-
-    async def flush(self) -> None:
-        """Write everything received so far (raises the OSError of a failed write)."""
-        if self._filled:
-            await self._dispatch()
-        await self._wait_pending()
-
-    async def sync(self) -> None:
-        await asyncio.wrap_future(self._thread.submit(self._part.sync))
-
-    async def close(self) -> None:
-        """Write what is still buffered (unless a write failed), then close the file.
-
-        Safe to call when cancelled: the bytes already received are kept for the resume.
-        """
-        if self._pending is not None:  # cancelled while it ran: its outcome no longer matters
-            self._pending.add_done_callback(_consume)
-            self._pending = None
-        if self._filled:  # the other buffer: its write, if still running, goes first
-            self._thread.submit(self._write, self._take())
-        closing = self._thread.submit(self._part.close)
-        self._thread.shutdown(wait=False)
-        # shield: even a second cancel waits for the close, so the .part is not in use after.
-        await asyncio.shield(asyncio.wrap_future(closing))
-
-
-def _consume(future: asyncio.Future[None]) -> None:
-    if not future.cancelled():
-        future.exception()
+            part.write(data)
+            part.sync()
+        finally:
+            part.close()
+    except BaseException:
+        with contextlib.suppress(OSError):
+            part_path(folder, name).unlink()
+        raise
+    return name, publish(folder, name)
