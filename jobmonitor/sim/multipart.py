@@ -25,7 +25,7 @@ class PartSink(Protocol):
 
     def begin(self, name: str, filename: str | None, content_type: str | None) -> None: ...
 
-    def data(self, chunk: bytes) -> None: ...
+    def data(self, chunk: bytes | memoryview) -> None: ...
 
     def end(self) -> None: ...
 
@@ -86,6 +86,8 @@ class MultipartParser:
     def feed(self, data: bytes) -> None:
         if self._state == "done":
             return  # the epilogue is ignored
+        if self._state == "body" and self._feed_body(data):
+            return
         buf = self._buf + data if self._buf else data
         delim = self._delim
         while True:
@@ -126,6 +128,22 @@ class MultipartParser:
                 self._sink.begin(*_disposition(buf[:end]))
                 buf = buf[end + 4 :]
                 self._state = "body"
+
+    def _feed_body(self, data: bytes) -> bool:
+        """The common case inside a file: no delimiter in this piece. Its bytes go to the sink
+        as views, not copies (joining the kept tail to every piece copied the whole upload
+        twice: the simulator's parser then bounded any client's upload speed near 700 MiB/s).
+        False when a delimiter may be in it: the general path takes over."""
+        delim, tail = self._delim, self._buf
+        keep = len(delim) - 1
+        if len(data) <= keep or (tail + data[:keep]).find(delim) >= 0 or data.find(delim) >= 0:
+            return False
+        if tail:
+            self._sink.data(tail)
+        view = memoryview(data)
+        self._sink.data(view[:-keep])
+        self._buf = bytes(view[-keep:])
+        return True
 
     def finish(self) -> None:
         """The body ended: it must have ended with the closing delimiter."""

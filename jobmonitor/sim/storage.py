@@ -51,7 +51,7 @@ class _Sink:
         self.tmp: Path | None = None
         self._fd: int | None = None
         self._name: str | None = None
-        self._value: list[bytes] = []
+        self._value: list[bytes | memoryview] = []
         self._value_size = 0
 
     def begin(self, name: str, filename: str | None, content_type: str | None) -> None:
@@ -72,7 +72,7 @@ class _Sink:
         fd, tmp = tempfile.mkstemp(dir=self.world.uploads.folder, prefix=".incoming-")
         self._fd, self.tmp = fd, Path(tmp)
 
-    def data(self, chunk: bytes) -> None:
+    def data(self, chunk: bytes | memoryview) -> None:
         if self._name is not None:
             if self.file_seen:
                 return  # fields after the file are ignored

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 
 import defusedxml.ElementTree as SafeET
@@ -166,14 +167,14 @@ def test_the_parser_splits_parts_at_any_piece_boundary() -> None:
         def begin(self, name: str, filename: str | None, content_type: str | None) -> None:
             self.parts.append((name, filename, b""))
 
-        def data(self, chunk: bytes) -> None:
+        def data(self, chunk: bytes | memoryview) -> None:
             name, filename, got = self.parts[-1]
             self.parts[-1] = (name, filename, got + chunk)
 
         def end(self) -> None:
             pass
 
-    for step in (1, 2, 3, 7, len(body)):
+    for step in (1, 2, 3, 7, 11, 40, len(body)):
         sink = Sink()
         parser = MultipartParser(b"b", sink)
         for at in range(0, len(body), step):
@@ -183,3 +184,41 @@ def test_the_parser_splits_parts_at_any_piece_boundary() -> None:
             ("key", None, b"k/1"),
             ("file", "a.txt", b"line\r\n--not the boundary"),
         ]
+
+
+def test_the_parser_finds_a_delimiter_split_across_big_pieces() -> None:
+    """The fast path (a piece with no delimiter passed on as a view) must still see one that
+    straddles two pieces, and never cut a near-delimiter out of the file."""
+    from jobmonitor.sim.multipart import MultipartParser
+
+    boundary = b"jobmonitor-0123456789abcdef"
+    near = b"\r\n--" + boundary[:-1] + b"X"  # a delimiter but for its last byte
+    content = (bytes(range(256)) * 40 + near) * 3 + bytes(range(100))
+    head = (
+        b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\n'
+    )
+    body = head + content + b"\r\n--" + boundary + b"--\r\n"
+    closing = len(head) + len(content)
+    for step in (500, 4096, 7919):
+        for shift in range(0, 40, 3):  # the closing delimiter cut at every place near a seam
+            cuts = [0, *range(closing - shift, len(body), step), len(body)]
+            sink = _Collect()
+            parser = MultipartParser(boundary, sink)
+            for a, b in itertools.pairwise(cuts):
+                parser.feed(body[a:b])
+            parser.finish()
+            assert b"".join(sink.got) == content, (step, shift)
+
+
+class _Collect:
+    def __init__(self) -> None:
+        self.got: list[bytes] = []
+
+    def begin(self, name: str, filename: str | None, ctype: str | None) -> None:
+        pass
+
+    def data(self, chunk: bytes | memoryview) -> None:
+        self.got.append(bytes(chunk))
+
+    def end(self) -> None:
+        pass
