@@ -57,6 +57,9 @@ class DesktopDownloads:
         self._result_url = result_url
         self.saved = store.load_saved()  # result files saved before, by job id
         self.manager: DownloadManager | None = None
+        # The downloads not finished yet, kept as they change: asking every download on every
+        # progress update was a million steps for Download all of 1,000 files.
+        self._running: set[str] = set()
         self.dock: QDockWidget | None = None
         window.details.download_requested.connect(self.start)
         window.details.saved_file = self.saved_file
@@ -150,9 +153,11 @@ class DesktopDownloads:
             self.dock.raise_()
 
     def _on_progress(self, progress: DownloadProgress) -> None:
-        manager = self.manager
-        done = manager is not None and all(d.progress.state.terminal for d in manager.downloads)
-        if progress.state.terminal and done:
+        if progress.state.terminal:
+            self._running.discard(progress.job_id)
+        else:
+            self._running.add(progress.job_id)
+        if progress.state.terminal and not self._running:
             status = self._window.statusBar()  # "Downloading … to …" is over: say no more
             if status.currentMessage().startswith("Downloading "):
                 status.clearMessage()
