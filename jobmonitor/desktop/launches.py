@@ -8,14 +8,17 @@ second process prints.
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from jobmonitor.desktop.instance import ACTIVATION_VARIABLES, Launch
 from jobmonitor.ui.add_jobs import JobAdder
+
+log = logging.getLogger(__name__)
 
 
 def split_launch_args(args: Iterable[str], cwd: str) -> tuple[str, list[Path]]:
@@ -56,6 +59,29 @@ class Raisable(Protocol):
     def show_window(self) -> None: ...
 
 
+def raise_with_token(window: Raisable, activation: Mapping[str, str]) -> None:
+    """Show and raise the window with the launcher's activation token.
+
+    On Wayland a compositor gives focus only to a window activated with a token from the
+    launcher (xdg-activation). Qt's Wayland plugin has no public call for a token: it reads
+    ``XDG_ACTIVATION_TOKEN`` from the environment when the window is shown or activated, uses
+    it and unsets it, all within ``show_window``. So the token is put there just for that call
+    and taken away after it: a token is good for one activation, and one left behind (under
+    X11 or offscreen nothing reads it) would be spent on a later, unrelated raise or inherited
+    by a program the app opens. ``DESKTOP_STARTUP_ID`` (X11) is forwarded alike, though Qt's
+    xcb plugin reads it only at start-up."""
+    tokens = {name: activation[name] for name in ACTIVATION_VARIABLES if activation.get(name)}
+    for name, token in tokens.items():
+        os.environ[name] = token
+    try:
+        window.show_window()
+    finally:
+        for name in tokens:
+            os.environ.pop(name, None)
+    if tokens:
+        log.info("raised the window with the launcher's %s", " and ".join(tokens))
+
+
 def apply_launch(
     launch: Launch, adder: JobAdder, window: Raisable, *, job_ids: tuple[str, ...], show: bool
 ) -> str:
@@ -63,13 +89,7 @@ def apply_launch(
     text, files = split_launch_args(job_ids, launch.cwd)
     lines = add_from_launch(adder, text, files, source="another launch")
     if show:
-        # The launcher's token lets the compositor give us focus (Wayland: xdg-activation;
-        # X11: startup notification). Qt reads it from the environment when activating.
-        for name in ACTIVATION_VARIABLES:
-            token = launch.activation.get(name)
-            if token:
-                os.environ[name] = token
-        window.show_window()
+        raise_with_token(window, launch.activation)
     if not lines:
         return "Shown the running Job Monitor window." if show else "Job Monitor is running."
     return " ".join(lines) + " (in the running Job Monitor window)"
