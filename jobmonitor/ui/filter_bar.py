@@ -39,6 +39,7 @@ class FilterBar(QWidget):
     """Drives the proxy's category and search text; chip labels follow the model's counts."""
 
     counts_updated = Signal()  # the chips' texts changed (the View menu mirrors them)
+    chip_added = Signal(str)  # add_chip's name (the View menu gives it an item too)
 
     def __init__(
         self,
@@ -115,6 +116,7 @@ class FilterBar(QWidget):
         self._layout.insertWidget(self._extra_at + len(self.extra), chip)
         self.extra[name] = (chip, accepts)
         self.update_counts()
+        self.chip_added.emit(name)
         return chip
 
     def refresh_extra(self) -> None:

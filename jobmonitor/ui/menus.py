@@ -32,6 +32,7 @@ class WindowMenus:
     details_below: QAction
     columns: QMenu
     filters: dict[Category | None, QAction]
+    extra_filters: dict[str, QAction]  # chips added later (Stuck), by name
     about: QAction
     shortcuts: QAction
 
@@ -112,7 +113,7 @@ def build_menus(
     edit.addActions([a.select_all, a.find])
 
     view = bar.addMenu("&View")
-    filters = _filter_actions(window, view, filter_bar)
+    filters, extra_filters = _filter_actions(window, view, filter_bar)
     view.addSeparator()
     show_details = _action(window, "&Details panel", "Ctrl+I", "Show or hide the job details")
     show_details.setCheckable(True)
@@ -142,17 +143,28 @@ def build_menus(
     about.triggered.connect(lambda: show_about(window))
     help_menu.addActions([shortcuts, about])
     return WindowMenus(
-        bar, view, panels_at, show_details, details_below, columns, filters, about, shortcuts
+        bar,
+        view,
+        panels_at,
+        show_details,
+        details_below,
+        columns,
+        filters,
+        extra_filters,
+        about,
+        shortcuts,
     )
 
 
 def _filter_actions(
     window: QMainWindow, view: QMenu, filter_bar: FilterBar
-) -> dict[Category | None, QAction]:
-    """View › Show: one checkable item per chip (Ctrl+1…), checked with its chip, with counts."""
+) -> tuple[dict[Category | None, QAction], dict[str, QAction]]:
+    """View › Show: one checkable item per chip (Ctrl+1…), checked with its chip, with counts;
+    a chip added later (Stuck) gets its item then, after the others."""
     group = QActionGroup(window)
     group.setExclusive(True)
     actions: dict[Category | None, QAction] = {}
+    extra: dict[str, QAction] = {}
     view.addSection("Show")
     for n, (category, chip) in enumerate(filter_bar.chips.items(), start=1):
         name = "All" if category is None else category.label
@@ -167,11 +179,36 @@ def _filter_actions(
         chip.toggled.connect(action.setChecked)
         actions[category] = action
 
+    def add_extra(name: str) -> None:
+        chip = filter_bar.extra[name][0]
+        n = len(actions) + len(extra) + 1
+        action = _action(window, f"&{name}", f"Ctrl+{n}" if n <= 9 else "", chip.toolTip())
+        action.setObjectName(f"show_{name.lower()}")
+        action.setCheckable(True)
+        action.setChecked(chip.isChecked())
+        group.addAction(action)
+        items = view.actions()
+        last = extra[next(reversed(extra))] if extra else actions[next(reversed(actions))]
+        after = items.index(last) + 1
+        if after < len(items):
+            view.insertAction(items[after], action)
+        else:
+            view.addAction(action)
+        action.triggered.connect(lambda _on=False: chip.setChecked(True))
+        chip.toggled.connect(action.setChecked)
+        extra[name] = action
+        counts()
+
     def counts() -> None:
         for category, action in actions.items():
             # The chip says "Failed (2)"; the menu item keeps its mnemonic in front.
             action.setText("&" + filter_bar.texts[category])
+        for name, action in extra.items():
+            action.setText("&" + filter_bar.extra[name][0].text())
 
     counts()
     filter_bar.counts_updated.connect(counts)
-    return actions
+    filter_bar.chip_added.connect(add_extra)
+    for name in filter_bar.extra:  # chips added before the menus were built
+        add_extra(name)
+    return actions, extra

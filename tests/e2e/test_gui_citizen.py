@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from jobmonitor import APP_ID
 from jobmonitor.core.state import JobState
 from jobmonitor.sim.world import SimWorld
+from jobmonitor.ui.job_text import Category
 from jobmonitor.ui.settings_dialog import SettingsDialog
 from jobmonitor.ui.status_bar import OFFLINE_TEXT
 
@@ -205,3 +206,18 @@ def test_the_stuck_chip_counts_and_shows_jobs_unchanged_past_the_setting(
     bar.chips[None].click()  # All: the filter is off again
     qtbot.waitUntil(lambda: proxy.rowCount() == 2)
     assert not chip.isChecked()
+    # View › Show has it too, after the status items, with its count and the next shortcut.
+    menu = app.window.menus
+    stuck = menu.extra_filters["Stuck"]
+    items = menu.view.actions()
+    assert items.index(stuck) == items.index(menu.filters[Category.PROBLEM]) + 1
+    assert stuck.text() == "&Stuck (1)" and stuck.shortcut().toString() == "Ctrl+7"
+    assert not stuck.isChecked()
+    app.window.activateWindow()
+    qtbot.waitUntil(app.window.isActiveWindow)
+    qtbot.keyClick(app.window, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: proxy.rowCount() == 1)
+    assert chip.isChecked() and stuck.isChecked()
+    menu.filters[None].trigger()
+    assert not chip.isChecked() and not stuck.isChecked()
+    qtbot.waitUntil(lambda: proxy.rowCount() == 2)
