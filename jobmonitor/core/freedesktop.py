@@ -17,8 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
-from enum import IntEnum
+from collections.abc import Sequence
 from typing import Any
 
 from jeepney import DBusAddress, HeaderFields, MatchRule, MessageType, new_method_call
@@ -26,12 +25,20 @@ from jeepney.bus_messages import message_bus
 from jeepney.io.asyncio import DBusConnection, DBusRouter, open_dbus_connection
 from jeepney.wrappers import DBusErrorResponse
 
+from jobmonitor.core.notify_service import (
+    DEFAULT_ACTION,
+    ActionHandler,
+    ClosedHandler,
+    Urgency,
+)
+
+__all__ = ["DEFAULT_ACTION", "FreedesktopNotifications", "Urgency"]
+
 log = logging.getLogger(__name__)
 
 BUS_NAME = "org.freedesktop.Notifications"
 OBJECT_PATH = "/org/freedesktop/Notifications"
 CALL_TIMEOUT = 5.0  # seconds: a stuck bus must not hold a notification (or quitting) forever
-DEFAULT_ACTION = "default"  # the specification's key for a click on the notification itself
 _SERVICE = DBusAddress(OBJECT_PATH, bus_name=BUS_NAME, interface=BUS_NAME)
 # Everything that can go wrong reaching a bus or a server, as the caller sees it: "not there".
 _DBUS_ERRORS = (
@@ -43,16 +50,6 @@ _DBUS_ERRORS = (
     RuntimeError,  # an address of a transport jeepney does not speak; a closed router
     DBusErrorResponse,
 )
-
-
-class Urgency(IntEnum):
-    LOW = 0
-    NORMAL = 1
-    CRITICAL = 2  # shown through Do Not Disturb: only for what the user must act on
-
-
-ActionHandler = Callable[[int, str], None]  # (notification id, action key)
-ClosedHandler = Callable[[int], None]  # notification id
 
 
 class FreedesktopNotifications:
@@ -162,6 +159,10 @@ class FreedesktopNotifications:
             log.warning("desktop notification not shown: %s", exc or type(exc).__name__)
             return None
         return int(nid)
+
+    async def showing(self, nid: int) -> bool:
+        """Still on screen? The server says when one closes (``on_closed``), so: yes."""
+        return self._router is not None
 
     async def close_notification(self, nid: int) -> None:
         if self._router is None:

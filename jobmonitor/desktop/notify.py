@@ -1,37 +1,39 @@
 """Desktop notifications through the platform's service, the tray's balloon as the fallback.
 
 On Linux and the BSDs the freedesktop notification server shows them whether or not there is a
-tray (stock GNOME has none). A burst of finished jobs is one summary, and a later burst while
-that summary is still on screen folds into it (``replaces_id``) instead of stacking. Only a
-rejected key is urgent, so Do Not Disturb holds back everything else (the server decides).
+tray (stock GNOME has none); on Windows and macOS their own notification centres do
+(``core.notify_service`` picks). A burst of finished jobs is one summary, and a later burst
+while that summary is still shown folds into it (replaced in place) instead of stacking. Only a
+rejected key is urgent, so Do Not Disturb holds back everything else (the service decides).
 Actions: Open (selects the job), Download (a success), Copy report (a failure).
 
-Elsewhere, or where no server answers, notifications go to the tray's balloon as before.
+Where no service answers, notifications go to the tray's balloon, which holds back all but
+the urgent ones while the desktop says not to disturb (``core.quiet``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 import time
 from collections.abc import Callable, Coroutine, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from jobmonitor import APP_ID, APP_NAME
 from jobmonitor.core.alerts import Alert, AlertKind, AlertTracker, JobLike
 from jobmonitor.core.notifications import Notification, Outcome, summarize
+from jobmonitor.core.notify_service import (
+    NotificationService,
+    Urgency,
+    platform_service,
+)
 from jobmonitor.core.state import ApiStatus
-
-if TYPE_CHECKING:
-    from jobmonitor.core.freedesktop import FreedesktopNotifications
 
 log = logging.getLogger(__name__)
 
 OPEN, DOWNLOAD, COPY_REPORT, SETTINGS = "default", "download", "copy-report", "settings"
-_FREEDESKTOP = sys.platform not in ("win32", "darwin")
 ALERT_CHECK_MS = 30_000  # how often a long outage and stuck jobs are looked for
 
 
@@ -67,16 +69,15 @@ class DesktopNotifier(QObject):
         fallback: Callable[[str, str, bool], object],
         parent: QObject | None = None,
         *,
-        service: FreedesktopNotifications | None = None,
+        service: NotificationService | None = None,
         use_service: bool | None = None,
     ) -> None:
+        """``use_service``: False keeps to the fallback (tests without a fake server)."""
         super().__init__(parent)
         self._fallback = fallback
         self._service = service
-        if service is None and (_FREEDESKTOP if use_service is None else use_service):
-            from jobmonitor.core.freedesktop import FreedesktopNotifications
-
-            self._service = FreedesktopNotifications(
+        if service is None and use_service is not False:
+            self._service = platform_service(
                 APP_NAME, desktop_entry=APP_ID, on_action=self._on_action, on_closed=self._closed
             )
         self._started = False
@@ -127,14 +128,18 @@ class DesktopNotifier(QObject):
         if not self.via_service:
             self._fallback(note.title, note.message, note.failed)
             return
-        replaces = 0
-        if self._summary is not None:  # still on screen: fold the new burst into it
-            replaces, previous = self._summary
-            note = summarize([*previous.items, *note.items])
-        self._spawn(self._send_jobs(note, replaces))
+        self._spawn(self._send_jobs(note))
 
-    async def _send_jobs(self, note: Notification, replaces: int) -> None:
+    async def _send_jobs(self, note: Notification) -> None:
         assert self._service is not None
+        replaces = 0
+        if self._summary is not None:  # still shown: fold the new burst into it
+            shown, previous = self._summary
+            if await self._service.showing(shown):
+                replaces = shown
+                note = summarize([*previous.items, *note.items])
+            else:
+                self._closed(shown)
         category = "transfer.error" if note.failed else "transfer.complete"
         nid = await self._service.notify(
             note.title,
@@ -161,8 +166,6 @@ class DesktopNotifier(QObject):
         self._spawn(self._send_alert(alert))
 
     async def _send_alert(self, alert: Alert) -> None:
-        from jobmonitor.core.freedesktop import Urgency
-
         assert self._service is not None
         actions = [(SETTINGS, "Open Settings")] if alert.kind is AlertKind.KEY_REJECTED else []
         nid = await self._service.notify(

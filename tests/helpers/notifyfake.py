@@ -37,6 +37,28 @@ NAME = "org.freedesktop.Notifications"
 PATH = "/org/freedesktop/Notifications"
 TEST_IFACE = "org.jobmonitor.FakeNotifications"
 CAPABILITIES = ["actions", "body", "persistence"]
+# What a real server says of itself (clients such as desktop-notifier's dbus-fast introspect).
+INTROSPECTION = """<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">
+<node>
+  <interface name="org.freedesktop.Notifications">
+    <method name="Notify">
+      <arg type="s" direction="in"/><arg type="u" direction="in"/><arg type="s" direction="in"/>
+      <arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="as" direction="in"/>
+      <arg type="a{sv}" direction="in"/><arg type="i" direction="in"/>
+      <arg type="u" direction="out"/>
+    </method>
+    <method name="CloseNotification"><arg type="u" direction="in"/></method>
+    <method name="GetCapabilities"><arg type="as" direction="out"/></method>
+    <method name="GetServerInformation">
+      <arg type="s" direction="out"/><arg type="s" direction="out"/>
+      <arg type="s" direction="out"/><arg type="s" direction="out"/>
+    </method>
+    <signal name="NotificationClosed"><arg type="u"/><arg type="u"/></signal>
+    <signal name="ActionInvoked"><arg type="u"/><arg type="s"/></signal>
+  </interface>
+</node>
+"""
 
 
 def _jsonable(value: Any) -> Any:
@@ -132,6 +154,8 @@ def main() -> int:
         elif iface == NAME and member == "CloseNotification":
             conn.send(new_method_return(msg))
             conn.send(new_signal(emitter, "NotificationClosed", "uu", (msg.body[0], 3)))
+        elif member == "Introspect":
+            conn.send(new_method_return(msg, "s", (INTROSPECTION,)))
         elif iface == TEST_IFACE and member == "Calls":
             conn.send(new_method_return(msg, "s", (json.dumps(calls),)))
         elif iface == TEST_IFACE and member == "Invoke":
