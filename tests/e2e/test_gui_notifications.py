@@ -16,8 +16,19 @@ from jobmonitor.core.state import JobState
 from jobmonitor.sim.world import SimWorld
 from jobmonitor.ui.settings_dialog import SettingsDialog
 
-# A job is news only when the app saw it running first: each stays "processing" for 4 s, long
-# enough for a loaded machine to start the app and ask once before it finishes.
+# A job is news only when the app saw it running first: each stays "processing" until the test
+# has seen the app show it so, and then finishes (no guess of how slow a loaded machine is).
+RUNNING = {"queued_for": 0, "processing_for": 3600, "retry_after": 0.2}
+
+
+def _finish_once_seen(qtbot: QtBot, app: object, world: SimWorld, *job_ids: str) -> None:
+    def running(job_id: str) -> bool:
+        job = app.watchlist.get(job_id)  # type: ignore[attr-defined]
+        return job is not None and job.state is JobState.PROCESSING
+
+    qtbot.waitUntil(lambda: all(running(j) for j in job_ids), timeout=15000)
+    for job_id in job_ids:
+        world.finish_now(job_id)
 
 
 def _notified(qtbot: QtBot, fake: FakeNotifications, n: int) -> list[list[object]]:
@@ -34,17 +45,19 @@ def _click(qtbot: QtBot, app: object, fake: FakeNotifications, nid: int, action:
 def test_finished_jobs_are_one_summary_and_a_later_burst_folds_into_it(
     qtbot: QtBot, make_app: AppFactory, world: SimWorld, fake_notifications: FakeNotifications
 ) -> None:
-    first = world.add_job(KEY, queued_for=0, processing_for=4, retry_after=0.2)
+    first = world.add_job(KEY, **RUNNING)
     app = make_app(add_text=first, notify_service=True)
     qtbot.waitUntil(lambda: app.notifier.via_service, timeout=10000)
+    _finish_once_seen(qtbot, app, world, first)
     (note,) = _notified(qtbot, fake_notifications, 1)
     _app, replaces, icon, summary, _body, actions, hints, _t = note
     assert (replaces, summary, icon) == (0, "Job succeeded", APP_ID)
     assert actions == ["default", "Open", "download", "Download"]
     assert hints["desktop-entry"] == APP_ID and hints["urgency"] == 1  # type: ignore[index]
 
-    later = [world.add_job(KEY, queued_for=0, processing_for=4, retry_after=0.2) for _ in range(2)]
+    later = [world.add_job(KEY, **RUNNING) for _ in range(2)]
     app.window.adder.add_text(" ".join(later))
+    _finish_once_seen(qtbot, app, world, *later)
     calls = _notified(qtbot, fake_notifications, 2)
     assert len(calls) == 2
     assert calls[1][1] == 1  # replaces the first one's id: not a second bubble
@@ -59,10 +72,9 @@ def test_finished_jobs_are_one_summary_and_a_later_burst_folds_into_it(
 def test_actions_download_a_success_and_copy_a_failures_report(
     qtbot: QtBot, make_app: AppFactory, world: SimWorld, fake_notifications: FakeNotifications
 ) -> None:
-    done = world.add_job(
-        KEY, queued_for=0, processing_for=4, retry_after=0.2, file_name="r.csv", file_size=1000
-    )
+    done = world.add_job(KEY, **RUNNING, file_name="r.csv", file_size=1000)
     app = make_app(add_text=done, notify_service=True)
+    _finish_once_seen(qtbot, app, world, done)
     _notified(qtbot, fake_notifications, 1)
     _click(qtbot, app, fake_notifications, 1, "download")
     assert app.downloads is not None
@@ -76,8 +88,9 @@ def test_actions_download_a_success_and_copy_a_failures_report(
     qtbot.waitUntil(lambda: 1 in app.notifier.shown_ids, timeout=10000)
     fake_notifications.dismiss(1)
     qtbot.waitUntil(lambda: not app.notifier.summary_on_screen, timeout=10000)
-    failed = world.add_job(KEY, queued_for=0, processing_for=4, retry_after=0.2, outcome="failed")
+    failed = world.add_job(KEY, **RUNNING, outcome="failed")
     app.window.adder.add_text(failed)
+    _finish_once_seen(qtbot, app, world, failed)
     calls = _notified(qtbot, fake_notifications, 2)
     assert calls[1][1] == 0 and calls[1][3] == "Job failed"  # the first was dismissed: a new one
     assert calls[1][5] == ["default", "Open", "copy-report", "Copy report"]
@@ -125,12 +138,11 @@ def test_stuck_jobs_are_told_once_while_hidden(
 def test_results_are_saved_as_soon_as_jobs_succeed_when_asked(
     qtbot: QtBot, make_app: AppFactory, world: SimWorld
 ) -> None:
-    done = world.add_job(
-        KEY, queued_for=0, processing_for=4, retry_after=0.2, file_name="a.csv", file_size=500
-    )
+    done = world.add_job(KEY, **RUNNING, file_name="a.csv", file_size=500)
     app = make_app(start=False)
     app.settings.auto_download = True
     app.start(add_text=done)
+    _finish_once_seen(qtbot, app, world, done)
     qtbot.waitUntil(
         lambda: (d := app.downloads.get(done)) is not None and d.state is DownloadState.DONE,  # type: ignore[union-attr]
         timeout=15000,
