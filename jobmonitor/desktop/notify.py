@@ -29,6 +29,7 @@ from jobmonitor.core.notify_service import (
     Urgency,
     platform_service,
 )
+from jobmonitor.core.quiet import QuietCheck, system_quiet
 from jobmonitor.core.state import ApiStatus
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,8 @@ class DesktopNotifier(QObject):
 
     ``job_opened(job_id)``, ``window_requested()``, ``download_requested(job_id)``,
     ``report_requested(job_id)`` (copy its support report), ``settings_requested()``.
-    ``fallback(title, text, warning)`` is called where the platform service is not there.
+    ``fallback(title, text, warning)`` is called where the platform service is not there,
+    unless ``quiet()`` (the desktop's Do Not Disturb) holds it back: all but the urgent ones.
     """
 
     job_opened = Signal(str)
@@ -63,6 +65,7 @@ class DesktopNotifier(QObject):
     report_requested = Signal(str)
     settings_requested = Signal()
     sent = Signal(str, str)  # (title, text) of each notification the service took
+    held_back = Signal(str, str)  # (title, text) of a balloon Do Not Disturb kept back
 
     def __init__(
         self,
@@ -71,10 +74,12 @@ class DesktopNotifier(QObject):
         *,
         service: NotificationService | None = None,
         use_service: bool | None = None,
+        quiet: QuietCheck | None = None,
     ) -> None:
         """``use_service``: False keeps to the fallback (tests without a fake server)."""
         super().__init__(parent)
         self._fallback = fallback
+        self._quiet = quiet or system_quiet()
         self._service = service
         if service is None and use_service is not False:
             self._service = platform_service(
@@ -126,7 +131,7 @@ class DesktopNotifier(QObject):
             self._waiting.append(lambda: self.notify_jobs(note))
             return
         if not self.via_service:
-            self._fallback(note.title, note.message, note.failed)
+            self._balloon(note.title, note.message, note.failed, urgent=False)
             return
         self._spawn(self._send_jobs(note))
 
@@ -150,7 +155,7 @@ class DesktopNotifier(QObject):
             category=category,
         )
         if nid is None:
-            self._fallback(note.title, note.message, note.failed)
+            self._balloon(note.title, note.message, note.failed, urgent=False)
             return
         self._shown[nid] = note
         self._summary = (nid, note)
@@ -161,7 +166,7 @@ class DesktopNotifier(QObject):
             self._waiting.append(lambda: self.notify_alert(alert))
             return
         if not self.via_service:
-            self._fallback(alert.title, alert.message, True)
+            self._balloon(alert.title, alert.message, True, urgent=alert.urgent)
             return
         self._spawn(self._send_alert(alert))
 
@@ -177,11 +182,19 @@ class DesktopNotifier(QObject):
             icon=APP_ID,
         )
         if nid is None:
-            self._fallback(alert.title, alert.message, True)
+            self._balloon(alert.title, alert.message, True, urgent=alert.urgent)
             return
         self._alert_ids[alert.kind] = nid
         self._shown[nid] = alert
         self.sent.emit(alert.title, alert.message)
+
+    def _balloon(self, title: str, text: str, warning: bool, *, urgent: bool) -> None:
+        """The tray's balloon, which no notification centre filters: Do Not Disturb asked here."""
+        if not urgent and self._quiet():
+            log.info("notification held back (the desktop asks not to disturb): %s", title)
+            self.held_back.emit(title, text)
+            return
+        self._fallback(title, text, warning)
 
     def _on_action(self, nid: int, key: str) -> None:
         shown = self._shown.get(nid)
