@@ -182,7 +182,7 @@ def _filter_actions(
     def add_extra(name: str) -> None:
         chip = filter_bar.extra[name][0]
         n = len(actions) + len(extra) + 1
-        action = _action(window, f"&{name}", f"Ctrl+{n}" if n <= 9 else "", chip.toolTip())
+        action = _action(window, name, f"Ctrl+{n}" if n <= 9 else "", chip.toolTip())
         action.setObjectName(f"show_{name.lower()}")
         action.setCheckable(True)
         action.setChecked(chip.isChecked())
@@ -204,7 +204,9 @@ def _filter_actions(
             # The chip says "Failed (2)"; the menu item keeps its mnemonic in front.
             action.setText("&" + filter_bar.texts[category])
         for name, action in extra.items():
-            action.setText("&" + filter_bar.extra[name][0].text())
+            # A letter no other item has (panels come into the menu later: asked each time).
+            text, at = filter_bar.extra[name][0].text(), _free_mnemonic(name, view, action)
+            action.setText(text[:at] + "&" + text[at:])
 
     counts()
     filter_bar.counts_updated.connect(counts)
@@ -212,3 +214,17 @@ def _filter_actions(
     for name in filter_bar.extra:  # chips added before the menus were built
         add_extra(name)
     return actions, extra
+
+
+def _free_mnemonic(name: str, menu: QMenu, own: QAction) -> int:
+    """The index in ``name`` of its first letter no other item of ``menu`` has as its
+    mnemonic ("Stuck" would share S with "Succeeded"); 0 when every letter is taken."""
+    taken = set()
+    for action in menu.actions():
+        if action is own:
+            continue
+        text = action.text().replace("&&", "")
+        at = text.find("&")
+        if 0 <= at < len(text) - 1:
+            taken.add(text[at + 1].lower())
+    return next((i for i, c in enumerate(name) if c.isalpha() and c.lower() not in taken), 0)
