@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -61,6 +62,9 @@ class NativeNotifications:
         self._next_id = 1
         self._identifiers: dict[int, str] = {}  # our id -> desktop-notifier's identifier
         self._ids: dict[str, int] = {}
+        # Identifiers of this session only: the centres keep notifications across restarts,
+        # and "jm-1" again would replace yesterday's. Short: a toast's tag was once 16 chars.
+        self._session = secrets.token_hex(3)
         self.server = ""
 
     @property
@@ -131,7 +135,7 @@ class NativeNotifications:
                 if key != DEFAULT_ACTION
             ),
             on_dispatched=dispatched.set,
-            identifier=self._identifiers.get(nid) or f"{self._app_name}-{nid}",
+            identifier=self._identifiers.get(nid) or f"jm-{self._session}-{nid}",
         )
         try:
             await asyncio.wait_for(self._notifier.send_notification(note), CALL_TIMEOUT)
