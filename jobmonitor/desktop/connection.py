@@ -47,9 +47,11 @@ class ApiConnection:
         on_started: Callable[[PollingSession], None],
         notice: Callable[[str], None],
         own: Callable[[Coroutine[Any, Any, None]], None],
+        on_keyed: Callable[[PollingSession], None] = lambda session: None,
     ) -> None:
         """``on_event``: each job event of the scheduler; ``on_started``: a session began
-        (downloads follow its origin); ``notice``: a sentence for the window's notice bar;
+        (downloads follow its origin); ``on_keyed``: the session has a usable key (requests in
+        its name can go); ``notice``: a sentence for the window's notice bar;
         ``own``: run a coroutine as a task the app cancels on quit."""
         self._http = http
         self._settings = settings
@@ -62,6 +64,7 @@ class ApiConnection:
         self._on_started = on_started
         self._notice = notice
         self._own = own
+        self._on_keyed = on_keyed
         self.session: PollingSession | None = None
         self._recalled: tuple[int | None, int] = (None, 0)  # the budget memory it started with
 
@@ -98,6 +101,7 @@ class ApiConnection:
         self._on_started(session)
         if self._demo is not None:
             self._credentials.keep_for_session(session.origin, self._demo.key)
+            self._on_keyed(session)
         else:
             self._own(self._load_key(session))
 
@@ -105,7 +109,9 @@ class ApiConnection:
         lookup = await self._credentials.get(session.origin)
         if session is self.session:
             session.scheduler.set_api_key(lookup.key if lookup.usable else None)
-            if not lookup.usable:
+            if lookup.usable:
+                self._on_keyed(session)
+            else:
                 log.info("no usable API key for %s: %s", session.origin, lookup.message)
 
     async def result_url(self, job_id: str) -> str | None:

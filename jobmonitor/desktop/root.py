@@ -104,6 +104,7 @@ class DesktopApp(QObject):
             on_started=self._session_started,
             notice=lambda text: self.window.notice.show_message(text),
             own=self.own,
+            on_keyed=lambda session: self.submissions.clean_leftovers(),
         )
 
         self.window = MainWindow(
@@ -133,6 +134,8 @@ class DesktopApp(QObject):
             inputs=self.inputs,
             http=self.http,
             session=lambda: self.session,
+            store=self.store,
+            db_thread=self._db_thread,
             start_folder=lambda: demo.samples if demo else None,
         )
         self._listening_downloads = False

@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +28,13 @@ from jobmonitor.api.uploads import UploadClient
 from jobmonitor.core.downloads.model import DownloadProgress, DownloadState
 from jobmonitor.core.http import HttpPool
 from jobmonitor.core.polling.session import PollingSession
-from jobmonitor.core.submit import Plan, Planned, Submitter
+from jobmonitor.core.submit import Plan, Planned, Submitter, UploadJournal
+from jobmonitor.core.watchlist.db import JobStore
 from jobmonitor.core.watchlist.input_check import InputFingerprint, fingerprint
 from jobmonitor.core.watchlist.job_inputs import JobInput
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.desktop.inputs import DesktopInputs
+from jobmonitor.desktop.upload_journal import StoredUploadJournal
 from jobmonitor.ui.icons import action_icon
 from jobmonitor.ui.main_window import MainWindow
 from jobmonitor.ui.new_job import NewJobController
@@ -44,7 +48,9 @@ PROGRESS_EVERY = 0.1  # seconds between progress repaints of one row
 NEEDS_SESSION = "Submitting needs an API base URL and key: open Settings (Ctrl+,)."
 
 
-def make_submitter(http: HttpPool, session: PollingSession) -> Submitter:
+def make_submitter(
+    http: HttpPool, session: PollingSession, journal: UploadJournal | None = None
+) -> Submitter:
     """The session's submitter: same key, same origin, same request budget as its polls."""
     api = http.for_url(session.base_url)
     key = session.api_key
@@ -52,6 +58,7 @@ def make_submitter(http: HttpPool, session: PollingSession) -> Submitter:
         ToolClient(api, session.base_url, api_key=key),
         UploadClient(api, session.base_url, api_key=key, storage_http=http.for_url),
         gate=session.scheduler.budget,
+        journal=journal,
     )
 
 
@@ -70,9 +77,15 @@ class DesktopSubmissions:
         inputs: DesktopInputs,
         http: HttpPool,
         session: Callable[[], PollingSession | None],
+        store: JobStore,
+        db_thread: Executor,
         start_folder: Callable[[], Path | None] = lambda: None,
     ) -> None:
         self._window = window
+        self._store = store
+        self._db_thread = db_thread
+        self._journals: dict[str, StoredUploadJournal] = {}  # by base URL, for the whole run
+        self._cleaning: asyncio.Task[None] | None = None
         self._watchlist = watchlist
         self._inputs = inputs
         self._http = http
@@ -124,12 +137,49 @@ class DesktopSubmissions:
         # submitter is rebuilt whenever either differs from the one it was built with.
         built = self._submitter
         if built is None or built[0] is not session or built[1] != session.api_key:
+            journal = self._journals.get(session.base_url)
+            if journal is None:
+                journal = self._journals[session.base_url] = StoredUploadJournal(
+                    self._store, self._db_thread, session.base_url
+                )
             built = self._submitter = (
                 session,
                 session.api_key,
-                make_submitter(self._http, session),
+                make_submitter(self._http, session, journal),
             )
         return built[2]
+
+    def clean_leftovers(self) -> None:
+        """The session has its key: delete the uploads an interrupted run left unsettled."""
+        if self._cleaning is None or self._cleaning.done():
+            self._cleaning = self._spawn(self._clean_leftovers())
+
+    async def _clean_leftovers(self) -> None:
+        submitter = self.submitter()
+        if submitter is None or not isinstance(submitter.journal, StoredUploadJournal):
+            return
+        try:
+            leftovers = await submitter.journal.leftovers()
+        except (OSError, sqlite3.Error) as exc:
+            log.error("could not read the pending uploads: %s", exc)
+            return
+        if not leftovers:
+            return
+        names = dict(leftovers)
+        deleted, failed = await submitter.delete_leftovers(list(names))
+        if deleted:
+            shown = ", ".join(names[u] or u for u in deleted[:3]) + (
+                "…" if len(deleted) > 3 else ""
+            )
+            n = len(deleted)
+            self._say(
+                f"Deleted {n} upload{'s' if n != 1 else ''} that an interrupted submission "
+                f"left behind ({shown})."
+            )
+            if self.uploads_dock.isVisible():
+                await self.refresh_uploads()
+        if failed:
+            log.info("%d leftover uploads stay for the next start", len(failed))
 
     def _say(self, text: str) -> None:
         self._window.statusBar().showMessage(text, 10000)

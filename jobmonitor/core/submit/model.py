@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Protocol
 
 from jobmonitor.api.errors import ApiError
 from jobmonitor.api.models import JobSnapshot
@@ -62,3 +63,24 @@ class Submission:
     upload_key: str | None = None
     snapshot: JobSnapshot | None = None  # body mode: the finished job, to record as such
     raw: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+
+
+class UploadJournal(Protocol):
+    """Where a submitter notes the uploads it has asked for and not yet settled, so that an
+    upload a crash left half-submitted can be deleted at the next start."""
+
+    def opened(self, upload_id: str, name: str) -> None:
+        """An upload exists at the API and no job uses it yet."""
+
+    def settled(self, upload_id: str) -> None:
+        """The upload is a job's input now, or it is deleted (or was gone)."""
+
+
+class NoJournal:
+    """Notes nothing (the command line: a run that is killed has no next start to clean up)."""
+
+    def opened(self, upload_id: str, name: str) -> None:
+        return None
+
+    def settled(self, upload_id: str) -> None:
+        return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import time
 import uuid
@@ -11,14 +12,22 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from jobmonitor.api.errors import ApiError, InvalidInput
+from jobmonitor.api.errors import ApiError, InvalidInput, UploadNotFound
 from jobmonitor.api.submit import MAX_BODY_MODE_BYTES, Accepted, ToolClient, check_source_url
 from jobmonitor.api.tools import Catalogue, Tool, load_catalogue
 from jobmonitor.api.uploads import Progress, UploadClient, UploadTicket, fit_file_name
 from jobmonitor.core.submit.gate import OpenGate, RequestGate, through_gate
-from jobmonitor.core.submit.model import Plan, Planned, PlanProblem, Submission
+from jobmonitor.core.submit.model import (
+    NoJournal,
+    Plan,
+    Planned,
+    PlanProblem,
+    Submission,
+    UploadJournal,
+)
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 CLEANUP_TIMEOUT = 10.0  # seconds a pending upload's deletion may take after a failure
 
 
@@ -37,11 +46,13 @@ class Submitter:
         *,
         gate: RequestGate | None = None,
         catalogue: Catalogue | None = None,
+        journal: UploadJournal | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.tools = tools
         self.uploads = uploads
         self.gate: RequestGate = gate if gate is not None else OpenGate()
+        self.journal: UploadJournal = journal if journal is not None else NoJournal()
         self.catalogue = catalogue or load_catalogue()
         self._clock = clock
         self.cleanup_failures: list[ApiError] = []  # pending uploads that could not be deleted
@@ -138,12 +149,14 @@ class Submitter:
         assert item.upload_name is not None
         name = item.upload_name
         ticket = await self._gated(lambda: self.uploads.request_upload(name))
+        self.journal.opened(ticket.upload_id, item.label)
         try:
             await self.uploads.send_file(ticket, item.path, progress=progress, cancel=cancel)
             accepted = await self._gated(lambda: self.tools.submit_file(tool, ticket.key, options))
         except BaseException:
             await self._discard(ticket)
             raise
+        self.journal.settled(ticket.upload_id)
         return _submission(tool, item, accepted.job_id, accepted.status, accepted, ticket)
 
     async def _gated(self, call: Callable[[], Awaitable[T]]) -> T:
@@ -155,11 +168,7 @@ class Submitter:
         async def delete() -> None:
             with contextlib.suppress(ApiError):
                 try:
-                    await through_gate(
-                        self.gate,
-                        lambda: self.uploads.delete_upload(ticket.upload_id),
-                        clock=self._clock,
-                    )
+                    await self._delete(ticket.upload_id)
                 except ApiError as exc:
                     self.cleanup_failures.append(exc)
                     raise
@@ -167,6 +176,29 @@ class Submitter:
         task = asyncio.ensure_future(asyncio.wait_for(delete(), CLEANUP_TIMEOUT))
         with contextlib.suppress(asyncio.CancelledError, TimeoutError):
             await asyncio.shield(task)
+
+    async def _delete(self, upload_id: str) -> None:
+        """Delete a pending upload; settled once it is gone (a 404 says it is gone already).
+        One that could not be deleted stays in the journal, for the next start to try again."""
+        with contextlib.suppress(UploadNotFound):
+            await through_gate(
+                self.gate, lambda: self.uploads.delete_upload(upload_id), clock=self._clock
+            )
+        self.journal.settled(upload_id)
+
+    async def delete_leftovers(self, upload_ids: Sequence[str]) -> tuple[list[str], list[str]]:
+        """Delete uploads a crash left half-submitted (from the journal): (deleted, failed)."""
+        deleted: list[str] = []
+        failed: list[str] = []
+        for upload_id in upload_ids:
+            try:
+                await asyncio.wait_for(self._delete(upload_id), CLEANUP_TIMEOUT)
+            except (ApiError, TimeoutError) as exc:
+                log.info("a leftover upload could not be deleted (next start tries again): %s", exc)
+                failed.append(upload_id)
+            else:
+                deleted.append(upload_id)
+        return deleted, failed
 
 
 def _submission(

@@ -37,7 +37,8 @@ from jobmonitor.core.watchlist.records import (
 log = logging.getLogger(__name__)
 
 # 1: jobs, history, saved_files. 2: job_inputs (what each job was given); a version 1 file gains
-# the table on opening, its rows untouched.
+# the table on opening, its rows untouched. pending_uploads came later without a new version: an
+# older app that opens the file ignores the table, and loses nothing by doing so.
 SCHEMA_VERSION = 2
 
 _SCHEMA = (
@@ -67,6 +68,12 @@ CREATE TABLE IF NOT EXISTS saved_files (
     path      TEXT NOT NULL,
     size      INTEGER,
     saved_at  REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pending_uploads (
+    upload_id  TEXT PRIMARY KEY,
+    base_url   TEXT NOT NULL,
+    name       TEXT NOT NULL DEFAULT '',
+    opened_at  REAL NOT NULL
 );
 """
     + job_inputs.SCHEMA
@@ -222,6 +229,16 @@ class JobStore:
             rows = self._conn.execute(f"SELECT {job_inputs.COLUMNS} FROM job_inputs").fetchall()
         return {r[0]: job_inputs.from_row(r) for r in rows}
 
+    def pending_uploads(self, base_url: str) -> list[tuple[str, str, float]]:
+        """Uploads asked of ``base_url`` that no job took and none deleted: (id, name, when)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT upload_id, name, opened_at FROM pending_uploads WHERE base_url = ? "
+                "ORDER BY opened_at",
+                (base_url,),
+            ).fetchall()
+        return [(str(r[0]), str(r[1]), float(r[2])) for r in rows]
+
     def count(self) -> int:
         with self._lock:
             return int(self._conn.execute("SELECT count(*) FROM jobs").fetchone()[0])
@@ -289,6 +306,18 @@ class JobStore:
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 job_inputs.to_row(record),
             )
+
+    def open_upload(self, upload_id: str, base_url: str, name: str, at: float) -> None:
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO pending_uploads (upload_id, base_url, name, opened_at) "
+                "VALUES (?,?,?,?)",
+                (upload_id, base_url, name, at),
+            )
+
+    def settle_upload(self, upload_id: str) -> None:
+        with self._lock:
+            self._conn.execute("DELETE FROM pending_uploads WHERE upload_id = ?", (upload_id,))
 
     def checkpoint(self) -> None:
         with self._lock:
