@@ -95,6 +95,7 @@ class JobActions(QObject):
     download_all_requested = Signal()
     export_requested = Signal()
     select_all_requested = Signal()
+    removing = Signal(int)  # how many selected jobs are about to be removed (the window lets go)
 
     def __init__(
         self,
@@ -271,6 +272,7 @@ class JobActions(QObject):
         ids = self._selected()
         if not ids:
             return
+        self.removing.emit(len(ids))
         self.undo_stack.push(RemoveJobsCommand(self._watchlist, ids))
         n = len(ids)
         self.message.emit(f"Removed {n} job{'s' if n != 1 else ''}. Undo with Ctrl+Z.")

@@ -35,6 +35,7 @@ _SAMPLES = (  # widths before any row is there to measure: a typical value of ea
 )
 _FIT_ROWS = 200  # rows measured when fitting columns to their contents (a huge list stays fast)
 _MAX_FIT = 480  # a long result text or label is cut (tooltip) rather than widen the table
+LET_GO_ROWS = 1_000  # a removal of more selected rows than this clears the selection first
 
 
 class JobsTableView(QTableView):
@@ -190,6 +191,20 @@ class JobsTableView(QTableView):
         self.edit(index)
         return self.state() == QAbstractItemView.State.EditingState
 
+    def selected_rows(self) -> list[int]:
+        """The selected rows, ascending. By ranges: selectedRows() asks isRowSelected() of
+        every row, which looks through every range (50,000 scattered rows: minutes)."""
+        ranges = self.selectionModel().selection()
+        spans = (ranges.at(i) for i in range(ranges.size()))
+        return sorted({row for r in spans for row in range(r.top(), r.bottom() + 1)})
+
+    def let_go_of_selection(self, removing: int) -> None:
+        """The selected rows are about to be removed. A selection of thousands of scattered rows
+        holds two persistent indexes per row, each moved by hand in the removal's layout change
+        (seconds at 50,000): it is let go of first. A few selected rows just follow their jobs."""
+        if removing > LET_GO_ROWS:
+            self.selectionModel().clearSelection()
+
     def _remember_row(self, current: QModelIndex) -> None:
         if current.isValid():
             self._last_row = current.row()
@@ -216,13 +231,15 @@ class JobsTableView(QTableView):
             return
         current = self.currentIndex()
         flags = QItemSelectionModel.SelectionFlag
-        rows = selection.selectedRows()
-        if self._next_row is not None and not rows:
+        # Not selectedRows(): it looks through every range for every row (see selected_rows).
+        ranges = selection.selection()
+        selected = not ranges.isEmpty()
+        if self._next_row is not None and not selected:
             current = model.index(min(self._next_row, model.rowCount() - 1), 0)
         self._next_row = None
-        if rows:
+        if selected:
             if not current.isValid() or not selection.isRowSelected(current.row(), QModelIndex()):
-                first = min(index.row() for index in rows)
+                first = min(ranges.at(i).top() for i in range(ranges.size()))
                 selection.setCurrentIndex(model.index(first, 0), flags.NoUpdate)
             return
         if not current.isValid():

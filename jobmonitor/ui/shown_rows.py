@@ -188,12 +188,16 @@ class ShownRows(QAbstractTableModel):
         self.settled.emit()
 
     def _save_persistent(self) -> Saved:
-        jobs = self._src.rows()
-        saved = []
+        jobs, shown, n = self._src.rows(), self._shown, self.rowCount()
+        saved: Saved = []
         for index in self.persistentIndexList():
             row = index.row()
-            job_id = jobs[self._source_row(row)].job_id if 0 <= row < self.rowCount() else None
-            saved.append((index, job_id, index.column()))
+            if 0 <= row < n:
+                saved.append(
+                    (index, jobs[row if shown is None else shown[row]].job_id, index.column())
+                )
+            else:
+                saved.append((index, None, index.column()))
         return saved
 
     def _restore_persistent(self, saved: Sequence[tuple[QModelIndex, str | None, int]]) -> None:

@@ -1,0 +1,144 @@
+"""The table view and the filter chips on long lists: what they do instead of a pass per change.
+
+Behaviour, not speed (bench_gui.py has the figures): the selected rows are read by ranges, a
+removal of many selected rows lets go of the selection first (and of a few, keeps it), and an
+extra chip's count (Stuck) on a long list is a throttled pass that still ends with the right count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QItemSelection, QItemSelectionModel
+from pytestqt.qtbot import QtBot
+from uihelpers import (  # noqa: F401 - collect_on_gui_thread is an autouse fixture
+    collect_on_gui_thread,
+    snapshot_event,
+)
+
+from jobmonitor.core.state import JobState
+from jobmonitor.core.watchlist.db import JobStore
+from jobmonitor.core.watchlist.records import WatchedJob
+from jobmonitor.core.watchlist.watchlist import WatchList
+from jobmonitor.ui import filter_bar, jobs_view
+from jobmonitor.ui import jobs_model as m
+from jobmonitor.ui.filter_bar import FilterBar
+from jobmonitor.ui.jobs_proxy import JobsFilterProxy
+from jobmonitor.ui.jobs_view import JobsTableView
+
+
+def _ids(n: int) -> list[str]:
+    return [f"{i:08x}-0000-4000-8000-{i:012x}" for i in range(n)]
+
+
+@pytest.fixture
+def watchlist(tmp_path: Path) -> Iterator[WatchList]:
+    store = JobStore(tmp_path / "jobs.db")
+    yield WatchList(store)
+    store.close()
+
+
+def _table(qtbot: QtBot, watchlist: WatchList, n: int) -> tuple[JobsTableView, JobsFilterProxy]:
+    model = m.JobsTableModel(watchlist)
+    proxy = JobsFilterProxy(model)
+    view = JobsTableView()
+    qtbot.addWidget(view)
+    view.setModel(proxy)
+    watchlist.add(_ids(n))
+    qtbot.waitUntil(lambda: watchlist.idle and proxy.rowCount() == n)
+    return view, proxy
+
+
+def _select_rows(view: JobsTableView, rows: list[int]) -> None:
+    proxy = view.model()
+    selection = QItemSelection()
+    for row in rows:
+        selection.select(proxy.index(row, 0), proxy.index(row, proxy.columnCount() - 1))
+    view.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+
+
+def test_selected_rows_are_read_by_ranges(qtbot: QtBot, watchlist: WatchList) -> None:
+    view, _proxy = _table(qtbot, watchlist, 200)
+    _select_rows(view, [150, *range(10, 20), 3])
+    assert view.selected_rows() == [3, *range(10, 20), 150]
+
+
+def test_a_removal_of_many_selected_rows_lets_go_of_the_selection_first(
+    qtbot: QtBot, watchlist: WatchList, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jobs_view, "LET_GO_ROWS", 10)
+    view, proxy = _table(qtbot, watchlist, 100)
+    _select_rows(view, [1, 5])
+    view.let_go_of_selection(2)  # a few: they follow their jobs
+    assert view.selected_rows() == [1, 5]
+    _select_rows(view, list(range(0, 100, 2)))
+    # the persistent indexes the removal's layout change would have to move one by one
+    assert len(proxy.persistentIndexList()) >= 50
+    view.let_go_of_selection(50)
+    assert view.selected_rows() == [] and len(proxy.persistentIndexList()) <= 2
+
+
+def test_the_current_row_moves_onto_a_selection_of_scattered_rows(
+    qtbot: QtBot, watchlist: WatchList
+) -> None:
+    view, proxy = _table(qtbot, watchlist, 100)
+    view.setCurrentIndex(proxy.index(99, 0))
+    _select_rows(view, list(range(4, 60, 3)))
+    view.sync_selection()
+    assert view.currentIndex().row() == 4 and view.selected_rows() == list(range(4, 60, 3))
+
+
+def test_the_stuck_count_of_a_long_list_is_one_pass_for_many_changes(
+    qtbot: QtBot, watchlist: WatchList, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(filter_bar, "SYNC_ROWS", 10)
+    monkeypatch.setattr(filter_bar, "EXTRA_RECOUNT_MS", 50)
+    model = m.JobsTableModel(watchlist)
+    proxy = JobsFilterProxy(model)
+    bar = FilterBar(model, proxy)
+    qtbot.addWidget(bar)
+    passes: list[int] = []
+
+    def stuck() -> object:
+        passes.append(1)  # asked once at the start of each counting pass
+        return lambda job: job.state is JobState.PROCESSING
+
+    chip = bar.add_chip("Stuck", "unchanged for long", stuck)  # type: ignore[arg-type]
+    ids = _ids(200)
+    watchlist.add(ids)
+    qtbot.waitUntil(lambda: watchlist.idle and model.rowCount() == 200)
+    changes: list[int] = []
+    model.counts_changed.connect(lambda: changes.append(1))
+    passes.clear()
+    body = {"status": "processing", "retry_after": 3}
+    for batch in range(20):  # twenty saved batches, each moving the counts
+        for job_id in ids[batch * 5 : batch * 5 + 5]:
+            watchlist.on_event(snapshot_event(job_id, JobState.PENDING, body))
+        qtbot.waitUntil(lambda: watchlist.idle)
+    qtbot.waitUntil(lambda: chip.text() == "Stuck (100)")
+    assert len(changes) == 20 and len(passes) < len(changes)
+    assert chip.accessibleName() == "Show stuck jobs: 100"
+
+
+def test_refresh_counts_a_long_list_again(
+    qtbot: QtBot, watchlist: WatchList, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(filter_bar, "SYNC_ROWS", 10)
+    model = m.JobsTableModel(watchlist)
+    proxy = JobsFilterProxy(model)
+    bar = FilterBar(model, proxy)
+    qtbot.addWidget(bar)
+    threshold = {"added_before": 0.0}
+
+    def stuck() -> object:
+        return lambda job: isinstance(job, WatchedJob) and job.added_at < threshold["added_before"]
+
+    chip = bar.add_chip("Stuck", "unchanged for long", stuck)  # type: ignore[arg-type]
+    watchlist.add(_ids(50))
+    qtbot.waitUntil(lambda: watchlist.idle and model.rowCount() == 50)
+    qtbot.waitUntil(lambda: chip.text() == "Stuck (0)")
+    threshold["added_before"] = float("inf")  # time moved on: every job counts now
+    bar.refresh_extra()
+    qtbot.waitUntil(lambda: chip.text() == "Stuck (50)")
