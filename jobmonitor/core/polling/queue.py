@@ -97,7 +97,8 @@ class PollQueue:
         if not items:
             return False
         self.open.update(item[3] for item in items)
-        if len(items) < len(ready):
+        # k pushes cost k·log n; a rebuild costs n + k: push only a few into a big heap.
+        if len(items) * 16 < len(ready):
             for item in items:
                 heapq.heappush(ready, item)
         else:

@@ -125,7 +125,8 @@ class PollScheduler:
         self._poke()
 
     def unwatch(self, job_id: str) -> None:
-        if self._queue.remove(canonical_id(job_id)) is None:
+        key = job_id if is_canonical_job_id(job_id) else canonical_id(job_id)  # a Delete of 50,000
+        if self._queue.remove(key) is None:
             return
         self._answers.check_all_terminal()
         self._poke()

@@ -3,6 +3,7 @@ result files saved for them and the input each was given (``job_inputs``)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import threading
@@ -83,6 +84,20 @@ _JOB_COLUMNS = (
     "job_id, position, label, added_at, state, snapshot, error_body, error_code, "
     "http_status, last_checked, created_at, updated_at"
 )
+
+
+def _delete_ids(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
+    """The jobs and their history, by id: the ids as one JSON array (one bound value; binding
+    50,000 took longer than deleting), else one statement per id (SQLite built without JSON)."""
+    as_json = json.dumps(list(ids))
+    for table in ("jobs", "history"):
+        try:
+            conn.execute(
+                f"DELETE FROM {table} WHERE job_id IN (SELECT value FROM json_each(?))",
+                (as_json,),
+            )
+        except sqlite3.OperationalError:
+            conn.executemany(f"DELETE FROM {table} WHERE job_id = ?", ((j,) for j in ids))
 
 
 class JobStore:
@@ -263,8 +278,7 @@ class JobStore:
             conn.execute("BEGIN")
             try:
                 if remove:
-                    conn.executemany("DELETE FROM jobs WHERE job_id = ?", ((j,) for j in remove))
-                    conn.executemany("DELETE FROM history WHERE job_id = ?", ((j,) for j in remove))
+                    _delete_ids(conn, remove)
                 if upsert:
                     conn.executemany(
                         f"INSERT OR REPLACE INTO jobs ({_JOB_COLUMNS}) "

@@ -219,8 +219,9 @@ class WatchList(QObject):
             self._removed.append(job_id)
             if self._poller is not None:
                 self._poller.unwatch(job_id)
-        gone = set(history)
-        self._new_history = [(j, e) for j, e in self._new_history if j not in gone]
+        if self._new_history:  # what is not written yet of the removed jobs' history
+            gone = set(history)
+            self._new_history = [(j, e) for j, e in self._new_history if j not in gone]
         if jobs:
             self._notices.append(("removed", [j.job_id for j in jobs]))
             self._schedule()
