@@ -23,6 +23,8 @@ from jobmonitor.core.watchlist.records import HistoryEntry, WatchedJob
 
 log = logging.getLogger(__name__)
 
+WATCH_SLICE = 5_000  # jobs handed to the scheduler per event-loop turn (a restored 100,000)
+
 
 class Poller(Protocol):
     """What the watch list needs of the poll scheduler (``core.scheduler.PollScheduler``)."""
@@ -107,6 +109,9 @@ class WatchList(QObject):
         self._write_done.connect(self._on_write_done)
         self._history_future: Future[dict[str, list[HistoryEntry]]] | None = None
         self._history_read.connect(self._merge_history)
+        self._to_watch: list[str] = []  # restored jobs not handed to the scheduler yet
+        self._watch_timer = QTimer(self, singleShot=True, interval=0)
+        self._watch_timer.timeout.connect(self._watch_next)
 
     # -- set-up ----------------------------------------------------------------------------
 
@@ -151,9 +156,20 @@ class WatchList(QObject):
         return self._history_future is None
 
     def attach_poller(self, poller: Poller) -> None:
-        """Hand every job to the scheduler; terminal jobs are remembered but not polled again."""
+        """Hand every job to the scheduler; terminal jobs are remembered but not polled again.
+
+        A long list is handed over a slice per event-loop turn after the first (100,000 jobs
+        at once held the window's first showing for a quarter of a second or more)."""
         self._poller = poller
-        self._watch(list(self._jobs.values()))
+        self._to_watch = list(self._jobs)
+        self._watch_next()
+
+    def _watch_next(self) -> None:
+        ids, self._to_watch = self._to_watch[:WATCH_SLICE], self._to_watch[WATCH_SLICE:]
+        jobs = self._jobs
+        self._watch([jobs[j] for j in ids if j in jobs])  # not removed meanwhile
+        if self._to_watch:
+            self._watch_timer.start()
 
     def _watch(self, jobs: Sequence[WatchedJob]) -> None:
         assert self._poller is not None

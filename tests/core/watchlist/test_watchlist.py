@@ -158,6 +158,9 @@ def test_saved_history_is_read_after_start_and_merged_with_new_entries(
     third.load()
     removed = third.remove([IDS[0]])  # a removal right away waits for the history: undo has it
     assert removed.history[IDS[0]] == saved
+    # The read's own done-callback (a signal of ``third``) still runs on the writer thread: let
+    # it finish before ``third`` is deleted with this test (emitting on it meanwhile segfaulted).
+    executor.submit(lambda: None).result(timeout=10)
 
 
 class _InlineExecutor(Executor):
@@ -182,3 +185,29 @@ def test_a_history_read_that_finishes_at_once_is_not_lost(qtbot: QtBot, store: J
     again.load()
     assert again.history_complete
     assert again.history(IDS[0]) == saved
+
+
+def test_a_long_restored_list_reaches_the_scheduler_a_slice_per_turn(
+    qtbot: QtBot, store: JobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    from jobmonitor.api.client import StatusClient
+    from jobmonitor.core.polling.scheduler import PollScheduler
+    from jobmonitor.core.watchlist import watchlist as wl
+
+    monkeypatch.setattr(wl, "WATCH_SLICE", 4)
+    ids = [f"{n:08x}-e5f6-4890-abcd-ef1234567890" for n in range(10)]
+    first = WatchList(store)
+    first.add(ids)
+    first.on_event(failed_event(ids[1]))
+    first.flush_now()
+    restored = WatchList(store)
+    restored.load()
+    scheduler = PollScheduler(StatusClient(httpx.AsyncClient(), "http://127.0.0.1:9"))
+    restored.attach_poller(scheduler)
+    assert set(scheduler.job_ids) == set(ids[:4])  # the first slice at once, the rest later
+    restored.remove([ids[9]])  # removed before its turn came: never watched
+    qtbot.waitUntil(lambda: len(scheduler.job_ids) == 9)
+    assert set(scheduler.job_ids) == set(ids[:9])
+    assert scheduler.state_of(ids[1]) is JobState.FAILED  # a known state, not polled again
