@@ -7,6 +7,9 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    # httpx imports its own command line on import when click, rich and pygments are there
+    # (a sixth of the start-up in a development venv): never run here, so never imported.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     try:
         from jobmonitor.cli import SUBCOMMANDS, run_cli
     except KeyboardInterrupt:  # Ctrl-C while still starting: no traceback for it

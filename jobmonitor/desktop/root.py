@@ -203,6 +203,7 @@ class DesktopApp(QObject):
         window in the tray, where there is one to bring it back from."""
         if self.demo is not None:
             self._reset_demo_list()
+        gc.collect()  # before 100,000 restored jobs are there to walk (then frozen below)
         self.watchlist.load()
         self.window.model.show_incoming_now()  # the restored list is there when the window shows
         self.api.start()
@@ -213,7 +214,6 @@ class DesktopApp(QObject):
         add_from_launch(self.window.adder, add_text, add_files or [], source="the command line")
         self._budget_timer.start()
         self.citizen.start()
-        gc.collect()
         gc.freeze()
         self._gc_timer.start()
         if not (minimized or self.settings.start_minimized) or not self.tray.can_bring_back:
