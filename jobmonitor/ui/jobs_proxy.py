@@ -24,7 +24,7 @@ from jobmonitor.core.state import JobState
 from jobmonitor.core.watchlist.records import WatchedJob
 from jobmonitor.ui.job_text import Category, category_of
 from jobmonitor.ui.jobs_model import JobsTableModel
-from jobmonitor.ui.rows import filtered_rows, inverse_of, sorted_rows
+from jobmonitor.ui.rows import filtered_rows, inverse_steps, sorted_rows
 from jobmonitor.ui.shown_rows import ShownRows
 from jobmonitor.ui.slices import SlicedPass
 
@@ -154,8 +154,7 @@ class JobsFilterProxy(ShownRows):
         if self._column >= 0:
             key_of = self._src.sort_key_of(self._column)
             accepted = yield from sorted_rows(accepted, jobs, key_of, self._descending)
-            inverse = inverse_of(accepted, n)
-            yield
+            inverse = yield from inverse_steps(accepted, n)
         self._computed = (accepted, inverse)
 
     def _compute_now(self) -> None:

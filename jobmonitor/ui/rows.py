@@ -30,11 +30,23 @@ def filtered_rows(
     return accepted
 
 
-def inverse_of(shown: array[int], n: int) -> array[int]:
+def inverse_steps(shown: array[int], n: int) -> Generator[None, None, array[int]]:
+    """Source row -> shown row (-1: hidden), a chunk of rows per step (100,000 at once: 20+ ms)."""
     inverse = array("i", [-1]) * n
-    for proxy_row, source_row in enumerate(shown):
-        inverse[source_row] = proxy_row
+    for start in range(0, len(shown), CHUNK):
+        for proxy_row in range(start, min(len(shown), start + CHUNK)):
+            inverse[shown[proxy_row]] = proxy_row
+        yield
     return inverse
+
+
+def inverse_of(shown: array[int], n: int) -> array[int]:
+    steps = inverse_steps(shown, n)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
 
 
 def runs(rows: Sequence[int]) -> list[tuple[int, int]]:
@@ -57,8 +69,9 @@ def sorted_rows(
     """Sort ``rows`` by ``key_of(job)``, stable, in bounded steps: keys a chunk at a time, sorted
     runs of a few thousand (each a short C call), then a lazy merge drawn a chunk at a time."""
     keys: list[Any] = []
-    for start in range(0, len(rows), CHUNK):
-        keys.extend(key_of(jobs[r]) for r in rows[start : start + CHUNK])
+    row_job = jobs.__getitem__
+    for start in range(0, len(rows), CHUNK):  # in C when key_of is (an attrgetter)
+        keys.extend(map(key_of, map(row_job, rows[start : start + CHUNK])))
         yield
     key = keys.__getitem__
     runs: list[list[int]] = []
@@ -74,7 +87,7 @@ def sorted_rows(
         piece = list(islice(merged, CHUNK))
         if not piece:
             break
-        out.extend(rows[i] for i in piece)
+        out.extend(map(rows.__getitem__, piece))
         yield
     return out
 
