@@ -40,7 +40,6 @@ from jobmonitor.desktop.instance import Launch
 from jobmonitor.desktop.launches import add_from_launch, apply_launch
 from jobmonitor.desktop.notify import DesktopNotifier, HiddenAlerts
 from jobmonitor.desktop.submissions import DesktopSubmissions
-from jobmonitor.ui.add_jobs import AddReport
 from jobmonitor.ui.icons import status_icon
 from jobmonitor.ui.main_window import MainWindow
 from jobmonitor.ui.settings_dialog import SettingsDialog
@@ -190,7 +189,7 @@ class DesktopApp(QObject):
         self.tray.pause_toggled.connect(self.polling.set_paused)
         self.tray.show_window_requested.connect(self.show_window)
         self.tray.job_activated.connect(self.show_job)
-        w.adder.reported.connect(self._after_add)
+        self.watchlist.jobs_added.connect(self._saved_many)
 
     # -- start-up --------------------------------------------------------------------------
 
@@ -248,8 +247,10 @@ class DesktopApp(QObject):
             self._listening_downloads = True  # expired result links, for Submit again
             self.files.manager.add_listener(self.submissions.on_download)
 
-    def _after_add(self, report: AddReport) -> None:
-        if len(report.added) >= 1000:  # a big paste: out of the collector's sight at once
+    def _saved_many(self, jobs: list[object]) -> None:
+        # Each saved piece of a big paste (or an undo) out of the collector's sight at once:
+        # left until the end, the growing list made full collections of 0.1-0.4 s meanwhile.
+        if len(jobs) >= 1000:
             gc.freeze()
 
     def _on_job_event(self, event: JobEvent) -> None:
