@@ -82,6 +82,14 @@ def raise_with_token(window: Raisable, activation: Mapping[str, str]) -> None:
         log.info("raised the window with the launcher's %s", " and ".join(tokens))
 
 
+def forget_activation_token() -> None:
+    """Drop the token this process was launched with, when it starts in the tray: it was for
+    a window that did not appear. Left there, Qt would spend it (stale by then, so refused) on
+    the first raise from the tray instead of asking the compositor for a fresh one."""
+    for name in ACTIVATION_VARIABLES:
+        os.environ.pop(name, None)
+
+
 def apply_launch(
     launch: Launch, adder: JobAdder, window: Raisable, *, job_ids: tuple[str, ...], show: bool
 ) -> str:

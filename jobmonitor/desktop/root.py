@@ -37,7 +37,7 @@ from jobmonitor.desktop.demo import DemoSetup
 from jobmonitor.desktop.downloads import DesktopDownloads
 from jobmonitor.desktop.inputs import DesktopInputs
 from jobmonitor.desktop.instance import Launch
-from jobmonitor.desktop.launches import add_from_launch, apply_launch
+from jobmonitor.desktop.launches import add_from_launch, apply_launch, forget_activation_token
 from jobmonitor.desktop.notify import DesktopNotifier, HiddenAlerts
 from jobmonitor.desktop.submissions import DesktopSubmissions
 from jobmonitor.ui.icons import status_icon
@@ -217,6 +217,8 @@ class DesktopApp(QObject):
         self._gc_timer.start()
         if not (minimized or self.settings.start_minimized) or not self.tray.can_bring_back:
             self.window.show()
+        else:
+            forget_activation_token()
 
     def take_launch(self, launch: Launch) -> str:
         """A later ``jobmonitor ...`` on this data folder: add what it names, show the window."""

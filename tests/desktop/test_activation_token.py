@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from guihelpers import AppFactory, make_app, qloop, sim, world  # noqa: F401
 from PySide6.QtCore import QEvent, QObject
 from pytestqt.qtbot import QtBot
@@ -102,3 +103,16 @@ def test_a_raise_without_a_token_leaves_the_environment_alone() -> None:
     raise_with_token(Window(), {"DESKTOP_STARTUP_ID": "x11-id"})
     assert seen == [None, None]
     assert "DESKTOP_STARTUP_ID" not in os.environ and "OTHER" not in os.environ
+
+
+def test_a_start_in_the_tray_drops_the_launchers_token(
+    qtbot: QtBot, make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_ACTIVATION_TOKEN", "login-token")
+    app = make_app(start=False, tray_available=True)
+    app.start(minimized=True)
+    assert not app.window.isVisible()
+    # The first raise from the tray must ask the compositor for a token of its own.
+    assert "XDG_ACTIVATION_TOKEN" not in os.environ and c_environ("XDG_ACTIVATION_TOKEN") is None
+    app.show_window()
+    qtbot.waitExposed(app.window)
