@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CALL_TIMEOUT = 5.0  # seconds: a stuck centre must not hold a notification (or quitting)
+# macOS asks the user the first time: what to say waits for the answer, this long at most.
+AUTHORISATION_TIMEOUT = 60.0
 # What can go wrong building or asking a backend: no WinRT notification platform (OSError),
 # no toast notifier or a closed bus (RuntimeError), the library missing (ImportError).
 _BACKEND_ERRORS = (OSError, RuntimeError, ImportError, ValueError, TimeoutError)
@@ -73,7 +75,7 @@ class NativeNotifications:
 
     async def start(self) -> bool:
         try:
-            await asyncio.wait_for(self._connect(), CALL_TIMEOUT)
+            await asyncio.wait_for(self._connect(), CALL_TIMEOUT + AUTHORISATION_TIMEOUT)
         except _BACKEND_ERRORS as exc:
             log.info("no native notification centre: %s", exc or type(exc).__name__)
             self._notifier = None
