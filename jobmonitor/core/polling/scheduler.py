@@ -125,11 +125,17 @@ class PollScheduler:
         self._poke()
 
     def unwatch(self, job_id: str) -> None:
-        key = job_id if is_canonical_job_id(job_id) else canonical_id(job_id)  # a Delete of 50,000
-        if self._queue.remove(key) is None:
-            return
-        self._answers.check_all_terminal()
-        self._poke()
+        self.unwatch_many([job_id])
+
+    def unwatch_many(self, job_ids: Iterable[str]) -> None:
+        """Stop watching jobs (a Delete of 50,000: a look-up each, one check, one wake-up)."""
+        entries, removed = self._queue.entries, False
+        for job_id in job_ids:
+            key = job_id if job_id in entries else canonical_id(job_id)  # the list's are keys
+            removed = self._queue.remove(key) is not None or removed
+        if removed:
+            self._answers.check_all_terminal()
+            self._poke()
 
     def check_now(self, job_id: str) -> None:
         key = canonical_id(job_id)

@@ -31,7 +31,7 @@ class Poller(Protocol):
 
     def watch(self, job_id: str, *, state: JobState = JobState.PENDING) -> None: ...
     def watch_many(self, job_ids: Iterable[str]) -> None: ...
-    def unwatch(self, job_id: str) -> None: ...
+    def unwatch_many(self, job_ids: Iterable[str]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,8 +233,8 @@ class WatchList(QObject):
             history[job_id] = self._history.pop(job_id, [])
             self._dirty.pop(job_id, None)
             self._removed.append(job_id)
-            if self._poller is not None:
-                self._poller.unwatch(job_id)
+        if self._poller is not None and history:
+            self._poller.unwatch_many(history)  # the removed ones: one call, one wake-up
         if self._new_history:  # what is not written yet of the removed jobs' history
             gone = set(history)
             self._new_history = [(j, e) for j, e in self._new_history if j not in gone]

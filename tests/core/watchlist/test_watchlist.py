@@ -211,3 +211,5 @@ def test_a_long_restored_list_reaches_the_scheduler_a_slice_per_turn(
     qtbot.waitUntil(lambda: len(scheduler.job_ids) == 9)
     assert set(scheduler.job_ids) == set(ids[:9])
     assert scheduler.state_of(ids[1]) is JobState.FAILED  # a known state, not polled again
+    restored.remove(ids[:3])  # watched ones leave the scheduler with them
+    assert set(scheduler.job_ids) == set(ids[3:9])
