@@ -1,7 +1,10 @@
-"""The downloads panel: one row per download with progress, speed, time left, and its actions.
+"""The downloads panel: every download as a row of a list (progress, speed, time left), and the
+actions of the selected one: Open file, Show in folder, Retry, Cancel.
 
 Bound to a ``DownloadManager``: rows appear for every download it starts and follow its
-progress. "Done" is shown only once the file is complete under its final name.
+progress. "Done" is shown only once the file is complete under its final name. The rows are
+painted by a delegate (``downloads_list.py``), so a thousand downloads cost a thousand entries
+of a list, not ten thousand widgets.
 """
 
 from __future__ import annotations
@@ -9,15 +12,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QItemSelectionModel, QObject, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
-    QFrame,
+    QAbstractItemView,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
+    QListView,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QStyle,
     QVBoxLayout,
@@ -25,162 +27,20 @@ from PySide6.QtWidgets import (
 )
 
 from jobmonitor.core.downloads.manager import DownloadManager
-from jobmonitor.core.downloads.model import (
-    DownloadProgress,
-    DownloadState,
-    format_eta,
-    human_size,
-)
+from jobmonitor.core.downloads.model import DownloadProgress, DownloadState
 from jobmonitor.ui.a11y import ValueLabel
+from jobmonitor.ui.downloads_list import (
+    DownloadDelegate,
+    DownloadsModel,
+    display_name,
+    note_text,
+    progress_text,
+)
 from jobmonitor.ui.reveal import FileShower
 
+__all__ = ["DownloadsPanel", "progress_text"]
+
 UrlOpener = Callable[[QUrl], bool]
-_BAR_STEPS = 1000
-
-
-def progress_text(p: DownloadProgress) -> str:
-    """The detail line of a row: bytes, speed and time left while saving, else the outcome."""
-    if p.state is DownloadState.QUEUED:
-        return "Waiting for a free download slot"
-    if p.state is DownloadState.SAVING:
-        done = human_size(p.bytes_done)
-        parts = [f"{done} of {human_size(p.total)}" if p.total is not None else done]
-        if p.speed:
-            parts.append(f"{human_size(p.speed)}/s")
-        if p.eta is not None:
-            parts.append(f"{format_eta(p.eta)} left")
-        return " · ".join(parts)
-    if p.state is DownloadState.DONE:  # the state label already says Done
-        folder = p.path.parent if p.path is not None else None
-        return human_size(p.bytes_done) + (f" · in {folder}" if folder else "")
-    if p.state is DownloadState.FAILED:
-        return p.message  # the row's state already says Failed
-    return p.message or "Cancelled"
-
-
-class DownloadRow(QFrame):
-    """One download: name, state, bar, detail line, and the actions that fit its state."""
-
-    def __init__(
-        self, manager: DownloadManager, progress: DownloadProgress, shower: FileShower
-    ) -> None:
-        super().__init__()
-        self.job_id = progress.job_id
-        self._manager = manager
-        self._shower = shower
-        self._progress = progress
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-
-        self.name_label = QLabel()
-        self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        font = self.name_label.font()
-        font.setBold(True)
-        self.name_label.setFont(font)
-        self.state_label = QLabel()
-        self.bar = QProgressBar()
-        self.bar.setRange(0, _BAR_STEPS)
-        self.bar.setTextVisible(True)
-        self.detail_label = QLabel()
-        self.detail_label.setWordWrap(True)
-        self.note_label = QLabel()  # a retry notice and the like, while saving
-        self.note_label.setWordWrap(True)
-
-        style = self.style()
-        self.cancel_button = QPushButton(
-            style.standardIcon(QStyle.StandardPixmap.SP_DialogCancelButton), "&Cancel"
-        )
-        self.retry_button = QPushButton(
-            style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload), "&Retry"
-        )
-        self.open_button = QPushButton(
-            style.standardIcon(QStyle.StandardPixmap.SP_FileIcon), "&Open file"
-        )
-        self.folder_button = QPushButton(
-            style.standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon), "Show in &folder"
-        )
-        self.cancel_button.clicked.connect(lambda: self._manager.cancel(self.job_id))
-        self.retry_button.clicked.connect(lambda: self._manager.retry(self.job_id))
-        self.open_button.clicked.connect(self.open_file)
-        self.folder_button.clicked.connect(self.show_in_folder)
-
-        # Two lines: name, state and actions; then the bar (while saving) and the details.
-        # Compact enough that a small dock shows several downloads, not one.
-        self.bar.setMaximumHeight(self.fontMetrics().height())
-        top = QHBoxLayout()
-        top.setSpacing(6)
-        top.addWidget(self.name_label, 1)
-        top.addWidget(self.state_label)
-        for button in (self.open_button, self.folder_button, self.retry_button, self.cancel_button):
-            button.setFlat(True)
-            top.addWidget(button)
-        second = QHBoxLayout()
-        second.setSpacing(8)
-        second.addWidget(self.bar, 1)
-        second.addWidget(self.detail_label, 2)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 3, 6, 3)
-        layout.setSpacing(2)
-        layout.addLayout(top)
-        layout.addLayout(second)
-        layout.addWidget(self.note_label)
-        self.update_progress(progress)
-
-    @property
-    def progress(self) -> DownloadProgress:
-        return self._progress
-
-    def update_progress(self, p: DownloadProgress) -> None:
-        self._progress = p
-        name = p.path.name if p.path is not None else f"Result of job {p.job_id}"
-        self.name_label.setText(name)
-        self.name_label.setToolTip(str(p.path) if p.path is not None else "")
-        self.state_label.setText(p.state.label)
-        detail = progress_text(p)
-        self.detail_label.setText(detail)
-        # While saving: what is going on besides the bytes (a retry, a fresh link, the fsync).
-        routine = not p.message or p.message.startswith(("Saving to ", "Connecting"))
-        note = p.message if p.state is DownloadState.SAVING and not routine else ""
-        self.note_label.setText(note)
-        self.note_label.setVisible(bool(note))
-
-        fraction = p.fraction
-        if p.state is DownloadState.SAVING and fraction is None:
-            self.bar.setRange(0, 0)  # size unknown: a busy bar
-        else:
-            self.bar.setRange(0, _BAR_STEPS)
-            self.bar.setValue(int((fraction or 0.0) * _BAR_STEPS))
-        self.bar.setVisible(p.state in (DownloadState.QUEUED, DownloadState.SAVING))
-
-        running = not p.state.terminal
-        self.cancel_button.setVisible(running)
-        self.retry_button.setVisible(p.state in (DownloadState.FAILED, DownloadState.CANCELLED))
-        done = p.state is DownloadState.DONE
-        self.open_button.setVisible(done)
-        self.folder_button.setVisible(done)
-
-        self.setAccessibleName(f"Download of {name}: {p.state.label}")
-        self.bar.setAccessibleName(f"Progress of {name}")
-        self.bar.setAccessibleDescription(detail)
-        self.cancel_button.setAccessibleName(f"Cancel download of {name}")
-        self.retry_button.setAccessibleName(f"Retry download of {name}")
-        self.open_button.setAccessibleName(f"Open {name}")
-        self.folder_button.setAccessibleName(f"Show {name} in its folder")
-
-    def open_file(self) -> None:
-        path = self._progress.path
-        if self._progress.state is DownloadState.DONE and path is not None:
-            self._shower.open_file(path)  # a failure comes back through the panel
-
-    def show_in_folder(self) -> None:
-        path = self._progress.path
-        if self._progress.state is DownloadState.DONE and path is not None:
-            self._shower.show_in_folder(path)  # selects it in the file manager where it can
-
-    def show_failure(self, text: str) -> None:
-        self.note_label.setText(text)
-        self.note_label.setVisible(True)
-
 
 _SUMMARY = {
     DownloadState.SAVING: "saving",
@@ -211,10 +71,15 @@ class DownloadsPanel(QWidget):
         self._manager = manager
         self.shower = FileShower(self, open_url=open_url or QDesktopServices.openUrl)
         self.shower.failed.connect(self._shower_failed)
-        self._rows: dict[str, DownloadRow] = {}
         # Kept as rows change state, so a progress update does not count every row again
         # (Download all of 1,000 files: a million steps).
         self._states: Counter[DownloadState] = Counter()
+        # The header's counts are shown a few times a second, not at each change: a new text
+        # lays the panel out again, and 1,000 downloads change state 3,000 times.
+        self._header_timer = QTimer(self)
+        self._header_timer.setSingleShot(True)
+        self._header_timer.setInterval(DownloadsModel.REPAINT_MS)
+        self._header_timer.timeout.connect(self._refresh_header)
         self.setAccessibleName("Downloads")
 
         self.title = ValueLabel("Downloads summary", "No downloads")
@@ -234,21 +99,53 @@ class DownloadsPanel(QWidget):
         )
         self.empty_label.setWordWrap(True)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._list = QWidget()
-        self._list_layout = QVBoxLayout(self._list)
-        self._list_layout.setContentsMargins(0, 0, 0, 0)
-        self._list_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setAccessibleName("Download list")
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self._list)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+        self.model = DownloadsModel(self)
+        self.view = QListView()
+        self.view.setAccessibleName("Download list")
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(DownloadDelegate(self.view))
+        self.view.setUniformItemSizes(True)  # no per-row measuring: a thousand rows stay cheap
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.view.activated.connect(lambda _index: self.open_file())  # Enter or double-click
+        self.view.selectionModel().currentChanged.connect(lambda *_: self._refresh_actions())
+        self.model.rowsInserted.connect(self._on_rows_inserted)
+
+        # The selected download: its whole detail (a failure's message in full) and actions.
+        self.detail_label = ValueLabel("Selected download")
+        self.detail_label.setWordWrap(True)
+        self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        style = self.style()
+        self.open_button = QPushButton(
+            style.standardIcon(QStyle.StandardPixmap.SP_FileIcon), "&Open file"
+        )
+        self.folder_button = QPushButton(
+            style.standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon), "Show in &folder"
+        )
+        self.retry_button = QPushButton(
+            style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload), "&Retry"
+        )
+        self.cancel_button = QPushButton(
+            style.standardIcon(QStyle.StandardPixmap.SP_DialogCancelButton), "&Cancel"
+        )
+        self.open_button.clicked.connect(self.open_file)
+        self.folder_button.clicked.connect(self.show_in_folder)
+        self.retry_button.clicked.connect(self._retry)
+        self.cancel_button.clicked.connect(self._cancel)
+        actions = QHBoxLayout()
+        actions.setSpacing(6)
+        for button in (self.open_button, self.folder_button, self.retry_button, self.cancel_button):
+            button.setFlat(True)
+            actions.addWidget(button)
+        actions.addStretch(1)
 
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(self.empty_label)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.detail_label)
+        layout.addLayout(actions)
 
         self._bridge = _Bridge(self)
         self._bridge.progressed.connect(self._on_progress)
@@ -257,62 +154,134 @@ class DownloadsPanel(QWidget):
         self.destroyed.connect(lambda *_: manager.remove_listener(emit))
         for download in manager.downloads:
             self._on_progress(download.progress)
+        self.model.announce()
         self._refresh_empty()
+        self._refresh_actions()
 
-    def _shower_failed(self, text: str) -> None:
-        """Show in folder answers later (D-Bus): its failure goes to the row of that file."""
-        for row in self._rows.values():
-            path = row.progress.path
-            if path is not None and path.name in text:
-                row.show_failure(text)
-                return
+    # -- what tests and the window ask -----------------------------------------------------
 
-    def row(self, job_id: str) -> DownloadRow | None:
-        return self._rows.get(job_id)
+    def progress(self, job_id: str) -> DownloadProgress | None:
+        """What the row of ``job_id`` shows, or None when it has no row."""
+        return self.model.progress(job_id)
 
     @property
-    def rows(self) -> list[DownloadRow]:
-        return list(self._rows.values())
+    def job_ids(self) -> list[str]:
+        """The downloads listed, newest first."""
+        return self.model.job_ids()
+
+    def select(self, job_id: str) -> bool:
+        row = self.model.row_of(job_id)
+        if row is None:
+            return False
+        self.view.selectionModel().setCurrentIndex(
+            self.model.index(row), QItemSelectionModel.SelectionFlag.ClearAndSelect
+        )
+        return True
+
+    def current(self) -> DownloadProgress | None:
+        index = self.view.currentIndex()
+        if not index.isValid():
+            return None
+        data = self.model.data(index, Qt.ItemDataRole.UserRole + 1)
+        return data if isinstance(data, DownloadProgress) else None
+
+    # -- actions on the selected download --------------------------------------------------
+
+    def open_file(self) -> None:
+        p = self.current()
+        if p is not None and p.state is DownloadState.DONE and p.path is not None:
+            self.shower.open_file(p.path)  # a failure comes back through _shower_failed
+
+    def show_in_folder(self) -> None:
+        p = self.current()
+        if p is not None and p.state is DownloadState.DONE and p.path is not None:
+            self.shower.show_in_folder(p.path)  # selects it in the file manager where it can
+
+    def _retry(self) -> None:
+        p = self.current()
+        if p is not None:
+            self._manager.retry(p.job_id)
+
+    def _cancel(self) -> None:
+        p = self.current()
+        if p is not None:
+            self._manager.cancel(p.job_id)
+
+    def _shower_failed(self, text: str) -> None:
+        """Show in folder answers later (D-Bus): its failure is shown under the list."""
+        self.detail_label.setText(text)
+        self.detail_label.setVisible(True)
 
     def clear_finished(self) -> None:
-        for job_id, row in list(self._rows.items()):
-            if row.progress.state.terminal:
-                self._states[row.progress.state] -= 1
-                del self._rows[job_id]
-                self._list_layout.removeWidget(row)
-                row.deleteLater()
+        for p in self.model.remove_finished():
+            self._states[p.state] -= 1
         self._refresh_empty()
+        self._refresh_actions()
+
+    # -- following the manager -------------------------------------------------------------
 
     def _on_progress(self, progress: object) -> None:
         assert isinstance(progress, DownloadProgress)
-        row = self._rows.get(progress.job_id)
-        if row is None:
-            row = DownloadRow(self._manager, progress, self.shower)
-            self._rows[progress.job_id] = row
+        before = self.model.progress(progress.job_id)
+        if self.model.put(progress):
             self._states[progress.state] += 1
-            self._list_layout.insertWidget(0, row)  # newest first
-            self._refresh_empty()
+            if len(self.model) == 1:
+                self._refresh_empty()
+            else:
+                self._refresh_header()
             return
-        before = row.progress.state
-        row.update_progress(progress)
-        if progress.state is not before:
-            self._states[before] -= 1
+        if before is not None and progress.state is not before.state:
+            self._states[before.state] -= 1
             self._states[progress.state] += 1
-            self._refresh_header()
+            if not self._header_timer.isActive():  # counted now, shown a moment later
+                self._header_timer.start()
+        current = self.current()
+        if current is not None and current.job_id == progress.job_id:
+            self._refresh_actions()
+
+    def _on_rows_inserted(self, *_: object) -> None:
+        if not self.view.currentIndex().isValid():  # the first one: its actions at hand
+            self.view.setCurrentIndex(self.model.index(0))
+
+    def _refresh_actions(self) -> None:
+        """The buttons and the detail line follow the selected download."""
+        p = self.current()
+        state = p.state if p is not None else None
+        self.cancel_button.setVisible(state is not None and not state.terminal)
+        self.retry_button.setVisible(state in (DownloadState.FAILED, DownloadState.CANCELLED))
+        done = state is DownloadState.DONE
+        self.open_button.setVisible(done)
+        self.folder_button.setVisible(done)
+        if p is None:
+            self.detail_label.setText("")
+            self.detail_label.setVisible(False)
+            return
+        name = display_name(p)
+        self.cancel_button.setAccessibleName(f"Cancel download of {name}")
+        self.retry_button.setAccessibleName(f"Retry download of {name}")
+        self.open_button.setAccessibleName(f"Open {name}")
+        self.folder_button.setAccessibleName(f"Show {name} in its folder")
+        note = note_text(p)
+        detail = f"{name}: {p.state.label}. {progress_text(p)}" + (f" {note}" if note else "")
+        self.detail_label.setText(detail)
+        self.detail_label.setVisible(True)
 
     def sizeHint(self) -> QSize:
-        """Tall enough for a download with its buttons: a dock opens at its panel's size hint,
-        and the scroll area alone would ask for a sliver that cuts the first row off."""
+        """Tall enough for a few downloads and the actions: a dock opens at its panel's size
+        hint, and the list alone would ask for a sliver."""
         hint = super().sizeHint()
         return QSize(hint.width(), max(hint.height(), self.fontMetrics().lineSpacing() * 13))
 
     def _refresh_empty(self) -> None:
-        self.empty_label.setVisible(not self._rows)
+        empty = len(self.model) == 0
+        self.empty_label.setVisible(empty)
+        self.view.setVisible(not empty)
         self._refresh_header()
 
     def _refresh_header(self) -> None:
         """The header counts the downloads by state ("1 saving, 2 done"; the dock has the title),
         and Clear finished is there when something finished."""
+        self._header_timer.stop()
         states = self._states
         parts = [f"{states[s]} {_SUMMARY[s]}" for s in _SUMMARY if states[s]]
         self.title.setText(", ".join(parts) if parts else "No downloads")

@@ -111,7 +111,7 @@ async def _app(api: str, jobs: list[str], home: Path) -> dict[str, float]:
     def sample() -> None:
         rss["peak"] = max(rss["peak"], _rss_mb())
 
-    sampler = QTimer(interval=20)
+    sampler = QTimer(interval=100)  # each sample reads /proc: a cost on the loop measured
     sampler.timeout.connect(sample)
     sampler.start()
     meter = StallMeter()

@@ -84,42 +84,45 @@ def test_a_row_follows_a_download_to_done_then_opens_the_file_and_its_folder(
     panel = DownloadsPanel(manager, open_url=opened)
     qtbot.addWidget(panel)
     panel.show()
-    assert shown(panel.empty_label)
+    assert shown(panel.empty_label) and not shown(panel.view)
     assert panel.title.text() == "No downloads"
     sim.world.file_faults.latency = 0.3  # long enough to see the row while it saves
     job_id, url = _job(sim, 300_000, "table.csv")
     manager.start(job_id, url, tmp_path / "dl")
 
-    row = panel.row(job_id)
-    assert row is not None and not shown(panel.empty_label)
-    assert shown(row.cancel_button) and not shown(row.open_button)
-    assert row.state_label.text() in ("Waiting", "Saving")
+    assert panel.job_ids == [job_id] and not shown(panel.empty_label)
+    assert panel.select(job_id)
+    assert shown(panel.cancel_button) and not shown(panel.open_button)
+    row = panel.progress(job_id)
+    assert row is not None and row.state.label in ("Waiting", "Saving")
 
-    qtbot.waitUntil(lambda: row.progress.state is DownloadState.DONE, timeout=5000)
+    qtbot.waitUntil(lambda: panel.progress(job_id).state is DownloadState.DONE, timeout=5000)
     saved = tmp_path / "dl" / "table.csv"
     assert saved.stat().st_size == 300_000
-    assert row.state_label.text() == "Done"
-    assert panel.title.text() == "1 done"
-    # A dock opens at the panel's size hint: it leaves room for the row and its buttons.
-    assert panel.sizeHint().height() > row.sizeHint().height() + panel.title.sizeHint().height()
-    assert row.name_label.text() == "table.csv"
-    assert row.bar.value() == row.bar.maximum() and not shown(row.bar)
-    assert row.detail_label.text().startswith("300.0 KB · in ")  # "Done" is said once
-    # Two lines (it was five, ~110 px): a small dock shows several downloads at once.
-    assert row.sizeHint().height() < 5 * row.fontMetrics().height() + 2
-    assert not shown(row.cancel_button)
-    assert shown(row.open_button) and shown(row.folder_button)
-    assert row.open_button.accessibleName() == "Open table.csv"
-    assert row.accessibleName() == "Download of table.csv: Done"
+    qtbot.waitUntil(lambda: panel.title.text() == "1 done")  # counts are shown a moment later
+    index = panel.model.index(0)
+    assert index.data() == "table.csv"
+    spoken = index.data(Qt.ItemDataRole.AccessibleTextRole)
+    assert spoken.startswith("Download of table.csv: Done. 300.0 KB · in ")  # "Done" said once
+    # A dock opens at the panel's size hint: it leaves room for a few rows and the actions.
+    row_height = panel.view.sizeHintForRow(0)
+    assert panel.sizeHint().height() > 2 * row_height + panel.open_button.sizeHint().height()
+    # Two lines a row (it was five, ~110 px): a small dock shows several downloads at once.
+    assert row_height < 3 * panel.fontMetrics().lineSpacing() + 16
+    assert not shown(panel.cancel_button)
+    assert shown(panel.open_button) and shown(panel.folder_button)
+    assert panel.open_button.accessibleName() == "Open table.csv"
+    assert "table.csv: Done" in panel.detail_label.accessibleName()
 
-    qtbot.mouseClick(row.open_button, Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(row.folder_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.open_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.folder_button, Qt.MouseButton.LeftButton)
     # No file manager on the test's bus to select it: the folder opens instead (once it answers).
     qtbot.waitUntil(lambda: len(opened.urls) == 2)
     assert [u.toLocalFile() for u in opened.urls] == [str(saved), str(saved.parent)]
 
     panel.clear_finished()
-    assert panel.rows == [] and shown(panel.empty_label)
+    assert panel.job_ids == [] and shown(panel.empty_label)
+    assert not shown(panel.open_button) and not shown(panel.cancel_button)
 
 
 def test_cancel_then_retry_from_the_row(
@@ -131,20 +134,19 @@ def test_cancel_then_retry_from_the_row(
     sim.world.file_faults.latency = 2.0  # the answer hangs: the row stays "Saving"
     job_id, url = _job(sim, 50_000, "slow.bin")
     manager.start(job_id, url, tmp_path)
-    row = panel.row(job_id)
-    assert row is not None
-    qtbot.waitUntil(lambda: row.progress.state is DownloadState.SAVING, timeout=5000)
-    assert row.bar.maximum() == 0  # size not known yet: a busy bar, not a false 0 %
+    assert panel.select(job_id)
+    qtbot.waitUntil(lambda: panel.progress(job_id).state is DownloadState.SAVING, timeout=5000)
+    assert panel.progress(job_id).fraction is None  # size not known yet: painted as a busy bar
 
-    qtbot.mouseClick(row.cancel_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: row.progress.state is DownloadState.CANCELLED, timeout=5000)
-    assert shown(row.retry_button) and not shown(row.open_button)
+    qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.progress(job_id).state is DownloadState.CANCELLED, timeout=5000)
+    assert shown(panel.retry_button) and not shown(panel.open_button)
     assert not (tmp_path / "slow.bin").exists()
 
     sim.world.file_faults.latency = 0.0
-    qtbot.mouseClick(row.retry_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: row.progress.state is DownloadState.DONE, timeout=5000)
-    assert panel.rows == [row]  # the same row carried on
+    qtbot.mouseClick(panel.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.progress(job_id).state is DownloadState.DONE, timeout=5000)
+    assert panel.job_ids == [job_id]  # the same row carried on
     assert (tmp_path / "slow.bin").stat().st_size == 50_000
 
 
@@ -156,8 +158,30 @@ def test_a_panel_made_later_shows_downloads_already_known(
     qtbot.waitUntil(lambda: download.state is DownloadState.DONE, timeout=5000)
     panel = DownloadsPanel(manager)
     qtbot.addWidget(panel)
-    row = panel.row(job_id)
-    assert row is not None and row.state_label.text() == "Done"
+    assert panel.model.rowCount() == 1 and panel.model.index(0).data() == "early.bin"
+    assert panel.title.text() == "1 done"
+
+
+def test_a_thousand_downloads_are_rows_of_one_list_announced_together(
+    qtbot: QtBot, manager: DownloadManager, sim: SimServer, tmp_path: Path
+) -> None:
+    """Download all of many files: one insertion for all of them (not one each), no widget per
+    download, and the rows keep following their downloads."""
+    panel = DownloadsPanel(manager, open_url=Opened())
+    qtbot.addWidget(panel)
+    panel.show()
+    inserted: list[tuple[int, int]] = []
+    panel.model.rowsInserted.connect(lambda _p, first, last: inserted.append((first, last)))
+    widgets = len(panel.findChildren(QWidget))
+    jobs = [_job(sim, 2000, f"many-{i}.txt") for i in range(50)]
+    for job_id, url in jobs:
+        manager.start(job_id, url, tmp_path / "many")
+    qtbot.waitUntil(lambda: inserted != [], timeout=5000)
+    assert inserted == [(0, 49)]
+    assert len(panel.findChildren(QWidget)) == widgets
+    qtbot.waitUntil(lambda: panel.title.text() == "50 done", timeout=15000)
+    assert panel.job_ids == [j for j, _ in reversed(jobs)]  # newest first
+    assert all(panel.progress(j).state is DownloadState.DONE for j, _ in jobs)
 
 
 def test_progress_text_for_each_state() -> None:
@@ -187,12 +211,12 @@ def test_a_retry_is_told_in_the_row_and_goes_once_done(
     panel.show()
     sim.world.file_faults.cut_after = 100_000
     job_id, url = _job(sim, 300_000, "cut.csv")
-    notes: list[str] = []
-    manager.add_listener(lambda _p: notes.append(row.note_label.text()) if row else None)
-    row = None
+    spoken: list[str] = []
+    manager.add_listener(
+        lambda _p: spoken.append(panel.model.index(0).data(Qt.ItemDataRole.AccessibleTextRole))
+    )
     manager.start(job_id, url, tmp_path / "dl")
-    row = panel.row(job_id)
-    assert row is not None
-    qtbot.waitUntil(lambda: row.progress.state is DownloadState.DONE, timeout=5000)
-    assert any("trying again in" in n for n in notes)  # the retry was shown while it waited
-    assert not shown(row.note_label)  # and is gone once the file is saved
+    assert panel.select(job_id)
+    qtbot.waitUntil(lambda: panel.progress(job_id).state is DownloadState.DONE, timeout=5000)
+    assert any("trying again in" in (n or "") for n in spoken)  # told while it waited
+    assert "trying again" not in panel.detail_label.text()  # and gone once the file is saved
