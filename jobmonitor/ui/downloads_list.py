@@ -103,6 +103,10 @@ class DownloadsModel(QAbstractListModel):
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else self._shown
 
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        """One column (callable from Python: PySide hides QAbstractListModel's own)."""
+        return 0 if parent.isValid() else 1
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < self._shown:
             return None
