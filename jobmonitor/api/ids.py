@@ -8,14 +8,20 @@ request. An id shaped like a UUID with a slip in it (a digit too many, a misplac
 ``g``) is refused as a broken UUID rather than taken for an id of another kind. In a line of
 several tokens, a plain word is no id (``nope``) while ``job-12345`` is. Free text (a log
 excerpt) goes through ``find_job_ids`` instead: its UUIDs and ``job_id=`` pairs only.
+
+What is read is bounded (issue 12: a 50 MB paste held the window for a minute at 3.3 GB): the
+text up to ``MAX_TEXT_CHARS`` (the rest is counted, not read), walked a slice of lines at a time,
+each token checked without raising, and ``MAX_REJECTED`` rejections kept with their reason (the
+rest only counted).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain, islice
 from typing import Any
 
 from jobmonitor.api.errors import InvalidJobId
@@ -26,7 +32,16 @@ _OTHER_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,128}", re.ASCII)
 # Separators people paste between ids: whitespace, commas, semicolons, pipes, quotes.
 _SPLIT_RE = re.compile(r"[\s,;|\"'`]+")
 _SEPARATORS = str.maketrans(dict.fromkeys(",;|\"'`", " "))  # the non-space ones of _SPLIT_RE
+_CELL_RE = re.compile(r"[^\s,;|\"'`]+")  # one cell between those separators
+# A paste, a dropped text or stdin is read this far (a file import is also capped at 32 MB by
+# size): 8 M characters hold over 200,000 ids, far beyond a real list.
+MAX_TEXT_CHARS = 8 * 1024 * 1024
+MAX_REJECTED = 1000  # rejected tokens kept with their reason; the rest are only counted
+SLICE_CHARS = 64 * 1024  # lines are split this much text at a time, never all at once
 _HEADER_WORDS = frozenset({"id", "job", "jobid", "job_id", "job-id", "ids", "job_ids"})
+_HEADER_LEN = max(map(len, _HEADER_WORDS))
+_DIGIT = re.compile(r"\d")  # as str.isdigit and str.isalpha would say, without a loop in Python
+_LETTER = re.compile(r"[^\W\d_]")
 ID_HELP = (
     "a job id is a UUID (a1b2c3d4-e5f6-7890-abcd-ef1234567890) or 1 to 128 letters, digits, "
     "_ and - (job-12345-abcde)"
@@ -67,21 +82,30 @@ def normalize_job_id(raw: str) -> JobId:
     """
     if isinstance(raw, JobId):
         return raw
+    checked = _check(raw)
+    if isinstance(checked, JobId):
+        return checked
+    raise InvalidJobId(checked, job_id=raw)
+
+
+def _check(raw: str) -> JobId | str:
+    """``normalize_job_id`` without the exception: the id, or why it is none (a paste of a
+    million bad tokens must not raise a million times)."""
     text = raw.strip()
     if text.startswith("{") and text.endswith("}"):
         text = text[1:-1].strip()
     if not text:
-        raise InvalidJobId("job id is empty", job_id=raw)
+        return "job id is empty"
     if not text.isascii():
-        raise InvalidJobId("job id contains non-ASCII characters", job_id=raw)
+        return "job id contains non-ASCII characters"
     lowered = text.lower()
     if _JOB_ID_RE.fullmatch(lowered) is not None:
         return JobId(lowered)
     if _uuid_attempt(lowered):
-        raise InvalidJobId(f"{_uuid_reason(lowered)} (got {text[:60]!r})", job_id=raw)
+        return f"{_uuid_reason(lowered)} (got {text[:60]!r})"
     if _OTHER_ID_RE.fullmatch(text) is None:
         what = "longer than 128 characters" if len(text) > 128 else "has other characters"
-        raise InvalidJobId(f"{text[:60]!r} {what}: {ID_HELP}", job_id=raw)
+        return f"{text[:60]!r} {what}: {ID_HELP}"
     return JobId(text)
 
 
@@ -109,8 +133,54 @@ class ParsedIds:
     """The outcome of splitting pasted text: valid ids in order, duplicates dropped."""
 
     ids: tuple[JobId, ...]
-    rejected: tuple[RejectedId, ...]
+    rejected: tuple[RejectedId, ...]  # at most MAX_REJECTED, each with its reason
     duplicates: int
+    more_rejected: int = 0  # rejected beyond MAX_REJECTED: counted, not kept
+    unread: int = 0  # characters past MAX_TEXT_CHARS: not read
+
+    @property
+    def rejected_count(self) -> int:
+        return len(self.rejected) + self.more_rejected
+
+
+def capped(text: str) -> tuple[str, int]:
+    """``text`` up to ``MAX_TEXT_CHARS``, cut after a line end (so no id is cut in two), and
+    how many characters after that are left unread."""
+    if len(text) <= MAX_TEXT_CHARS:
+        return text, 0
+    end = text.rfind("\n", 0, MAX_TEXT_CHARS)
+    cut = end + 1 if end > 0 else MAX_TEXT_CHARS
+    return text[:cut], len(text) - cut
+
+
+def _slices(text: str) -> Iterator[str]:
+    """``text`` in pieces of about ``SLICE_CHARS``, each ending at a line end (a line longer
+    than that is one piece), so the lines of a big paste are never all listed at once."""
+    start, size = 0, len(text)
+    while start < size:
+        stop = start + SLICE_CHARS
+        if stop < size:
+            end = text.rfind("\n", start, stop)
+            if end < 0:
+                end = text.find("\n", stop)
+            stop = size if end < 0 else end + 1
+        yield text[start:stop]
+        start = stop
+
+
+class _Rejections:
+    """The rejected tokens kept (the first ``MAX_REJECTED``, cut to 200 characters) and a count
+    of the rest."""
+
+    def __init__(self) -> None:
+        self.kept: list[RejectedId] = []
+        self.more = 0
+
+    def add(self, token: str, reason: str) -> None:
+        if len(self.kept) < MAX_REJECTED:
+            self.kept.append(RejectedId(token[:200], reason))
+        else:
+            self.more += 1
 
 
 def _json_ids(value: Any) -> Iterator[str]:
@@ -139,22 +209,34 @@ def _candidates(text: str) -> Iterator[tuple[str, str | None]]:
                 yield job_id, None
             return
     column: int | None = None
-    for number, line in enumerate(text.splitlines()):
-        cells = [c for c in _SPLIT_RE.split(line) if c]
-        if number == 0 and len(cells) > 1:
+    lines = (line for piece in _slices(text) for line in piece.splitlines())
+    for number, line in enumerate(lines):
+        cells, several = _cells(line)
+        if number == 0 and several and isinstance(cells, list):
             heads = [i for i, c in enumerate(cells) if c.lower() in _HEADER_WORDS]
             if heads:  # a header row names the id column: its cells are the explicit ids
                 column = heads[0]
                 continue
         for index, cell in enumerate(cells):
-            if cell.lower() in _HEADER_WORDS:
+            if len(cell) <= _HEADER_LEN and cell.lower() in _HEADER_WORDS:
                 continue
             if column is not None and index != column:
                 if _JOB_ID_RE.fullmatch(cell.lower()) is not None:
                     yield cell, None  # a UUID in another column is still an id
                 continue
-            alone = len(cells) == 1 or index == column
+            alone = not several or index == column
             yield cell, None if alone or _looks_issued(cell) else _NOT_ISSUED
+
+
+def _cells(line: str) -> tuple[Iterable[str], bool]:
+    """The cells of a line, and whether there are several. A short line is split into a list;
+    a long one (a megabyte without a line break) is walked one cell at a time."""
+    if len(line) <= SLICE_CHARS:
+        cells = [c for c in _SPLIT_RE.split(line) if c]
+        return cells, len(cells) > 1
+    walk = (m.group() for m in _CELL_RE.finditer(line))
+    first = list(islice(walk, 2))
+    return chain(first, walk), len(first) > 1
 
 
 _NOT_ISSUED = f"not a job id among the others: {ID_HELP}"
@@ -163,10 +245,11 @@ _NOT_ISSUED = f"not a job id among the others: {ID_HELP}"
 def _looks_issued(token: str) -> bool:
     """A UUID, a broken one, or letters with digits (job-12345): what an issued id looks like,
     in a line of several tokens (a word there is a typo or a name, not an id)."""
-    lowered = token.lower()
-    if _JOB_ID_RE.fullmatch(lowered) is not None or _uuid_attempt(lowered):
-        return True
-    return any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
+    if len(token) >= 30:  # long enough for a UUID or a broken one (checked only then: a
+        lowered = token.lower()  # paste may hold millions of short tokens)
+        if _JOB_ID_RE.fullmatch(lowered) is not None or _uuid_attempt(lowered):
+            return True
+    return _DIGIT.search(token) is not None and _LETTER.search(token) is not None
 
 
 def parse_job_ids(text: str, *, known: frozenset[str] | set[str] = frozenset()) -> ParsedIds:
@@ -174,35 +257,52 @@ def parse_job_ids(text: str, *, known: frozenset[str] | set[str] = frozenset()) 
 
     Tokens are split by white space, commas, semicolons, pipes and quotes; each is checked and
     refused with a reason when it is no id (see the module doc for which tokens are explicit).
-    Ids already in ``known`` or repeated in the text count as duplicates.
+    Ids already in ``known`` or repeated in the text count as duplicates. Only the first
+    ``MAX_TEXT_CHARS`` are read (``unread`` counts the rest).
     """
-    tokens = text.translate(_SEPARATORS).split()
-    if _all_canonical(tokens):  # a column of UUIDs as the API writes them: the fast way
-        unique = list(dict.fromkeys(tokens))
-        fresh = [j for j in unique if j not in known] if known else unique
-        return ParsedIds(tuple(map(JobId, fresh)), (), len(tokens) - len(fresh))
+    text, unread = capped(text)
+    fast = _canonical_column(text, known, unread)
+    if fast is not None:
+        return fast
     ids: list[JobId] = []
     seen: set[str] = set()
-    rejected: list[RejectedId] = []
+    rejected = _Rejections()
     duplicates = 0
     for token, refused in _candidates(text):
         if refused is not None and _OTHER_ID_RE.fullmatch(token) is not None:
-            rejected.append(RejectedId(token, refused))
+            rejected.add(token, refused)
             continue
         if _JOB_ID_RE.fullmatch(token) is not None:  # already canonical: most pasted ids are
             job_id = JobId(token)
         else:
-            try:
-                job_id = normalize_job_id(token)
-            except InvalidJobId as exc:
-                rejected.append(RejectedId(token, exc.reason))
+            checked = _check(token)
+            if not isinstance(checked, JobId):
+                rejected.add(token, checked)
                 continue
+            job_id = checked
         if job_id in seen or job_id in known:
             duplicates += 1
             continue
         seen.add(job_id)
         ids.append(job_id)
-    return ParsedIds(tuple(ids), tuple(rejected), duplicates)
+    return ParsedIds(tuple(ids), tuple(rejected.kept), duplicates, rejected.more, unread)
+
+
+def _canonical_column(text: str, known: frozenset[str] | set[str], unread: int) -> ParsedIds | None:
+    """A column of UUIDs as the API writes them, parsed the fast way a slice at a time; None as
+    soon as a slice holds anything else (then the careful way decides)."""
+    unique: dict[str, None] = {}
+    count = 0
+    for piece in _slices(text):
+        tokens = piece.translate(_SEPARATORS).split()
+        if tokens and not _all_canonical(tokens):
+            return None
+        unique.update(dict.fromkeys(tokens))
+        count += len(tokens)
+    if not count:
+        return None
+    fresh = [j for j in unique if j not in known] if known else list(unique)
+    return ParsedIds(tuple(map(JobId, fresh)), (), count - len(fresh), unread=unread)
 
 
 def _all_canonical(tokens: list[str]) -> bool:

@@ -297,7 +297,7 @@ class JobActions(QObject):
             "Text or CSV files (*.txt *.csv *.tsv *.log);;All files (*)",
         )
         if name:
-            self._adder.add_files([Path(name)])
+            self._adder.add_files_in_background([Path(name)])
 
     def _show_paused(self, paused: bool) -> None:
         self.pause.setChecked(paused)

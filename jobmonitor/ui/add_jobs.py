@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QObject, Qt, QTimer, Signal
@@ -18,67 +17,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jobmonitor.api.errors import InvalidJobId
-from jobmonitor.api.ids import (
-    JobId,
-    ParsedIds,
-    RejectedId,
-    find_job_ids,
-    has_id_pairs,
-    normalize_job_id,
-    parse_job_ids,
-)
+from jobmonitor.api.ids import MAX_TEXT_CHARS, ParsedIds, RejectedId
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.ui.a11y import Announcer, ValueLabel
 from jobmonitor.ui.add_stream import AddStream
+from jobmonitor.ui.paste_text import (
+    MAX_IMPORT_BYTES,
+    Pasted,
+    is_free_text,
+    parse_files,
+    parse_pasted,
+    read_id_files,
+)
 
-MAX_IMPORT_BYTES = 32 * 1024 * 1024  # far beyond any real list of ids
+__all__ = ["MAX_IMPORT_BYTES", "AddJobsBar", "AddReport", "JobAdder", "is_free_text"]
+
 BACKGROUND_CHARS = 64 * 1024  # a paste longer than this (about 1,700 ids) is parsed off the loop
+# A paste this long goes straight to the list instead of into the two-line field: laying out
+# megabytes in a QPlainTextEdit would hold the window by itself.
+FIELD_PASTE_CHARS = 256 * 1024
 _SHOWN_REJECTIONS = 5
-
-
-# Signs of prose rather than a list of ids: punctuation no id or list separator uses, and words.
-_PROSE_MARK = re.compile(r"[:=()\[\]<>/\\.!?#@$%^&*+~]")
-_SEPARATORS = re.compile(r"[\s,;|\"'`]+")
-
-
-# A token of two or more ASCII letters and nothing else (braces aside): a word, not an id.
-_WORD = re.compile(r"(?<![^\s,;|\"'`{}])[A-Za-z]{2,}(?![^\s,;|\"'`{}])")
-
-
-def is_free_text(text: str) -> bool:
-    """A log excerpt or a message, as opposed to a list of ids (one per line or cell, or
-    separated by spaces or commas, where every token is meant as an id). Whole-text scans
-    only (no loop over tokens): a paste of 100,000 ids is asked this on the GUI thread."""
-    if has_id_pairs(text) or _PROSE_MARK.search(text):
-        return True
-    words = len(_WORD.findall(text))
-    if words < 2:
-        return False
-    tokens = sum(1 for t in _SEPARATORS.split(text) if t)
-    # "submitted job <id> for alice" is prose; "<id> <id> nope" is a list with a typo in it.
-    return words >= tokens - words
-
-
-def parse_pasted(text: str, known: frozenset[str] | set[str]) -> tuple[ParsedIds, bool]:
-    """The ids in pasted text, and whether it was free text: there only the ids found are taken
-    (UUIDs and ``job_id=…`` pairs) and other words are not reported as rejected ids."""
-    if not is_free_text(text):
-        return parse_job_ids(text, known=known), False
-    ids: list[JobId] = []
-    rejected: list[RejectedId] = []
-    duplicates = 0
-    for raw in find_job_ids(text):
-        try:
-            job_id = normalize_job_id(raw)
-        except InvalidJobId as exc:  # named as an id (job_id=…), so worth saying why not
-            rejected.append(RejectedId(raw, exc.reason))
-            continue
-        if job_id in known or job_id in ids:
-            duplicates += 1
-        else:
-            ids.append(job_id)
-    return ParsedIds(tuple(ids), tuple(rejected), duplicates), True
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,14 +54,20 @@ class AddReport:
 
     @property
     def ok(self) -> bool:
-        return not self.parsed.rejected and not self.found_nothing
+        return not self.parsed.rejected_count and not self.found_nothing and not self.parsed.unread
 
     def summary(self) -> str:
         where = f" in {self.source}" if self.source else " in the text"
+        unread = ""
+        if self.parsed.unread:
+            unread = (
+                f"\nOnly the first {MAX_TEXT_CHARS >> 20} M characters were read; the "
+                f"{self.parsed.unread:,} after them were not. Add the rest separately."
+            )
         if self.found_nothing and not self.parsed.rejected:
             return (
                 f"No job ids found{where}. Job ids look like {_EXAMPLE_ID}, or follow job_id= "
-                "in a log line."
+                "in a log line." + unread
             )
         parts: list[str] = []
         n = len(self.added)
@@ -112,13 +76,14 @@ class AddReport:
             d = self.parsed.duplicates
             parts.append(f"{d} duplicate{'s' if d != 1 else ''} skipped")
         rejected = self.parsed.rejected
-        if rejected:
-            parts.append(f"{len(rejected)} rejected")
-        text = ", ".join(parts) + (f" from {self.source}." if self.source else ".")
+        count = self.parsed.rejected_count
+        if count:
+            parts.append(f"{count:,} rejected")
+        text = ", ".join(parts) + (f" from {self.source}." if self.source else ".") + unread
         for item in rejected[:_SHOWN_REJECTIONS]:
             text += f"\nRejected {item.text[:60]!r}: {item.reason}"
-        if len(rejected) > _SHOWN_REJECTIONS:
-            text += f"\n… and {len(rejected) - _SHOWN_REJECTIONS} more rejected"
+        if count > _SHOWN_REJECTIONS:
+            text += f"\n… and {count - _SHOWN_REJECTIONS:,} more rejected"
         if rejected:
             text += f"\nJob ids look like {_EXAMPLE_ID} (upper case and braces are fine)."
         return text
@@ -143,51 +108,55 @@ class JobAdder(QObject):
     ) -> None:
         """Like ``add_text``, parsed on a worker thread and added a few ms per turn: the report
         comes through ``reported`` (and ``done``). A short text is added at once."""
-        # Free text is searched, not split: fast at any length (the stream parses lists).
-        if (len(text) <= BACKGROUND_CHARS and not self.stream.busy) or is_free_text(text):
+        if len(text) <= BACKGROUND_CHARS and not self.stream.busy:
             report = self.add_text(text, source=source)
             if done is not None:
                 done(report)
             return
 
-        def finished(parsed: ParsedIds, added: tuple[str, ...]) -> None:
-            report = AddReport(added, parsed, source)
+        def parse(known: frozenset[str]) -> Pasted:  # on the worker: even telling prose apart
+            parsed, free = parse_pasted(text, known)
+            return Pasted(parsed, free, source)
+
+        self._in_background(parse, done)
+
+    def add_files_in_background(
+        self, paths: Iterable[Path], done: Callable[[AddReport], None] | None = None
+    ) -> None:
+        """Like ``add_files``, read and parsed on a worker thread (a file may be 32 MB)."""
+        files = list(paths)
+        self._in_background(lambda known: parse_files(files, known), done)
+
+    def _in_background(
+        self, parse: Callable[[frozenset[str]], Pasted], done: Callable[[AddReport], None] | None
+    ) -> None:
+        def finished(pasted: Pasted, added: tuple[str, ...]) -> None:
+            report = AddReport(added, pasted.parsed, pasted.source, pasted.free_text)
             self.reported.emit(report)
             if done is not None:
                 done(report)
 
-        self.stream.start(text, finished)
+        self.stream.start(parse, finished)
 
     def add_text(
         self, text: str, *, source: str = "", problems: tuple[RejectedId, ...] = ()
     ) -> AddReport:
+        """Parse and add at once, on this thread: bounded (see ``parse_pasted``), for short
+        texts, launches and tests; the window's paste, drop and import use the background."""
         parsed, free = parse_pasted(text, self._watchlist.known_ids())
         if problems:
-            parsed = ParsedIds(parsed.ids, problems + parsed.rejected, parsed.duplicates)
+            parsed = replace(parsed, rejected=problems + parsed.rejected)
         added = tuple(self._watchlist.add(parsed.ids))
         report = AddReport(added, parsed, source, free)
         self.reported.emit(report)
         return report
 
     def add_files(self, paths: Iterable[Path]) -> AddReport:
-        texts: list[str] = []
-        names: list[str] = []
-        problems: list[RejectedId] = []  # an unreadable file is rejected with its reason
-        for path in paths:
-            try:
-                if path.stat().st_size > MAX_IMPORT_BYTES:
-                    reason = f"file larger than {MAX_IMPORT_BYTES >> 20} MB"
-                    problems.append(RejectedId(path.name, reason))
-                    continue
-                texts.append(path.read_text(encoding="utf-8-sig", errors="replace"))
-                names.append(path.name)
-            except OSError as exc:
-                problems.append(RejectedId(path.name, f"cannot read: {exc.strerror or exc}"))
-        source = ", ".join(names) or "no readable file"
-        return self.add_text("\n".join(texts), source=source, problems=tuple(problems))
+        text, source, problems = read_id_files(paths)
+        return self.add_text(text, source=source, problems=problems)
 
     def add_mime(self, mime: QMimeData) -> AddReport | None:
-        """A drop or a paste of files (their contents) or of text."""
+        """A drop or a paste of files (their contents) or of text, added at once."""
         if mime.hasUrls():
             files = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
             if files:
@@ -196,11 +165,34 @@ class JobAdder(QObject):
             return self.add_text(mime.text(), source="dropped text")
         return None
 
+    def add_mime_in_background(self, mime: QMimeData) -> bool:
+        """``add_mime`` with the reading and parsing on a worker (the window's drops): whether
+        the drop held anything to add; the report comes through ``reported``."""
+        if mime.hasUrls():
+            files = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+            if files:
+                self.add_files_in_background(files)
+                return True
+        if mime.hasText():
+            self.add_text_in_background(mime.text(), source="dropped text")
+            return True
+        return False
+
 
 class IdsEdit(QPlainTextEdit):
-    """A short multi-line field: Enter adds, Shift+Enter starts a new line."""
+    """A short multi-line field: Enter adds, Shift+Enter starts a new line; a huge paste is
+    not laid out in it but handed on (``pasted_big``)."""
 
     submitted = Signal()
+    pasted_big = Signal(str)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        if source.hasText() and not source.hasUrls():
+            text = source.text()
+            if len(text) > FIELD_PASTE_CHARS:
+                self.pasted_big.emit(text)
+                return
+        super().insertFromMimeData(source)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
@@ -227,6 +219,9 @@ class AddJobsBar(QWidget):
         line = self.edit.fontMetrics().lineSpacing()
         self.edit.setFixedHeight(int(line * 2.6))
         self.edit.submitted.connect(self.submit)
+        self.edit.pasted_big.connect(
+            lambda text: self._adder.add_text_in_background(text, source="pasted text")
+        )
         self.button = QPushButton("&Add", self)
         self.button.setAccessibleName("Add job ids")
         self.button.setToolTip("Add the job ids in the field to the watch list (Enter)")

@@ -375,7 +375,7 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        if self.adder.add_mime(event.mimeData()) is not None:
+        if self.adder.add_mime_in_background(event.mimeData()):
             event.acceptProposedAction()
 
     def showEvent(self, event: QShowEvent) -> None:

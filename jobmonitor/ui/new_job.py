@@ -114,7 +114,7 @@ class NewJobController(QObject):
         id_lists = [f for f in files if f not in inputs]
         adder = getattr(self._window, "adder", None)
         if id_lists and adder is not None:
-            adder.add_files(id_lists)
+            adder.add_files_in_background(id_lists)
         # After the drop returns: a modal dialog inside the drop would hold the drag source.
         QTimer.singleShot(0, lambda: self.open(inputs))
         return True

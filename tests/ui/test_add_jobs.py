@@ -12,7 +12,7 @@ from uihelpers import IDS, collect_on_gui_thread  # noqa: F401 - autouse fixture
 
 from jobmonitor.core.watchlist.db import JobStore
 from jobmonitor.core.watchlist.watchlist import WatchList
-from jobmonitor.ui import add_jobs
+from jobmonitor.ui import add_jobs, paste_text
 from jobmonitor.ui.add_jobs import AddJobsBar, JobAdder
 
 
@@ -53,7 +53,7 @@ def test_files_unreadable_and_too_big_are_rejected_with_reasons(
     good.write_text("\ufeff" + "\n".join(IDS[:3]), encoding="utf-8")
     big = tmp_path / "big.csv"
     big.write_text(IDS[3] * 10, encoding="utf-8")
-    monkeypatch.setattr(add_jobs, "MAX_IMPORT_BYTES", 150)
+    monkeypatch.setattr(paste_text, "MAX_IMPORT_BYTES", 150)
     report = adder.add_files([good, tmp_path / "missing.txt", big])
     assert report.added == tuple(IDS[:3])
     reasons = {r.text: r.reason for r in report.parsed.rejected}

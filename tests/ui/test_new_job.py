@@ -39,7 +39,7 @@ class Adder:
     def __init__(self) -> None:
         self.files: list[list[Path]] = []
 
-    def add_files(self, paths: list[Path]) -> None:
+    def add_files_in_background(self, paths: list[Path]) -> None:
         self.files.append(list(paths))
 
 
