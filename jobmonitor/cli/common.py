@@ -15,6 +15,7 @@ import httpx
 from jobmonitor import APP_ID, DEFAULT_BASE_URL
 from jobmonitor.api.client import StatusClient
 from jobmonitor.api.errors import ApiError, InsecureUrl
+from jobmonitor.api.models import JobError
 from jobmonitor.api.urls import normalize_base_url, origin_of
 from jobmonitor.core.http import HttpPool
 
@@ -190,7 +191,6 @@ def error_object(exc: ApiError, *, job_id: str | None = None) -> dict[str, Any]:
     body = exc.body if isinstance(exc.body, dict) else None
     if body is not None and isinstance(body.get("details"), dict):
         details = {k: v for k, v in body["details"].items() if k != "message"}
-    said_by = "server" if exc.http_status is not None and body is not None else "client"
     return {
         "status": "error",
         "job_id": job_id if job_id is not None else exc.job_id,
@@ -199,9 +199,58 @@ def error_object(exc: ApiError, *, job_id: str | None = None) -> dict[str, Any]:
             "message": exc.message,
             "details": details,
             "http_status": exc.http_status,
-            "said_by": said_by,
+            "said_by": said_by(exc),
         },
     }
+
+
+def said_by(exc: ApiError) -> str:
+    """ "server" when an answer said it (an error body, or an HTTP status), else "client"."""
+    body = exc.body if isinstance(exc.body, dict) else None
+    return "server" if exc.http_status is not None and body is not None else "client"
+
+
+def job_error_object(job_id: str, error: JobError) -> dict[str, Any]:
+    """A failed job's error in the same shape: the API answered 200 about a job that failed."""
+    return {
+        "status": "error",
+        "job_id": job_id,
+        "error": {
+            "code": error.code,
+            "message": error.message,
+            "details": dict(error.details),
+            "http_status": 200,
+            "said_by": "server",
+        },
+    }
+
+
+def client_error_object(job_id: str | None, code: str, message: str) -> dict[str, Any]:
+    """What jobmonitor concluded itself (no answer said it), in the same shape."""
+    return {
+        "status": "error",
+        "job_id": job_id,
+        "error": {
+            "code": code,
+            "message": message,
+            "details": {},
+            "http_status": None,
+            "said_by": "client",
+        },
+    }
+
+
+def describe_error(exc: ApiError, base_url: str | None = None) -> str:
+    """One line for people, never the key. What the server said is shown as its answer (HTTP
+    status and code); what jobmonitor concluded (unreachable, a broken answer, an id refused
+    before sending) is said in its own words, not dressed up as a server code."""
+    hints = {
+        "UNAUTHORIZED": f" (check the key: {auth_hint('status', base_url or DEFAULT_BASE_URL)})",
+        "FORBIDDEN": " (the job belongs to another account)",
+        "RATE_LIMITED": " (wait a minute and try again)",
+    }
+    text = f"the API answered {exc}" if said_by(exc) == "server" else exc.message
+    return printable(f"{text}{hints.get(exc.code, '')}")
 
 
 def auth_hint(action: str, base_url: str) -> str:

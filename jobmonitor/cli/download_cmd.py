@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import shutil
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from jobmonitor.api.client import StatusClient
 from jobmonitor.api.errors import ApiError, AuthError, InvalidJobId
@@ -22,13 +23,15 @@ from jobmonitor.cli.common import (
     EXIT_USAGE,
     CliError,
     add_base_url_argument,
+    client_error_object,
+    describe_error,
+    error_object,
     http_pool,
     make_status_client,
     printable,
     resolve_api_key,
     resolve_base_url,
 )
-from jobmonitor.cli.status_cmd import describe_error
 from jobmonitor.core.downloads.manager import DownloadManager
 from jobmonitor.core.downloads.model import (
     DownloadProgress,
@@ -36,6 +39,8 @@ from jobmonitor.core.downloads.model import (
     format_eta,
     human_size,
 )
+from jobmonitor.core.watchlist.records import SavedFile
+from jobmonitor.core.watchlist.saved_files import SavedFiles
 
 STATUS_CONCURRENCY = 4  # job look-ups in flight at once (they share the API's request budget)
 LOOKUP_TRIES = 4  # a job look-up that fails for a transient reason is tried this often
@@ -49,9 +54,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="save the result files of finished jobs",
         description="Fetch each job and save its result file into DIR (default: the current "
         "folder), never overwriting a file: a name already taken gets a ' (1)' suffix. An "
-        "interrupted download resumes when run again. Prints one saved path per line; a "
-        "progress bar goes to stderr on a terminal. Exit 0 when every file was saved, 1 when "
-        "any job had no file to save or a download failed, 2 on a usage or key error.",
+        "interrupted download resumes when run again; a file saved before (by this command or "
+        "the app) into the same folder and still there as saved is not fetched again. Prints "
+        "one saved path per line; a progress bar goes to stderr on a terminal. Exit 0 when "
+        "every file was saved, 1 when any job had no file to save or a download failed, 2 on a "
+        "usage or key error.",
     )
     parser.add_argument("job_ids", metavar="JOB_ID", nargs="+")
     add_base_url_argument(parser)
@@ -62,6 +69,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         type=Path,
         help="folder to save into (created if missing; default: the current folder)",
     )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON object per job: {"status": "saved" | "already_saved", "job_id", "path"} '
+        "or the command line's one error shape",
+    )
     parser.set_defaults(func=run)
 
 
@@ -71,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             job_id = normalize_job_id(raw)
         except InvalidJobId as exc:
+            if args.json:
+                print(json.dumps(error_object(exc, job_id=raw), ensure_ascii=False))
             raise CliError(f"invalid job id {raw!r}: {exc.reason}", EXIT_USAGE) from None
         if job_id not in job_ids:
             job_ids.append(job_id)
@@ -82,7 +97,11 @@ def run(args: argparse.Namespace) -> int:
     # The progress line rewrites itself with escape codes: not on a dumb terminal.
     smart = sys.stderr.isatty() and os.environ.get("TERM", "") != "dumb"
     bar = ProgressLine(sys.stderr) if smart else None
-    return asyncio.run(download_jobs(job_ids, base_url, key, folder, bar=bar))
+    return asyncio.run(
+        download_jobs(
+            job_ids, base_url, key, folder, bar=bar, as_json=args.json, saved=SavedFiles()
+        )
+    )
 
 
 async def download_jobs(
@@ -94,9 +113,14 @@ async def download_jobs(
     bar: ProgressLine | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    as_json: bool = False,
+    saved: SavedFiles | None = None,
 ) -> int:
+    """Save each job's result file into ``folder``; ``saved`` (the watch list's record of saved
+    files) skips a file saved there before and still there as saved, and records each new one."""
     out = out or sys.stdout
     err = err or sys.stderr
+    target = await asyncio.to_thread(folder.resolve)  # where saved files are compared
     pool = http_pool(timeout=30.0)
     http_for = pool.for_url
     client = make_status_client(http_for(base_url), base_url, key)
@@ -116,29 +140,50 @@ async def download_jobs(
             bar.clear()
         print(printable(line), file=stream, flush=True)
 
+    def emit(record: dict[str, Any], line: str) -> None:
+        """JSON on stdout, or a line: a path on stdout, a problem on stderr (one prefix)."""
+        if as_json:
+            say(json.dumps(record, ensure_ascii=False), out)
+        elif record["status"] == "error":
+            say(f"jobmonitor: {record['job_id']}: {line}", err)
+        else:
+            say(line, out)
+
+    def refused(job_id: str, code: str, message: str) -> bool:
+        emit(client_error_object(job_id, code, message), message)
+        return False
+
     async def one(job_id: str) -> bool:
         nonlocal key_rejected
+        before = await asyncio.to_thread(saved.get, job_id) if saved is not None else None
+        if before is not None and before.path.parent == target:
+            if not as_json:
+                say(f"jobmonitor: {job_id}: already saved, not fetched again", err)
+            shown = str(before.path)
+            emit({"status": "already_saved", "job_id": job_id, "path": shown}, shown)
+            return True
         try:
             async with lookups:
                 snapshot = await _get_job(client, job_id, err if bar is None else None)
         except ApiError as exc:
             key_rejected = key_rejected or isinstance(exc, AuthError)
-            say(f"jobmonitor: {job_id}: {describe_error(exc)}", err)
+            emit(error_object(exc, job_id=job_id), describe_error(exc, base_url))
             return False
         file_url = snapshot.result.file if snapshot.result is not None else None
         if snapshot.status is not JobStatus.SUCCESS:
             state = snapshot.raw_status or snapshot.status.value
-            say(f"jobmonitor: {job_id}: the job has not succeeded (status: {state})", err)
-            return False
+            return refused(job_id, "NOT_SUCCEEDED", f"the job has not succeeded (status: {state})")
         if not file_url:
-            say(f"jobmonitor: {job_id}: the job's result has no file to download", err)
-            return False
+            return refused(job_id, "NO_RESULT_FILE", "the job's result has no file to download")
         final = await manager.start(job_id, file_url, folder).wait()
         if final.state is DownloadState.DONE and final.path is not None:
-            say(str(final.path), out)
+            path = target / final.path.name
+            if saved is not None:
+                record = SavedFile(job_id, path, final.bytes_done, time.time())
+                await asyncio.to_thread(saved.record, record)
+            emit({"status": "saved", "job_id": job_id, "path": str(path)}, str(final.path))
             return True
-        say(f"jobmonitor: {job_id}: {final.message}", err)
-        return False
+        return refused(job_id, "DOWNLOAD_FAILED", final.message)
 
     try:
         results = await asyncio.gather(*(one(job_id) for job_id in job_ids))
@@ -147,6 +192,8 @@ async def download_jobs(
         if bar is not None:
             bar.clear()
         await pool.aclose()
+        if saved is not None:
+            saved.close()
     if key_rejected:
         return EXIT_USAGE
     return EXIT_OK if all(results) else EXIT_FAILED
@@ -164,8 +211,10 @@ async def _get_job(client: StatusClient, job_id: str, notes: TextIO | None) -> J
             hint = getattr(exc, "retry_after", None)
             delay = min(float(hint) if hint else LOOKUP_BACKOFF * 2.0**attempt, MAX_LOOKUP_PAUSE)
             if notes is not None:
+                what = describe_error(exc)
                 print(
-                    printable(f"note: {job_id}: {exc}; trying again in {delay:.0f} s"), file=notes
+                    printable(f"jobmonitor: {job_id}: {what}; trying again in {delay:.0f} s"),
+                    file=notes,
                 )
             await asyncio.sleep(delay)
     raise AssertionError("unreachable")

@@ -17,6 +17,8 @@ from jobmonitor.cli.common import (
     EXIT_USAGE,
     CliError,
     add_base_url_argument,
+    describe_error,
+    error_object,
     http_pool,
     make_status_client,
     printable,
@@ -41,7 +43,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--json",
         action="store_true",
-        help="print the API's answer (or error body) as one JSON object",
+        help="print the API's answer as one JSON object (an error in the command line's one "
+        'error shape: {"status": "error", "job_id", "error": {"code", "message", ...}})',
     )
     parser.set_defaults(func=run)
 
@@ -52,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             job_id = normalize_job_id(raw)
         except InvalidJobId as exc:
+            if args.json:
+                print(json.dumps(error_object(exc, job_id=raw), ensure_ascii=False))
             raise CliError(f"invalid job id: {exc.reason}", EXIT_USAGE) from None
         if job_id not in job_ids:
             job_ids.append(job_id)
@@ -78,10 +83,10 @@ async def _status(job_id: str, base_url: str, key: str | None, *, as_json: bool)
         try:
             snapshot = await client.get_job(job_id)
         except ApiError as exc:
-            if as_json:
-                print(json.dumps(exc.error_body(), ensure_ascii=False))
+            if as_json:  # the command line's one error shape (cli/common.py)
+                print(json.dumps(error_object(exc, job_id=job_id), ensure_ascii=False))
             else:
-                print(f"jobmonitor: {describe_error(exc)}", file=sys.stderr)
+                print(f"jobmonitor: {job_id}: {describe_error(exc, base_url)}", file=sys.stderr)
             # A rejected key is a key error (2), as in watch and download; the rest are 1.
             return EXIT_USAGE if isinstance(exc, AuthError) else EXIT_FAILED
     if as_json:
@@ -90,16 +95,6 @@ async def _status(job_id: str, base_url: str, key: str | None, *, as_json: bool)
     else:
         print(format_snapshot(snapshot))
     return EXIT_OK
-
-
-def describe_error(exc: ApiError) -> str:
-    """One line for people; never includes the key (the client never puts it in messages)."""
-    hints = {
-        "UNAUTHORIZED": " (check the key: jobmonitor auth status)",
-        "FORBIDDEN": " (the job belongs to another account)",
-        "RATE_LIMITED": " (wait a minute and try again)",
-    }
-    return printable(f"{exc}{hints.get(exc.code, '')}")
 
 
 def _when(epoch: float | None) -> str:

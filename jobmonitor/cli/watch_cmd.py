@@ -21,7 +21,10 @@ from jobmonitor.cli.common import (
     CliError,
     add_base_url_argument,
     auth_hint,
+    client_error_object,
+    error_object,
     http_pool,
+    job_error_object,
     make_status_client,
     printable,
     resolve_api_key,
@@ -73,7 +76,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    job_ids = _read_ids(args.job_ids)
+    job_ids = _read_ids(args.job_ids, as_json=args.json)
     if args.rate_limit is not None and args.rate_limit <= 0:
         raise CliError("--rate-limit must be a positive number of requests per minute")
     base_url = resolve_base_url(args)
@@ -118,11 +121,14 @@ async def watch_jobs(
         ) from None
 
 
-def _read_ids(tokens: list[str]) -> list[str]:
+def _read_ids(tokens: list[str], *, as_json: bool = False) -> list[str]:
     texts = [_read_stdin() if token == "-" else token for token in tokens]
     parsed = parse_job_ids("\n".join(texts))
     if parsed.rejected:
         bad = parsed.rejected[0]
+        if as_json:
+            refused = client_error_object(bad.text, "INVALID_JOB_ID", bad.reason)
+            print(json.dumps(refused, ensure_ascii=False), flush=True)
         others = parsed.rejected_count - 1
         more = f" (and {others:,} more)" if others else ""
         raise CliError(f"invalid job id {bad.text[:60]!r}: {bad.reason}{more}", EXIT_USAGE)
@@ -295,10 +301,12 @@ class _JsonView(_View):
         if event.new.terminal:
             if snap is not None and snap.raw.get("result") is not None:
                 record["result"] = snap.raw_dict()["result"]
-            if snap is not None and snap.raw.get("error") is not None:
-                record["error"] = snap.raw_dict()["error"]
+            # The command line's one error shape (cli/common.py), a failed job's and a refusal's
+            # alike: {"code", "message", "details", "http_status", "said_by"}.
+            if snap is not None and snap.error is not None:
+                record["error"] = job_error_object(event.job_id, snap.error)["error"]
             elif event.error is not None:
-                record["error"] = event.error.error_body()
+                record["error"] = error_object(event.error, job_id=event.job_id)["error"]
         self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.out.flush()
 

@@ -27,6 +27,22 @@ def url(world: SimWorld, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         yield server.api_url
 
 
+def cli_error(job_id: str, http_status: int, said_by: str = "server") -> dict[str, object]:
+    """The command line's one JSON error shape, from the simulator's error body."""
+    body = error_body(http_status)
+    return {
+        "status": "error",
+        "job_id": job_id,
+        "error": {
+            "code": body["error"],
+            "message": body["details"]["message"],
+            "details": {},
+            "http_status": http_status,
+            "said_by": said_by,
+        },
+    }
+
+
 def status(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(["status", *args])
     out, err = capsys.readouterr()
@@ -68,7 +84,7 @@ def test_json_of_an_api_error_exits_1(
     if delete:
         world.delete_job(job)
     code, out, _ = status(capsys, job, "--base-url", url, "--json")
-    assert code == 1 and json.loads(out) == error_body(http_status)
+    assert code == 1 and json.loads(out) == cli_error(job, http_status)
 
 
 def test_wrong_key_exits_2_like_watch_and_download_and_is_never_echoed(
@@ -83,7 +99,7 @@ def test_wrong_key_exits_2_like_watch_and_download_and_is_never_echoed(
         code, out, err = status(capsys, job, "--base-url", url, *extra)
         assert code == 2 and WRONG_KEY not in out + err
         assert "UNAUTHORIZED" in out + err
-    assert json.loads(status(capsys, job, "--base-url", url, "--json")[1]) == error_body(401)
+    assert json.loads(status(capsys, job, "--base-url", url, "--json")[1]) == cli_error(job, 401)
 
 
 @pytest.mark.parametrize("bad", ["12.34", "a1b2c3d4-e5f6-7890-abcd-ef123456789g", "{}", "job/1"])
@@ -91,8 +107,10 @@ def test_malformed_id_exits_2_and_sends_nothing(
     capsys: pytest.CaptureFixture[str], world: SimWorld, url: str, bad: str
 ) -> None:
     code, out, err = status(capsys, bad, "--base-url", url, "--json")
-    assert code == 2 and out == ""
-    assert "invalid job id" in err
+    assert code == 2 and "invalid job id" in err
+    refused = json.loads(out)  # --json says it in the same shape, concluded by the client
+    assert refused["job_id"] == bad and refused["error"]["code"] == "INVALID_JOB_ID"
+    assert refused["error"]["said_by"] == "client" and refused["error"]["http_status"] is None
     assert world.stats.requests == 0
 
 
@@ -139,8 +157,19 @@ def test_unreachable_exits_1(
     monkeypatch.setenv("JOBMONITOR_API_KEY", KEY)
     with SimServer(world) as server:
         url = server.api_url
-    code, _, err = status(capsys, "a1b2c3d4-e5f6-7890-abcd-ef1234567890", "--base-url", url)
-    assert code == 1 and "UNREACHABLE" in err
+    job = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
+    code, _, err = status(capsys, job, "--base-url", url)
+    # said as what it is, the client's conclusion, never as if the server had answered
+    assert code == 1 and err.startswith(f"jobmonitor: {job}: cannot connect to the API")
+    assert "UNREACHABLE" not in err and "answered" not in err
+    code, out, _ = status(capsys, job, "--base-url", url, "--json")
+    error = json.loads(out)["error"]
+    assert (code, error["code"], error["said_by"], error["http_status"]) == (
+        1,
+        "UNREACHABLE",
+        "client",
+        None,
+    )
 
 
 def test_route_fallback_is_remembered_between_runs(

@@ -81,7 +81,7 @@ def test_exit_1_when_a_job_has_no_file_yet_but_the_others_are_saved(
     assert captured.out.strip() == str(tmp_path / "o" / f"apidatatools_convert_{ok[:8]}.json")
     assert f"{failed}: the job has not succeeded (status: failed)" in captured.err
     assert f"{queued}: the job has not succeeded (status: queued)" in captured.err
-    assert f"{foreign}: HTTP 403 FORBIDDEN" in captured.err
+    assert f"jobmonitor: {foreign}: the API answered HTTP 403 FORBIDDEN" in captured.err
 
 
 def test_exit_2_for_a_malformed_id_or_a_missing_or_rejected_key(
@@ -174,7 +174,8 @@ def test_a_transient_failure_of_the_job_look_up_is_tried_again(
     assert captured.err.count("trying again") == 2 and "Traceback" not in captured.err
     assert Path(captured.out.strip()).read_bytes() == file_bytes(world, job)
 
-    world.faults.fail_next = 10  # more than it tries: said once, exit 1
-    code = run_cli(["download", "--base-url", sim.api_url, "--output", str(tmp_path), job])
+    world.faults.fail_next = 10  # more than it tries: said once, exit 1 (another folder: the
+    again = tmp_path / "again"  # file saved into tmp_path would not be fetched again)
+    code = run_cli(["download", "--base-url", sim.api_url, "--output", str(again), job])
     captured = capsys.readouterr()
     assert code == 1 and captured.err.strip().splitlines()[-1].startswith(f"jobmonitor: {job}: ")

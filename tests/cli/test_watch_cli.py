@@ -98,15 +98,24 @@ def test_failed_and_refused_jobs_exit_1_with_their_errors(sim: SimServer) -> Non
     assert run.code == 1, run.err
     last = {r["job_id"]: r for r in map(json.loads, run.out.splitlines())}
     assert last[failed]["status"] == "failed"
+    # one error shape for a failed job and a refused one (the command line's, cli/common.py)
     assert last[failed]["error"] == {
         "code": "INVALID_JSON",
         "message": "JSON validation failed.",
         "details": {"line": 2, "column": 5},
+        "http_status": 200,
+        "said_by": "server",
     }
     assert last[foreign]["status"] == "forbidden"
-    assert last[foreign]["error"]["error"] == "FORBIDDEN"
+    assert last[foreign]["error"] == {
+        "code": "FORBIDDEN",
+        "message": "Access denied",
+        "details": {},
+        "http_status": 403,
+        "said_by": "server",
+    }
     assert last[missing]["status"] == "not_found"
-    assert last[missing]["error"]["error"] == "JOB_NOT_FOUND"
+    assert last[missing]["error"]["code"] == "JOB_NOT_FOUND"
 
 
 def test_ids_from_stdin_and_plain_lines_when_not_a_terminal(sim: SimServer) -> None:

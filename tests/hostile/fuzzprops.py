@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from jobmonitor.api.client import StatusClient
 from jobmonitor.api.errors import ApiError
 from jobmonitor.api.models import JobSnapshot, RateLimitInfo
-from jobmonitor.cli.common import printable
-from jobmonitor.cli.status_cmd import describe_error, format_snapshot
+from jobmonitor.cli.common import describe_error, printable
+from jobmonitor.cli.status_cmd import format_snapshot
 
 JOB = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
 BASE = "http://127.0.0.1:9"

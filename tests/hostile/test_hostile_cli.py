@@ -59,7 +59,8 @@ async def test_a_600_deep_answer_is_an_error_body_not_a_traceback(server: Hostil
     server.on(JOB, answer(None, text=text))
     code, out, err = await status(JOB, "--base-url", server.url, "--json")
     assert code == 1 and "Traceback" not in err
-    assert json.loads(out)["error"] == "BAD_RESPONSE"
+    error = json.loads(out)["error"]
+    assert (error["code"], error["said_by"]) == ("BAD_RESPONSE", "client")
 
 
 async def test_hints_and_positions_are_shown_as_the_client_takes_them(
