@@ -116,10 +116,12 @@ def run_status(args: argparse.Namespace) -> int:
     print(f"accepted: {_verdict(check)}")
     print(f"          {check.detail}")
     if check.outcome is KeyCheckOutcome.REJECTED:
-        fix = (
-            f"unset ${ENV_KEY}" if lookup.source is KeySource.ENVIRONMENT else "jobmonitor auth set"
-        )
-        print(f"Set a new key with: {fix}")
+        # The fix keeps --base-url: the key is kept per API, a bare "auth set" would set another.
+        setter = f"jobmonitor auth set{_base_url_flag(args)}"
+        if lookup.source is KeySource.ENVIRONMENT:  # no "$": the shell would expand it
+            print(f"Set the right key in ${ENV_KEY}, or unset {ENV_KEY} and use: {setter}")
+        else:
+            print(f"Set a new key with: {setter}")
     return EXIT_OK if check.works else EXIT_FAILED
 
 

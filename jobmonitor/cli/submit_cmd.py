@@ -125,13 +125,16 @@ async def _submit(
     from jobmonitor.core.submit import Submitter
 
     accepted: list[str] = []
+    status_urls: dict[str, str] = {}
     failed = 0
+    # One budget for every request to the API: submissions, upload requests, then the polls.
+    budget = RequestBudget(_rate_limit(args), clock=asyncio.get_running_loop().time)
     async with http_pool(timeout=60.0) as pool:
         api = pool.for_url(base_url)
         submitter = Submitter(
             ToolClient(api, base_url, api_key=key),
             UploadClient(api, base_url, api_key=key, storage_http=pool.for_url),
-            gate=RequestBudget(_rate_limit(args)),
+            gate=budget,
         )
         try:
             plan = submitter.plan(args.tool, args.sources, options, body=args.body)
@@ -169,13 +172,22 @@ async def _submit(
                 record["file"] = done.snapshot.result.file
             else:
                 accepted.append(done.job_id)
+                if done.status_url:
+                    status_urls[done.job_id] = done.status_url
             _emit(args, record)
     if args.watch and accepted:
         from jobmonitor.cli import watch_cmd
 
         view = watch_cmd.make_view(args.json)
         code = await watch_cmd.watch_jobs(
-            accepted, base_url, key, _rate_limit(args), view, give_up_after=args.timeout
+            accepted,
+            base_url,
+            key,
+            _rate_limit(args),
+            view,
+            give_up_after=args.timeout,
+            budget=budget,
+            status_urls=status_urls,
         )
         if args.download:
             from jobmonitor.cli.download_cmd import download_jobs

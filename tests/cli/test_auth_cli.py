@@ -109,7 +109,8 @@ def test_a_rejected_environment_key_exits_1_with_the_fix(sim: SimServer) -> None
     run = jobmonitor("auth", "status", "--base-url", sim.api_url, env=env)
     assert run.code == 1
     assert "accepted: no, rejected (401)" in run.out
-    assert "unset $JOBMONITOR_API_KEY" in run.out
+    fix = f"unset JOBMONITOR_API_KEY and use: jobmonitor auth set --base-url {sim.api_url}"
+    assert fix in run.out and "unset $" not in run.out  # "$" would be expanded by the shell
 
 
 def test_unreachable_and_rate_limited_cannot_confirm(sim: SimServer) -> None:
@@ -279,7 +280,8 @@ def test_a_rejected_key_in_the_keyring(sim: SimServer) -> None:
         run = jobmonitor("auth", "status", "--base-url", url)
         assert run.code == 1
         assert "rejected" in run.out
-        assert "Set a new key with: jobmonitor auth set" in run.out
+        # the fix names this API: a bare "auth set" would set the default API's key
+        assert f"Set a new key with: jobmonitor auth set --base-url {url}\n" in run.out
     finally:
         jobmonitor("auth", "clear", "--base-url", url)
 

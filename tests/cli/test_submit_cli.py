@@ -157,9 +157,9 @@ def test_a_dumb_terminal_gets_lines_not_a_redrawn_table(monkeypatch: pytest.Monk
 
     monkeypatch.setattr("sys.stdout.isatty", lambda: True)
     monkeypatch.setenv("TERM", "dumb")
-    assert type(watch_cmd.make_view(False)).__name__ == "_LineView"
+    assert type(watch_cmd.make_view(False)).__name__ == "LineView"
     monkeypatch.setenv("TERM", "xterm-256color")
-    assert type(watch_cmd.make_view(False)).__name__ == "_TableView"
+    assert type(watch_cmd.make_view(False)).__name__ == "TableView"
 
 
 def test_status_takes_several_ids(sim: SimServer, capsys: pytest.CaptureFixture[str]) -> None:
@@ -187,3 +187,27 @@ def test_key_hints_keep_the_base_url(
     assert code == 2
     assert f"jobmonitor auth status --base-url {sim.api_url}" in capsys.readouterr().err
     assert sim.world.uploads.all() == []  # refused at the upload request: nothing left behind
+
+
+def test_submit_watch_counts_submissions_and_polls_in_one_budget(
+    sim: SimServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every request to the API (upload requests, submissions, polls) is counted by one budget:
+    two would each allow the limit, together twice what the API takes."""
+    from jobmonitor.core.polling import budget, scheduler
+
+    made: list[budget.RequestBudget] = []
+
+    class Counted(budget.RequestBudget):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            made.append(self)
+
+    monkeypatch.setattr(budget, "RequestBudget", Counted)
+    monkeypatch.setattr(scheduler, "RequestBudget", Counted)
+    files = [str(SAMPLES / "orders.json"), f"{sim.files_url}/samples/orders.json"]
+    code = run_cli(["submit", "json-to-csv-api", *files, "--base-url", sim.api_url, "--watch"])
+    assert code == 0, capsys.readouterr().err
+    assert len(made) == 1  # the scheduler polls within the submissions' budget
+    assert made[0].used() == sim.world.stats.requests  # and it counted every API request
+    assert sim.world.stats.requests >= 5  # an upload request, two submissions, two polls

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from jobmonitor.api.client import StatusClient
-from jobmonitor.cli import watch_cmd
+from jobmonitor.cli import watch_views
 from jobmonitor.core.polling.scheduler import PollScheduler
 from jobmonitor.core.state import JobState
 
@@ -32,7 +32,7 @@ def test_a_small_terminal_gets_lines_that_fit_and_the_hidden_failures_at_the_end
     states[IDS[9]] = JobState.NOT_FOUND
     states[IDS[10]] = JobState.QUEUED
     out = io.StringIO()
-    view = watch_cmd._TableView(out)
+    view = watch_views.TableView(out)
     view.bind(_scheduler(states), IDS)
     lines = view._lines(view.scheduler, 30, 5)  # type: ignore[arg-type]  # room for 2 jobs
     assert all(len(line) < 30 for line in lines)  # never the last column: no wrapping
@@ -42,7 +42,7 @@ def test_a_small_terminal_gets_lines_that_fit_and_the_hidden_failures_at_the_end
     assert IDS[9][:28] not in shown
 
     monkeypatch.setattr(
-        watch_cmd.shutil, "get_terminal_size", lambda fallback=(0, 0): os.terminal_size((80, 5))
+        watch_views.shutil, "get_terminal_size", lambda fallback=(0, 0): os.terminal_size((80, 5))
     )
     view.close()
     tail = out.getvalue().rsplit("\x1b[J", 1)[-1]  # what is printed after the last drawing

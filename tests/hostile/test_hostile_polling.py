@@ -116,7 +116,7 @@ class ExplodingClient(StatusClient):
     """A client with a bug for one job: what the scheduler does with an exception it never
     expected (the api boundary is meant to prevent it; the scheduler must survive it anyway)."""
 
-    async def get_job(self, job_id: str) -> JobSnapshot:
+    async def get_job(self, job_id: str, *, status_url: str | None = None) -> JobSnapshot:
         if job_id == JOB:
             raise RuntimeError("a bug")
         return await super().get_job(job_id)

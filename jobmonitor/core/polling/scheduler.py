@@ -61,6 +61,7 @@ class PollScheduler:
         client: StatusClient,
         *,
         rate_limit: int | None = None,
+        budget: RequestBudget | None = None,
         max_concurrency: int = DEFAULT_CONCURRENCY,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
@@ -76,7 +77,8 @@ class PollScheduler:
         self._max_concurrency = max(1, max_concurrency)
         # The jitter guard is a real-time quantity: on a fast test clock it spans more clock time.
         guard = max(DEFAULT_GUARD, REAL_JITTER * time_scale)
-        self._budget = RequestBudget(
+        # A budget handed in is shared (submit --watch): one count for all sent to one API.
+        self._budget = budget or RequestBudget(
             rate_limit,
             clock=clock,
             wall_clock=wall_clock,
@@ -110,8 +112,13 @@ class PollScheduler:
         self._api_listeners.append(cb)
 
     # -- the watch list -------------------------------------------------------------------------
-    def watch(self, job_id: str, *, state: JobState = JobState.PENDING) -> None:
+    def watch(
+        self, job_id: str, *, state: JobState = JobState.PENDING, status_url: str | None = None
+    ) -> None:
+        """``status_url``: a submission's answer's, polled when on the API's origin (client.py)."""
         self._add(job_id, state)
+        if status_url and (job := self._queue.get(canonical_id(job_id))) is not None:
+            job.status_url = status_url
         self._poke()
 
     def watch_many(self, job_ids: Iterable[str]) -> None:
@@ -296,7 +303,7 @@ class PollScheduler:
         handled = False
         try:
             try:
-                snapshot = await self._client.get_job(job.job_id)
+                snapshot = await self._client.get_job(job.job_id, status_url=job.status_url)
             except Exception as exc:  # noqa: BLE001 - an ApiError, or a bug below: the job's fault
                 job.in_flight = False
                 handled = True
