@@ -211,3 +211,19 @@ def test_submit_watch_counts_submissions_and_polls_in_one_budget(
     assert len(made) == 1  # the scheduler polls within the submissions' budget
     assert made[0].used() == sim.world.stats.requests  # and it counted every API request
     assert sim.world.stats.requests >= 5  # an upload request, two submissions, two polls
+
+
+@pytest.mark.parametrize(
+    ("limit", "ttl", "said"),
+    [(10, 300.0, "exceeds the maximum allowed size"), (10_000_000, -1.0, "Policy expired")],
+)
+def test_an_upload_the_storage_refuses_is_said_and_leaves_nothing(
+    sim: SimServer, capsys: pytest.CaptureFixture[str], limit: int, ttl: float, said: str
+) -> None:
+    sim.world.uploads.limits.max_size = limit
+    sim.world.uploads.limits.ttl = ttl
+    source = str(SAMPLES / "orders.json")
+    code = run_cli(["submit", "json-to-csv-api", source, "--base-url", sim.api_url])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith(f"jobmonitor: {source}: ") and said in err
+    assert sim.world.uploads.all() == [] and sim.world.job_ids() == []
