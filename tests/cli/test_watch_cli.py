@@ -208,3 +208,17 @@ def test_a_base_url_that_is_no_status_api_ends_the_watch(sim: SimServer, wrong: 
     assert f"jobmonitor: {base} does not answer like the Status API" in run.err
     assert run.err.rstrip().endswith("check --base-url")
     assert time.monotonic() - started < 30  # said and ended, not retried forever
+
+
+def test_timeout_gives_up_with_exit_1_and_says_so(sim: SimServer) -> None:
+    done = quick_job(sim, queued_for=0, processing_for=0)  # finished at its first poll
+    slow = quick_job(sim, processing_for=600)
+    run = watch("--base-url", sim.api_url, "--timeout", "3", "--json", done, slow)
+    assert run.code == 1
+    assert run.err.strip().splitlines()[-1] == (
+        "jobmonitor: timed out after 3 s before every job finished"
+    )
+    last = {r["job_id"]: r["status"] for r in map(json.loads, run.out.splitlines())}
+    assert last[done] == "success" and last.get(slow) != "success"
+    bad = watch("--base-url", sim.api_url, "--timeout", "0", done)
+    assert bad.code == 2 and "--timeout must be a positive number" in bad.err
