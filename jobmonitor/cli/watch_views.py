@@ -10,7 +10,7 @@ import time
 from datetime import datetime
 from typing import Any, TextIO
 
-from jobmonitor.cli.common import error_object, job_error_object, printable
+from jobmonitor.cli.common import describe_error, error_object, job_error_object, printable
 from jobmonitor.core.polling.scheduler import PollScheduler
 from jobmonitor.core.state import ApiCondition, ApiStatus, JobEvent, JobState
 
@@ -35,9 +35,9 @@ def _raw_detail(event: JobEvent) -> str:
         return f"{err.code}: {err.message}" + (f" ({where})" if where else "")
     if snap is not None and snap.result is not None:
         return snap.result.file or "finished"
-    if event.error is not None:
-        prefix = "" if event.new.terminal else "retrying after "
-        return f"{prefix}{event.error}"
+    if event.error is not None:  # a server's answer said as one, the client's own conclusion not
+        prefix = "" if event.new.terminal else "retrying: "
+        return f"{prefix}{describe_error(event.error)}"
     if snap is not None:
         status = "" if snap.status.value == snap.raw_status else f"status {snap.raw_status!r}: "
         return status + (snap.message or "")

@@ -222,3 +222,15 @@ def test_timeout_gives_up_with_exit_1_and_says_so(sim: SimServer) -> None:
     assert last[done] == "success" and last.get(slow) != "success"
     bad = watch("--base-url", sim.api_url, "--timeout", "0", done)
     assert bad.code == 2 and "--timeout must be a positive number" in bad.err
+
+
+def test_lines_show_a_server_refusal_as_its_answer(sim: SimServer) -> None:
+    foreign = sim.world.add_job("someone-else")
+    run = watch("--base-url", sim.api_url, foreign)
+    assert run.code == 1
+    (line,) = run.out.splitlines()
+    assert line.endswith(
+        f"{foreign}  Forbidden (another account's job)  the API answered HTTP 403 FORBIDDEN: "
+        "Access denied "
+        "(the job belongs to another account)"
+    )
