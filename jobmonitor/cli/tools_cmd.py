@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from jobmonitor.cli.common import EXIT_OK, EXIT_USAGE, CliError
+from jobmonitor.cli.common import EXIT_OK, EXIT_USAGE, CliError, client_error_object
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -56,11 +56,13 @@ def run(args: argparse.Namespace) -> int:
     if args.slug:
         tool = catalogue.get(args.slug)
         if tool is None:
-            raise CliError(
+            message = (
                 f"no tool {args.slug!r} in the catalogue (jobmonitor tools lists them; an unlisted "
-                "tool can still be submitted by its slug)",
-                EXIT_USAGE,
+                "tool can still be submitted by its slug)"
             )
+            if args.json:  # the command line's one error shape (cli/common.py)
+                print(json.dumps(client_error_object(None, "TOOL_NOT_FOUND", message)))
+            raise CliError(message, EXIT_USAGE)
         tools = [tool]
     if args.json:
         print(json.dumps([tool_dict(t) for t in tools], ensure_ascii=False, indent=None))

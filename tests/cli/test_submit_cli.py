@@ -37,6 +37,9 @@ def test_tools_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli(["tools", "csv-to-json-api"]) == 0
     assert "--opt tab-space=<int 0-8> (default 2)" in capsys.readouterr().out
     assert run_cli(["tools", "nope-api"]) == 2
+    capsys.readouterr()
+    assert run_cli(["tools", "nope-api", "--json"]) == 2
+    assert json.loads(capsys.readouterr().out)["error"]["code"] == "TOOL_NOT_FOUND"
 
 
 def test_submit_prints_ids_as_accepted_and_watch_follows_them(
