@@ -127,14 +127,6 @@ class SettingsForm(QWidget):
         self._build_session_offer()
         self._build_other_groups()
 
-        self.busy_bar = QProgressBar(self)
-        self.busy_bar.setRange(0, 0)  # indeterminate: a spinner
-        self.busy_bar.setMaximumWidth(120)
-        self.busy_bar.setAccessibleName("Working")
-        self.busy_text = QLabel(self)
-        busy = QHBoxLayout()
-        busy.addWidget(self.busy_bar)
-        busy.addWidget(self.busy_text, 1)
         self.set_busy(None)
         for label in (self.url_error, self.key_error, self.folder_error):
             self._show(label, "")
@@ -145,7 +137,6 @@ class SettingsForm(QWidget):
         layout.addWidget(self.session_frame)
         layout.addWidget(self.downloads_group)
         layout.addWidget(self.notify_group)
-        layout.addLayout(busy)
 
     def _build_api_group(self) -> None:
         self.api_group = group = QGroupBox("Status API", self)
@@ -180,8 +171,17 @@ class SettingsForm(QWidget):
         self.test_button.setAccessibleName("Test the key against the API")
         self.verdict_icon = QLabel(group)
         self.verdict_text = _note(group, "Key test result")
+        # Testing or saving the key shows its spinner here, beside the button, not as a row of
+        # its own (an empty one left a gap between the groups; a shown one moved them).
+        self.busy_bar = QProgressBar(group)
+        self.busy_bar.setRange(0, 0)  # indeterminate: a spinner
+        self.busy_bar.setMaximumWidth(120)
+        self.busy_bar.setAccessibleName("Working")
+        self.busy_text = QLabel(group)
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button)
+        test_row.addWidget(self.busy_bar)
+        test_row.addWidget(self.busy_text)
         test_row.addWidget(self.verdict_icon)
         test_row.addWidget(self.verdict_text, 1)
         form.add("", test_row)
@@ -264,6 +264,7 @@ class SettingsForm(QWidget):
 
     def set_busy(self, text: str | None) -> None:
         self.busy_bar.setVisible(text is not None)
+        self.busy_text.setVisible(text is not None)
         self.busy_text.setText(text or "")
 
     def show_folder_error(self, text: str) -> None:

@@ -131,6 +131,9 @@ def test_opens_with_the_settings_and_a_masked_key(
     assert form.key.placeholderText() == "stored in the OS keyring (live…p4Wm)"
     assert form.key_status.text().startswith("Stored in the OS keyring")
     assert GOOD not in _all_text(dialog)
+    # Idle, the spinner's label is hidden: shown empty, it left a gap between two groups.
+    assert not form.busy_bar.isVisible() and not form.busy_text.isVisible()
+    assert form.busy_text.parent() is form.api_group  # shown beside Test key when busy
 
 
 def test_show_toggle_is_off_by_default(
