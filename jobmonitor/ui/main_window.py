@@ -44,7 +44,7 @@ from jobmonitor.ui.job_text import Category, status_text
 from jobmonitor.ui.jobs_model import JobsTableModel
 from jobmonitor.ui.jobs_proxy import JobsFilterProxy
 from jobmonitor.ui.jobs_view import JobsTableView
-from jobmonitor.ui.menus import build_menus, build_toolbar
+from jobmonitor.ui.menus import build_menus, build_toolbar, with_free_mnemonic
 
 
 class NoticeBanner(QFrame):
@@ -354,7 +354,8 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
         dock.hide()
         toggle = dock.toggleViewAction()
-        toggle.setText(f"{title} &panel")
+        # A letter no View item has yet ("Downloads" would share D with "Details panel").
+        toggle.setText(with_free_mnemonic(f"{title} panel", self.menus.view, toggle))
         toggle.setIconText(title)
         toggle.setShortcut(QKeySequence(shortcut))
         toggle.setToolTip(f"Show or hide {title.lower()} ({shortcut})")

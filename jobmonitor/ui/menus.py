@@ -200,12 +200,16 @@ def _filter_actions(
         counts()
 
     def counts() -> None:
-        for category, action in actions.items():
-            # The chip says "Failed (2)"; the menu item keeps its mnemonic in front.
-            action.setText("&" + filter_bar.texts[category])
-        for name, action in extra.items():
-            # A letter no other item has (panels come into the menu later: asked each time).
-            text, at = filter_bar.extra[name][0].text(), _free_mnemonic(name, view, action)
+        # The chip says "Failed (2)"; the item keeps a letter no item before it has ("Problem"
+        # would share P with "Processing"), so each letter reaches one item. Items outside Show
+        # keep theirs; the filters are given theirs afresh, in order, each time.
+        ours = set(actions.values()) | set(extra.values())
+        taken = {c for a in view.actions() if a not in ours and (c := mnemonic_of(a.text()))}
+        texts = [(a, filter_bar.texts[c]) for c, a in actions.items()]
+        texts += [(a, filter_bar.extra[name][0].text()) for name, a in extra.items()]
+        for action, text in texts:
+            at = free_letter(text, taken)
+            taken.add(text[at].lower())
             action.setText(text[:at] + "&" + text[at:])
 
     counts()
@@ -216,15 +220,20 @@ def _filter_actions(
     return actions, extra
 
 
-def _free_mnemonic(name: str, menu: QMenu, own: QAction) -> int:
-    """The index in ``name`` of its first letter no other item of ``menu`` has as its
-    mnemonic ("Stuck" would share S with "Succeeded"); 0 when every letter is taken."""
-    taken = set()
-    for action in menu.actions():
-        if action is own:
-            continue
-        text = action.text().replace("&&", "")
-        at = text.find("&")
-        if 0 <= at < len(text) - 1:
-            taken.add(text[at + 1].lower())
-    return next((i for i, c in enumerate(name) if c.isalpha() and c.lower() not in taken), 0)
+def mnemonic_of(text: str) -> str:
+    """The lower-cased mnemonic letter of an item's text ("" when it has none)."""
+    text = text.replace("&&", "")
+    at = text.find("&")
+    return text[at + 1].lower() if 0 <= at < len(text) - 1 else ""
+
+
+def free_letter(text: str, taken: set[str]) -> int:
+    """The index of ``text``'s first letter not in ``taken``; 0 when every letter is."""
+    return next((i for i, c in enumerate(text) if c.isalpha() and c.lower() not in taken), 0)
+
+
+def with_free_mnemonic(text: str, menu: QMenu, own: QAction) -> str:
+    """``text`` with a mnemonic on its first letter no other item of ``menu`` has."""
+    taken = {mnemonic_of(a.text()) for a in menu.actions() if a is not own} - {""}
+    at = free_letter(text, taken)
+    return text[:at] + "&" + text[at:]

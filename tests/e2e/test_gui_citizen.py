@@ -218,8 +218,9 @@ def test_the_stuck_chip_counts_and_shows_jobs_unchanged_past_the_setting(
     stuck = menu.extra_filters["Stuck"]
     items = menu.view.actions()
     assert items.index(stuck) == items.index(menu.filters[Category.PROBLEM]) + 1
-    # Its mnemonic is a letter no other View item has (S is Succeeded's, t the Toolbar's).
-    assert stuck.text() == "St&uck (1)" and stuck.shortcut().toString() == "Ctrl+7"
+    # Its mnemonic is a letter no other View item has (S is Succeeded's, t the Toolbar's, u
+    # the Submissions panel's).
+    assert stuck.text() == "Stuc&k (1)" and stuck.shortcut().toString() == "Ctrl+7"
     assert not stuck.isChecked()
     app.window.activateWindow()
     qtbot.waitUntil(app.window.isActiveWindow)

@@ -16,6 +16,7 @@ from jobmonitor.core.state import JobState
 from jobmonitor.sim.world import SimWorld
 from jobmonitor.ui.help_dialogs import API_DOCS_URL, ShortcutsDialog
 from jobmonitor.ui.jobs_model import Category
+from jobmonitor.ui.menus import mnemonic_of
 
 
 def _menu(app_window: object, title: str) -> list[QAction]:
@@ -32,6 +33,10 @@ def _activate(qtbot: QtBot, window: QWidget) -> None:
     """Window shortcuts only fire in the active window (another test's may have been)."""
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
+
+
+def _menu_texts(window: QWidget) -> list[str]:
+    return [a.text() for a in _menu(window, "View")]
 
 
 def _texts(actions: list[QAction]) -> list[str]:
@@ -66,6 +71,12 @@ def test_menus_hold_the_window_commands_once(qtbot: QtBot, make_app: AppFactory)
     panels = {t: act for t, act in zip(_texts(view), view, strict=True)}
     assert panels["Downloads panel"].shortcut().toString() == "Ctrl+J"
     assert "Details panel" in panels and "All (0)" in panels
+    # Each View item has a letter of its own (Processing and Problem both had P; the panels
+    # all had the p of "panel"), also once the counts have changed the filters' texts.
+    for _ in range(2):
+        letters = [mnemonic_of(act.text()) for act in _menu(w, "View")]
+        assert "" not in letters and len(set(letters)) == len(letters), _menu_texts(w)
+        w.filter_bar.counts_updated.emit()
     assert _texts(_menu(w, "Help")) == [
         "Keyboard shortcuts",
         "Open log folder",
