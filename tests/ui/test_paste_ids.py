@@ -76,3 +76,16 @@ def test_prose_without_ids_says_so_and_stays_in_the_field(qtbot: QtBot, adder: J
     qtbot.keyClick(bar.edit, Qt.Key.Key_Return)
     assert bar.edit.toPlainText() == ""  # every id taken: nothing left to fix
     assert bar.feedback.text() == "✔ Added 3 jobs."
+
+
+def test_a_long_paste_is_looked_through_in_blocks_of_whole_lines() -> None:
+    from jobmonitor.ui import paste_text
+
+    ids = [f"{i:08x}-0000-4000-8000-{i:012x}" for i in range(6_000)]
+    column = "\n".join(ids)
+    blocks = list(paste_text._line_blocks(column))
+    assert len(blocks) > 2 and "".join(blocks) == column
+    assert all(b.endswith("\n") for b in blocks[:-1])  # no id cut in two
+    assert not is_free_text(column)
+    late = column + "\nsubmitted job_id=" + ids[0] + " for alice"  # prose past the first blocks
+    assert is_free_text(late)
