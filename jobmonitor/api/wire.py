@@ -169,8 +169,14 @@ def storage_error(answer: Answer, what: str) -> StorageRefused | BadResponse:
             code = (root.findtext("Code") or "").strip() or f"HTTP_{answer.status}"
             message = (root.findtext("Message") or "").strip() or "refused"
             extra = {c.tag: (c.text or "") for c in root if c.tag not in ("Code", "Message")}
+            # S3's words are for developers; say what they mean for the person who submitted.
+            hint = (
+                " (the upload's permission ran out before the file arrived: submit it again)"
+                if "expired" in message.lower()
+                else ""
+            )
             return StorageRefused(
-                f"{what}: {message}",
+                f"{what}: {message}{hint}",
                 code=code[:64],
                 http_status=answer.status,
                 body={"error": code[:64], "details": {"message": message, **extra}},

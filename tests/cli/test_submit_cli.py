@@ -218,7 +218,10 @@ def test_submit_watch_counts_submissions_and_polls_in_one_budget(
 
 @pytest.mark.parametrize(
     ("limit", "ttl", "said"),
-    [(10, 300.0, "exceeds the maximum allowed size"), (10_000_000, -1.0, "Policy expired")],
+    [
+        (10, 300.0, "exceeds the maximum allowed size"),
+        (10_000_000, -1.0, "the upload's permission ran out before the file arrived"),
+    ],
 )
 def test_an_upload_the_storage_refuses_is_said_and_leaves_nothing(
     sim: SimServer, capsys: pytest.CaptureFixture[str], limit: int, ttl: float, said: str
