@@ -21,6 +21,9 @@ What a 429 does next (``episode.Episode``) follows CONTRACT.md: Retry-After is h
 it the client resumes as soon as its own count of answered requests in the trailing window is
 below the limit it now knows, with one probe request first; only a 429 on that probe calls for a
 longer pause (a fixed window or a penalty box), and what the pauses reveal is kept (``kind``).
+A token bucket shows itself by answering the early probe (no window frees a slot that soon):
+from then on there is no window to count, only a rate; a 429 cuts the pace, answers while demand
+exceeds it grow the pace a little, so it settles at the refill rate with about 1 % refused.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from collections.abc import Callable
 
 from jobmonitor.api.models import MAX_RETRY_AFTER, RateLimitInfo
 from jobmonitor.core.polling.episode import (
+    BUCKET,
     FIXED,
     PENALTY,
     SLIDING,
@@ -40,6 +44,7 @@ from jobmonitor.core.polling.episode import (
     calendar_count,
     next_boundary,
 )
+from jobmonitor.core.polling.jitter import DEFAULT_GUARD, MIN_GUARD, RoundTrips
 
 WINDOW = 60.0
 # Requests per minute paced at while nothing is known: a small plan's limit is found within its
@@ -53,19 +58,15 @@ REGROW_DOUBLING = 12.0  # the same for a tentative limit (slower: it was refused
 REGROW_QUIET = 5.0  # seconds since the last 429 before a tentative limit may grow again
 SETTLED_SHARE = 1.1  # a tentative limit refused again within this factor is the real one
 MAX_PACE = 60_000.0
-# Seconds added to the window for jitter between our send times and the server's count: this
-# until enough answers came back to measure the jitter, then twice the spread of their round
-# trips (a server counts a request somewhere between its send and its answer), within bounds.
-DEFAULT_GUARD = 0.3
-MIN_GUARD = 0.02
-MAX_GUARD = 2.0
-GUARD_SAMPLES = 64  # round trips the spread is taken over
-GUARD_MIN_SAMPLES = 8
 LATER_429_FACTOR = 0.9  # a 429 under a settled limit: the real one is lower (shared key, drift)
 # A fixed window's calendar minute holds at least this share of the 60 s before its 429 (the
 # rest fell in the minute before, which the window had already forgotten).
 CALENDAR_SHARE = 0.5
 HELD_GAP = 1.0  # seconds of demand one held_back() may count (a longer gap was no demand)
+# A token bucket's pace: cut by each 429 (once per burst), grown by each answer while demand
+# exceeds it; at equilibrium GROWTH / (GROWTH + ln(1 / CUT)) of the requests are refused (1 %).
+BUCKET_CUT = 0.75
+BUCKET_GROWTH = 0.003
 
 
 class RequestBudget:
@@ -83,9 +84,7 @@ class RequestBudget:
         start_pace: float = START_PACE,
     ) -> None:
         self.window = window
-        self._initial_guard = guard
-        self._min_guard = min_guard
-        self._rtts: deque[float] = deque(maxlen=GUARD_SAMPLES)
+        self._trips = RoundTrips(guard, min_guard)
         self._clock = clock
         self._wall = wall_clock
         self._sent: deque[float] = deque()  # sends not refused (answered, or still out), in order
@@ -102,6 +101,7 @@ class RequestBudget:
         self._last_bound: int | None = None
         self._blocked = -math.inf
         self._episode: Episode | None = None
+        self._bucket_cut_at = -math.inf  # when a 429 last cut a token bucket's pace
 
     # -- what is known ----------------------------------------------------------------------
     @property
@@ -134,11 +134,8 @@ class RequestBudget:
 
     @property
     def guard(self) -> float:
-        """Seconds of jitter every window check allows for (see ``DEFAULT_GUARD``)."""
-        rtts = self._rtts
-        if len(rtts) < GUARD_MIN_SAMPLES:
-            return self._initial_guard
-        return min(max(2.0 * (max(rtts) - min(rtts)), self._min_guard), MAX_GUARD)
+        """Seconds of jitter every window check allows for (``jitter.RoundTrips``)."""
+        return self._trips.guard
 
     def used(self, now: float | None = None) -> int:
         """Requests sent in the last window and not refused."""
@@ -171,6 +168,8 @@ class RequestBudget:
             count, ends = calendar_count(sent, now, offset, self.window, self.guard)
             if count >= limit:
                 full = ends - now
+        elif self.kind == BUCKET:
+            pass  # no window to fill: a bucket refills at its rate, which the pace follows
         elif len(sent) - bisect_right(sent, now - self.window - self.guard) >= limit:
             # The request `limit` sends ago must leave the window (plus the guard) first.
             full = sent[len(sent) - limit] + self.window + self.guard - now
@@ -228,7 +227,7 @@ class RequestBudget:
         if info.remaining == 0 and info.reset_after is not None:
             limit = self.limit
             # The server counted this request up to a round trip ago, from its own clock.
-            horizon = now - self.window - self.guard - (self._rtts[-1] if self._rtts else 0.0)
+            horizon = now - self.window - self.guard - self._trips.last
             self._expire(now)
             if limit is not None and len(self._sent) - bisect_right(self._sent, horizon) >= limit:
                 # Our own sends fill the window: its check knows when a slot frees, to the
@@ -240,12 +239,16 @@ class RequestBudget:
     def on_success(self, sent_at: float | None = None, now: float | None = None) -> None:
         """A request sent at ``sent_at`` was answered (not a 429) at ``now``."""
         if sent_at is not None and now is not None:
-            self._rtts.append(now - sent_at)
+            self._trips.add(now - sent_at)
+            if self.kind == BUCKET and now - self._held_at < HELD_GAP:
+                self._bucket_grow()
         episode = self._episode
         if episode is None or sent_at is None or not episode.is_probe(sent_at):
             return
         revealed = episode.probe_answered()
-        if revealed == FIXED:
+        if revealed == BUCKET:
+            self._bucket_found(episode)
+        elif revealed == FIXED:
             count = episode.calendar_bound(self._sent, self._wall() - self._clock(), self.window)
             learned = self.learned or count
             if count >= CALENDAR_SHARE * learned:
@@ -275,12 +278,14 @@ class RequestBudget:
         429 of a request sent before resuming belongs to the same burst and refines the bound.
         """
         now = self._clock() if now is None else now
-        self._rtts.append(now - sent_at)
+        self._trips.add(now - sent_at)
         _discard(self._sent, sent_at)  # refused: it does not count against the limit
         self._expire(now)
+        given = retry_after is not None and math.isfinite(retry_after) and retry_after > 0
+        if self.kind == BUCKET and not given:
+            return self._bucket_refused(sent_at, now)
         sent = self._sent
         bound = max(1, bisect_left(sent, sent_at) - bisect_right(sent, sent_at - self.window))
-        given = retry_after is not None and math.isfinite(retry_after) and retry_after > 0
         episode = self._episode
         if episode is not None and episode.is_probe(sent_at):
             if given:
@@ -325,6 +330,46 @@ class RequestBudget:
         self._last_bound = bound
         self._learned_growth = None
         self._last_429 = now
+
+    # -- a token bucket ------------------------------------------------------------------------
+    def _bucket_found(self, episode: Episode) -> None:
+        """The first 429 came after ``learned`` answers in ``span`` s (under a window): the
+        rate per window is at most that count scaled to a window (the burst is in the count),
+        at least the count itself if the burst is no more than a window's refill. Start at
+        their geometric mean; answers grow the pace, 429s cut it."""
+        offset = self._wall() - self._clock()
+        if math.floor((episode.first_sent + offset) / self.window) != math.floor(
+            (self._clock() + offset) / self.window
+        ):
+            return  # a calendar minute began during the pause: a fixed window may have reset
+        span = max(1.0, episode.first_sent - self._first_send)
+        count = self.learned or 1
+        self.kind = BUCKET
+        self._episode = None
+        rate = count * math.sqrt(max(1.0, self.window / span))
+        self._settle(min(math.floor(rate), int(MAX_PACE)))
+        self._learned_growth = float(self.learned or 1)
+        self._bucket_cut_at = self._clock()
+
+    def _bucket_refused(self, sent_at: float, now: float) -> float:
+        """A 429 from a known token bucket: the next token is not there yet. The pace is cut,
+        once for the requests already on their way, and the next request waits one token."""
+        if sent_at >= self._bucket_cut_at and self.learned is not None:
+            self.learned = max(1, math.floor(self.learned * BUCKET_CUT))
+            self._learned_growth = float(self.learned)
+            self._bucket_cut_at = now
+        self._last_429 = now
+        self._blocked = max(self._blocked, now + self.window / self.pacing_limit)
+        return self._blocked
+
+    def _bucket_grow(self) -> None:
+        learned = self.learned
+        if learned is None or self.limit != learned:
+            return
+        self._learned_growth = min(
+            (self._learned_growth or learned) * (1 + BUCKET_GROWTH), MAX_PACE
+        )
+        self.learned = max(learned, int(self._learned_growth))
 
     def _settle(self, limit: int) -> None:
         self.learned = limit

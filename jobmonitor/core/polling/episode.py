@@ -18,7 +18,9 @@ pauses grow with them:
 5. and on: a doubling pause from a minute, up to the longest the client ever waits.
 
 A probe answered after pause 3 or 4 reveals the kind (``FIXED`` or ``PENALTY``), which the budget
-keeps: its next 429 goes straight to that pause instead of repeating the ladder.
+keeps: its next 429 goes straight to that pause instead of repeating the ladder. One answered
+after pause 1 reveals a token bucket (``BUCKET``): the budget then treats a 429 as "the next token
+is not there yet" and needs no episode.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from collections.abc import Sequence
 
 from jobmonitor.api.models import MAX_RETRY_AFTER
 
-SLIDING, FIXED, PENALTY = "sliding", "fixed", "penalty"
+SLIDING, FIXED, PENALTY, BUCKET = "sliding", "fixed", "penalty", "bucket"
 SHORT, LONG = "short", "long"
 PROBE_TIMEOUT = 10.0  # seconds a probe without an answer holds the others back
 SHORT_PAUSE = 1.0  # at least; else two request spacings at the known pace
@@ -90,6 +92,11 @@ class Episode:
         """The probe got through: the episode is over. The kind its pause revealed, if any."""
         self._probe = None
         self._probe_next = False
+        if self.stage == SHORT:
+            # Refused at a count taken in less than a window, yet answered a moment later: no
+            # window ages out that soon, a token bucket refills (the budget checks that no
+            # calendar minute began in between).
+            return BUCKET
         return self.stage if self.stage in (FIXED, PENALTY) and self.kind != self.stage else None
 
     # -- the pauses ----------------------------------------------------------------------------

@@ -34,9 +34,10 @@ from jobmonitor.api.client import StatusClient
 from jobmonitor.api.errors import ApiError, InvalidJobId
 from jobmonitor.api.ids import JobId, is_canonical_job_id, normalize_job_id
 from jobmonitor.core.polling.answers import Answers
-from jobmonitor.core.polling.budget import DEFAULT_GUARD, MIN_GUARD, RequestBudget
+from jobmonitor.core.polling.budget import RequestBudget
 from jobmonitor.core.polling.health import ApiHealth
 from jobmonitor.core.polling.inflight import InFlight, as_api_error
+from jobmonitor.core.polling.jitter import DEFAULT_GUARD, MIN_GUARD
 from jobmonitor.core.polling.queue import (
     CHECK_NOW,
     REGULAR,

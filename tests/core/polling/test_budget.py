@@ -8,7 +8,8 @@ import random
 import pytest
 
 from jobmonitor.api.models import RateLimitInfo
-from jobmonitor.core.polling.budget import GUARD_MIN_SAMPLES, START_PACE, RequestBudget
+from jobmonitor.core.polling.budget import START_PACE, RequestBudget
+from jobmonitor.core.polling.jitter import GUARD_MIN_SAMPLES
 
 
 class Clock:

@@ -9,13 +9,14 @@ server may have. No wall-clock time passes: the clock is moved by hand.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from dataclasses import dataclass, field
 
 import pytest
 
 from jobmonitor.core.polling.budget import DOUBLING, HELD_GAP, START_PACE, RequestBudget
-from jobmonitor.core.polling.episode import FIXED, PENALTY, SLIDING
+from jobmonitor.core.polling.episode import BUCKET, FIXED, PENALTY, SLIDING
 from jobmonitor.sim.limits import RateWindow, make_window
 
 LATENCY = 0.1
@@ -72,7 +73,7 @@ def drive(
             wall = EPOCH + phase + arrives - 1000.0
             if limiter is None or limiter.take("key", wall, limit)[0]:
                 run.accepted.append(sent)
-                budget.on_success(sent)
+                budget.on_success(sent, arrives)
             else:
                 run.refused.append(sent)
                 budget.on_rate_limited(sent, None, arrives)
@@ -236,15 +237,28 @@ def test_a_probe_answered_at_a_boundary_with_a_thin_calendar_minute_is_no_fixed_
     assert budget.limit is not None and budget.limit >= 40
 
 
-def test_token_bucket_a_tentative_limit_grows_back_towards_the_rate() -> None:
+@pytest.mark.parametrize("limit", [60, 300, 1500])
+def test_a_token_bucket_is_recognised_and_paced_at_its_rate_without_stalls(limit: int) -> None:
     clock = Clock()
     budget = make_budget(clock)
-    run = drive(budget, clock, make_window("bucket"), 600, 360.0)
-    # The first 429 came once the bucket's burst was spent, long before a minute's worth:
-    # what it taught was far too low, and answers kept coming, so the limit grew again.
-    assert budget.limit is not None and budget.limit >= 0.8 * 600
-    assert run.accepted_between(run.sent[0] + 240, run.sent[0] + 300) >= 0.8 * 600
+    run = drive(budget, clock, make_window("bucket"), limit, 240.0)
+    # The first 429 came once the burst was spent, long before a minute's worth; the probe a
+    # moment later was answered, which no window allows that soon: a bucket. From then on a
+    # 429 only means the next token is not there yet.
+    assert budget.kind == BUCKET
     assert len(run.refused) <= 0.02 * len(run.sent)
+    start = run.sent[0]
+    assert run.accepted_between(start + 120, start + 240) >= 0.9 * 2 * limit  # near its rate
+    later = [t for t in run.accepted if t > start + 60]
+    assert max(b - a for a, b in itertools.pairwise(later)) < 3 * 60 / limit + 1.0
+
+
+def test_a_short_probe_answered_across_a_calendar_boundary_is_no_proof_of_a_bucket() -> None:
+    # A fixed window starts over at the boundary: the early probe may get through there.
+    clock = Clock()
+    budget = make_budget(clock, phase=55.0)
+    drive(budget, clock, make_window("fixed"), 20, 30.0, phase=55.0)
+    assert budget.kind != BUCKET
 
 
 def test_a_given_limit_is_kept_and_never_breached() -> None:
