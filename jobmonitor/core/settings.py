@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 from PySide6.QtCore import QByteArray, QSettings
 
@@ -30,6 +31,20 @@ def _as_int(value: object, default: int) -> int:
         return int(str(value))
     except (TypeError, ValueError):
         return default
+
+
+KINDS = ("sliding", "fixed", "penalty", "bucket")  # core/polling/episode.py's kinds of limit
+
+
+class BudgetMemory(NamedTuple):
+    """What a session learned of an API's request budget: the limit a 429 taught (None: none),
+    whether it is still provisional (taught before a whole minute was sent: probed above again),
+    how far the pace grew without a 429, and the kind of limit the server showed."""
+
+    learned: int | None = None
+    assumed: int = 0
+    tentative: bool = False
+    kind: str = "sliding"
 
 
 class Settings:
@@ -84,23 +99,28 @@ class Settings:
     def rate_limit(self, value: int | None) -> None:
         self._q.setValue("api/rate_limit", int(value or 0))
 
-    def budget_memory(self, base_url: str, now: float, max_age: float) -> tuple[int | None, int]:
-        """(learned limit, grown assumption) saved for this base URL less than ``max_age``
-        seconds before ``now``; (None, 0) when there is none or it is older."""
+    def budget_memory(self, base_url: str, now: float, max_age: float) -> BudgetMemory:
+        """What was saved for this base URL less than ``max_age`` seconds before ``now``
+        (nothing known when there is none or it is older)."""
         value = str(self._q.value(f"limits/{_key(base_url)}", "") or "")
         parts = value.split()
-        if len(parts) != 3 or not all(p.lstrip("-").isdigit() for p in parts):
-            return None, 0
-        learned, assumed, saved_at = (int(p) for p in parts)
+        # Three numbers (before provisional limits and kinds were kept), or five fields.
+        numbers, extra = parts[:3], parts[3:]
+        if len(numbers) != 3 or not all(p.lstrip("-").isdigit() for p in numbers):
+            return BudgetMemory()
+        if extra and (len(extra) != 2 or extra[0] not in ("0", "1") or extra[1] not in KINDS):
+            return BudgetMemory()
+        learned, assumed, saved_at = (int(p) for p in numbers)
         if not 0 <= now - saved_at < max_age:
-            return None, 0
-        return (learned if learned > 0 else None), max(assumed, 0)
+            return BudgetMemory()
+        tentative, kind = (extra[0] == "1", extra[1]) if extra else (False, "sliding")
+        return BudgetMemory(learned if learned > 0 else None, max(assumed, 0), tentative, kind)
 
-    def set_budget_memory(
-        self, base_url: str, learned: int | None, assumed: int, now: float
-    ) -> None:
+    def set_budget_memory(self, base_url: str, memory: BudgetMemory, now: float) -> None:
         """What this session found out about the API's request budget (never the key)."""
-        self._q.setValue(f"limits/{_key(base_url)}", f"{learned or 0} {assumed} {int(now)}")
+        learned, assumed, tentative, kind = memory
+        value = f"{learned or 0} {assumed} {int(now)} {int(tentative)} {kind}"
+        self._q.setValue(f"limits/{_key(base_url)}", value)
 
     @property
     def download_dir(self) -> Path:

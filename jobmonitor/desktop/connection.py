@@ -19,7 +19,7 @@ from jobmonitor.core.credentials.store import CredentialStore
 from jobmonitor.core.http import HttpPool
 from jobmonitor.core.polling.controller import PollingController
 from jobmonitor.core.polling.session import PollingSession
-from jobmonitor.core.settings import Settings
+from jobmonitor.core.settings import BudgetMemory, Settings
 from jobmonitor.core.state import JobEvent
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.desktop.demo import DemoSetup
@@ -66,7 +66,7 @@ class ApiConnection:
         self._own = own
         self._on_keyed = on_keyed
         self.session: PollingSession | None = None
-        self._recalled: tuple[int | None, int] = (None, 0)  # the budget memory it started with
+        self._recalled = BudgetMemory()  # the budget memory it started with
 
     @property
     def base_url(self) -> str:
@@ -93,7 +93,7 @@ class ApiConnection:
         self.session = session
         budget = session.scheduler.budget
         budget.recall(*self._settings.budget_memory(url, time.time(), BUDGET_MEMORY_AGE))
-        self._recalled = (budget.learned, budget.assumed)
+        self._recalled = BudgetMemory(*budget.memory)
         session.scheduler.add_listener(self._on_event)
         self._watchlist.attach_poller(session.scheduler)
         self._polling.attach(session.scheduler)
@@ -141,11 +141,9 @@ class ApiConnection:
         """Keep what this session learned of the API's request budget for the next ones (a
         day): a 429's lesson, or how far pacing grew without one. A value only recalled is not
         saved again, so it expires unless a session confirms it."""
-        budget = session.scheduler.budget
-        if (budget.learned, budget.assumed) != self._recalled:
-            self._settings.set_budget_memory(
-                session.base_url, budget.learned, budget.assumed, time.time()
-            )
+        memory = BudgetMemory(*session.scheduler.budget.memory)
+        if memory != self._recalled:
+            self._settings.set_budget_memory(session.base_url, memory, time.time())
             self._settings.sync()
 
     async def aclose(self) -> None:

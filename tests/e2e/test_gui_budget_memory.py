@@ -29,16 +29,19 @@ def test_a_limit_a_429_taught_is_where_the_next_session_starts(
     assert budget.limit is None  # nothing known: it paces at an assumption
     qtbot.waitUntil(lambda: world.stats.rate_limited >= 1, timeout=10000)
     qtbot.waitUntil(lambda: budget.learned is not None, timeout=5000)
-    learned = budget.learned
+    learned, tentative, kind = budget.learned, budget.tentative, budget.kind
     assert learned is not None and learned <= 12
     close(qtbot, first)
     saved = _saved(tmp_path)
     assert len(saved) == 1 and next(iter(saved.values())).startswith(f"{learned} ")
+    assert next(iter(saved.values())).endswith(f" {int(tentative)} {kind}")
 
     second = make_app()  # the same settings file and data: a new session on the same API
     assert second.session is not None
     # Paced at the learned limit from the first request, before any answer could teach it.
     assert second.session.scheduler.budget.limit == learned
+    # A limit taught in a first minute is provisional, and stays so: it is probed above again.
+    assert second.session.scheduler.budget.memory[2:] == (tentative, kind)
     assert second.polling.budget_usage[1] == learned
     close(qtbot, second)
     assert _saved(tmp_path) == saved  # only recalled, not confirmed: its day is not extended

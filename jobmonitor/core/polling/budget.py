@@ -35,6 +35,7 @@ from collections import deque
 from collections.abc import Callable
 
 from jobmonitor.api.models import MAX_RETRY_AFTER, RateLimitInfo
+from jobmonitor.core.polling.bucket import BucketPace, first_rate
 from jobmonitor.core.polling.episode import (
     BUCKET,
     FIXED,
@@ -63,10 +64,6 @@ LATER_429_FACTOR = 0.9  # a 429 under a settled limit: the real one is lower (sh
 # rest fell in the minute before, which the window had already forgotten).
 CALENDAR_SHARE = 0.5
 HELD_GAP = 1.0  # seconds of demand one held_back() may count (a longer gap was no demand)
-# A token bucket's pace: cut by each 429 (once per burst), grown by each answer while demand
-# exceeds it; at equilibrium GROWTH / (GROWTH + ln(1 / CUT)) of the requests are refused (1 %).
-BUCKET_CUT = 0.75
-BUCKET_GROWTH = 0.003
 
 
 class RequestBudget:
@@ -101,7 +98,7 @@ class RequestBudget:
         self._last_bound: int | None = None
         self._blocked = -math.inf
         self._episode: Episode | None = None
-        self._bucket_cut_at = -math.inf  # when a 429 last cut a token bucket's pace
+        self._bucket: BucketPace | None = None  # the pace against a known token bucket
 
     # -- what is known ----------------------------------------------------------------------
     @property
@@ -124,13 +121,28 @@ class RequestBudget:
     def set_configured(self, per_window: int | None) -> None:
         self.configured = _positive(per_window)
 
-    def recall(self, learned: int | None, assumed: int | None) -> None:
-        """Start from what an earlier session found out about this API: the limit a 429
-        taught (settled: it is not probed again), and how far the pace grew without one."""
+    def recall(
+        self, learned: int | None, assumed: int | None, tentative: bool = False, kind: str = SLIDING
+    ) -> None:
+        """Start from what an earlier session found out about this API (``memory``): the limit
+        a 429 taught (a provisional one is probed above again), how far the pace grew without
+        one, and the kind of limit, so its first 429 goes straight to the right pause."""
         self.learned = _positive(learned)
-        self.tentative = False
+        self.tentative = tentative and self.learned is not None
+        self._learned_growth = None if self.learned is None else float(self.learned)
+        self.kind = kind if kind in (SLIDING, FIXED, PENALTY, BUCKET) else SLIDING
+        if self.kind == BUCKET:
+            if self.learned is None:
+                self.kind = SLIDING  # a bucket's rate is its learned limit: none, no bucket
+            else:
+                self._bucket = BucketPace(self.learned, self._clock(), MAX_PACE)
         if assumed is not None:
             self._pace = min(max(self._pace, float(assumed)), MAX_PACE)
+
+    @property
+    def memory(self) -> tuple[int | None, int, bool, str]:
+        """What ``recall`` takes: (learned, assumed, tentative, kind)."""
+        return self.learned, self.assumed, self.tentative, self.kind
 
     @property
     def guard(self) -> float:
@@ -240,8 +252,10 @@ class RequestBudget:
         """A request sent at ``sent_at`` was answered (not a 429) at ``now``."""
         if sent_at is not None and now is not None:
             self._trips.add(now - sent_at)
-            if self.kind == BUCKET and now - self._held_at < HELD_GAP:
-                self._bucket_grow()
+            bucket, learned = self._bucket, self.learned
+            held = now - self._held_at < HELD_GAP  # answered while requests waited for the pace
+            if bucket and self.kind == BUCKET and held and learned and self.limit == learned:
+                self.learned = bucket.answered()
         episode = self._episode
         if episode is None or sent_at is None or not episode.is_probe(sent_at):
             return
@@ -331,45 +345,26 @@ class RequestBudget:
         self._learned_growth = None
         self._last_429 = now
 
-    # -- a token bucket ------------------------------------------------------------------------
+    # -- a token bucket (bucket.py) -------------------------------------------------------------
     def _bucket_found(self, episode: Episode) -> None:
-        """The first 429 came after ``learned`` answers in ``span`` s (under a window): the
-        rate per window is at most that count scaled to a window (the burst is in the count),
-        at least the count itself if the burst is no more than a window's refill. Start at
-        their geometric mean; answers grow the pace, 429s cut it."""
         offset = self._wall() - self._clock()
         if math.floor((episode.first_sent + offset) / self.window) != math.floor(
             (self._clock() + offset) / self.window
         ):
             return  # a calendar minute began during the pause: a fixed window may have reset
-        span = max(1.0, episode.first_sent - self._first_send)
-        count = self.learned or 1
-        self.kind = BUCKET
-        self._episode = None
-        rate = count * math.sqrt(max(1.0, self.window / span))
-        self._settle(min(math.floor(rate), int(MAX_PACE)))
-        self._learned_growth = float(self.learned or 1)
-        self._bucket_cut_at = self._clock()
+        span = episode.first_sent - self._first_send
+        self.kind, self._episode = BUCKET, None
+        self._settle(min(first_rate(self.learned or 1, span, self.window), int(MAX_PACE)))
+        self._bucket = BucketPace(self.learned or 1, self._clock(), MAX_PACE)
 
     def _bucket_refused(self, sent_at: float, now: float) -> float:
-        """A 429 from a known token bucket: the next token is not there yet. The pace is cut,
-        once for the requests already on their way, and the next request waits one token."""
-        if sent_at >= self._bucket_cut_at and self.learned is not None:
-            self.learned = max(1, math.floor(self.learned * BUCKET_CUT))
-            self._learned_growth = float(self.learned)
-            self._bucket_cut_at = now
+        """A 429 from a known token bucket: the next token is not there yet. The pace is cut
+        and the next request waits one token."""
+        if self._bucket is not None and self.learned is not None:
+            self.learned = self._bucket.refused(sent_at, now)
         self._last_429 = now
         self._blocked = max(self._blocked, now + self.window / self.pacing_limit)
         return self._blocked
-
-    def _bucket_grow(self) -> None:
-        learned = self.learned
-        if learned is None or self.limit != learned:
-            return
-        self._learned_growth = min(
-            (self._learned_growth or learned) * (1 + BUCKET_GROWTH), MAX_PACE
-        )
-        self.learned = max(learned, int(self._learned_growth))
 
     def _settle(self, limit: int) -> None:
         self.learned = limit

@@ -191,7 +191,7 @@ def test_recall_starts_from_what_an_earlier_session_learned() -> None:
     assert budget.limit == 90 and budget.learned == 90
     assert max_in_window(send_greedily(budget, clock, clock.now + 120)) <= 90  # no 429 to relearn
 
-    assert not budget.tentative  # a remembered limit is settled: not probed above again
+    assert not budget.tentative  # a limit remembered as settled is not probed above again
 
     grown = RequestBudget(clock=clock)
     grown.recall(None, int(START_PACE) * 3)
@@ -201,3 +201,24 @@ def test_recall_starts_from_what_an_earlier_session_learned() -> None:
     low = RequestBudget(clock=clock)
     low.recall(0, int(START_PACE) // 2)  # nothing learned; never below the start pace
     assert low.limit is None and low.assumed == START_PACE
+
+
+def test_recall_keeps_a_provisional_limit_provisional_and_the_kind_of_limit() -> None:
+    clock = Clock()
+    provisional = RequestBudget(clock=clock)
+    provisional.recall(40, None, True, "sliding")
+    assert provisional.tentative and provisional.memory == (40, int(START_PACE), True, "sliding")
+    send_greedily(provisional, clock, clock.now + 90)
+    assert provisional.limit is not None and provisional.limit > 40  # probed above again
+
+    bucket = RequestBudget(clock=clock)
+    bucket.recall(120, None, False, "bucket")
+    sent = send_greedily(bucket, clock, clock.now + 10)
+    # A remembered token bucket: a bare 429 only means the next token is not there yet (one
+    # spacing, the pace cut), never a pause until a window has room.
+    until = bucket.on_rate_limited(sent[-1], None, clock.now)
+    assert until - clock.now == pytest.approx(60 / 90) and bucket.learned == 90
+
+    odd = RequestBudget(clock=clock)
+    odd.recall(None, None, True, "bucket")  # a bucket with no rate is no bucket; nor a limit
+    assert odd.kind == "sliding" and not odd.tentative
