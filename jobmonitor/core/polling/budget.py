@@ -261,7 +261,7 @@ class RequestBudget:
             return
         revealed = episode.probe_answered()
         if revealed == BUCKET:
-            self._bucket_found(episode)
+            self._bucket_found(episode, sent_at)
         elif revealed == FIXED:
             count = episode.calendar_bound(self._sent, self._wall() - self._clock(), self.window)
             learned = self.learned or count
@@ -314,6 +314,7 @@ class RequestBudget:
         else:
             self._learn(bound, sent_at, now)
             episode = self._episode = Episode(now, sent_at, self.kind, self.window, self.guard)
+            episode.oldest = sent[bisect_right(sent, sent_at - self.window)] if sent else sent_at
             # A count from less than a window of sending says little (a token bucket's burst):
             # one probe may ask sooner than the count allows.
             early = sent_at - self._first_send < self.window + self.guard
@@ -346,7 +347,9 @@ class RequestBudget:
         self._last_429 = now
 
     # -- a token bucket (bucket.py) -------------------------------------------------------------
-    def _bucket_found(self, episode: Episode) -> None:
+    def _bucket_found(self, episode: Episode, probe_sent: float) -> None:
+        if probe_sent >= episode.oldest + self.window - self.guard:
+            return  # a window may have freed a slot by then (a Retry-After said when): no proof
         offset = self._wall() - self._clock()
         if math.floor((episode.first_sent + offset) / self.window) != math.floor(
             (self._clock() + offset) / self.window

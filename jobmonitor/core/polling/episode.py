@@ -46,6 +46,7 @@ class Episode:
     ) -> None:
         self.start = start  # clock time the first 429 came back
         self.first_sent = first_sent  # ...and the refused request was sent
+        self.oldest = first_sent  # the oldest request the server counted against it (a guess)
         self.kind = kind  # what the budget knew of the server's window when it began
         self.window = window
         self.guard = guard

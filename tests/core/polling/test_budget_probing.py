@@ -54,8 +54,10 @@ def drive(
     seconds: float,
     run: Run | None = None,
     phase: float = 0.0,
+    retry_after: bool = False,
 ) -> Run:
-    """Send greedily for ``seconds``; the limiter decides each request when it arrives."""
+    """Send greedily for ``seconds``; the limiter decides each request when it arrives (and,
+    with ``retry_after``, says in a 429 when the next one would be accepted)."""
     run = run or Run()
     end = clock.now + seconds
     answers: list[tuple[float, float]] = []  # (arrives, sent)
@@ -71,12 +73,15 @@ def drive(
         while answers and answers[0][0] <= clock.now:
             arrives, sent = heapq.heappop(answers)
             wall = EPOCH + phase + arrives - 1000.0
-            if limiter is None or limiter.take("key", wall, limit)[0]:
+            allowed, _, reset = (
+                (True, 0, 0.0) if limiter is None else limiter.take("key", wall, limit)
+            )
+            if allowed:
                 run.accepted.append(sent)
                 budget.on_success(sent, arrives)
             else:
                 run.refused.append(sent)
-                budget.on_rate_limited(sent, None, arrives)
+                budget.on_rate_limited(sent, reset if retry_after else None, arrives)
     return run
 
 
@@ -251,6 +256,17 @@ def test_a_token_bucket_is_recognised_and_paced_at_its_rate_without_stalls(limit
     assert run.accepted_between(start + 120, start + 240) >= 0.9 * 2 * limit  # near its rate
     later = [t for t in run.accepted if t > start + 60]
     assert max(b - a for a, b in itertools.pairwise(later)) < 3 * 60 / limit + 1.0
+
+
+def test_a_probe_answered_after_a_retry_after_is_no_proof_of_a_bucket() -> None:
+    # A sliding window's Retry-After points to when its oldest request ages out: the probe
+    # then gets through, as a bucket's would, but a window could have freed a slot by then.
+    clock = Clock()
+    budget = make_budget(clock, phase=55.0)  # the 429 and the probe in one calendar minute
+    run = drive(budget, clock, make_window("sliding"), 40, 150.0, phase=55.0, retry_after=True)
+    assert budget.kind != BUCKET
+    assert budget.limit is not None and budget.limit <= 40
+    assert len(run.refused) <= 3
 
 
 def test_a_short_probe_answered_across_a_calendar_boundary_is_no_proof_of_a_bucket() -> None:
