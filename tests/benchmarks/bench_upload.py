@@ -40,11 +40,12 @@ ticket = UploadTicket(t["upload_id"], t["upload"]["url"], t["upload"]["fields"],
 async def main():
     async with httpx.AsyncClient(timeout=600) as http:
         client = UploadClient(http, sys.argv[2], api_key=None)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         await client.send_file(ticket, Path(sys.argv[3]))
-        return time.perf_counter() - start
-seconds = asyncio.run(main())
-print(json.dumps({"seconds": seconds, "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+        return time.perf_counter() - start, time.process_time() - cpu
+seconds, cpu = asyncio.run(main())
+rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": seconds, "cpu": cpu, "rss_kb": rss_kb}))
 """
 
 
@@ -56,7 +57,7 @@ def _ticket(api_url: str, name: str) -> dict[str, object]:
     return data
 
 
-def _ours(api_url: str, path: Path) -> tuple[float, float]:
+def _ours(api_url: str, path: Path) -> tuple[float, float, float]:
     ticket = _ticket(api_url, path.name)
     out = subprocess.run(
         [sys.executable, "-c", CHILD, json.dumps(ticket), api_url, str(path)],
@@ -65,10 +66,10 @@ def _ours(api_url: str, path: Path) -> tuple[float, float]:
         text=True,
     )
     got = json.loads(out.stdout)
-    return got["seconds"], got["rss_kb"] / 1024
+    return got["seconds"], got["rss_kb"] / 1024, got["cpu"]
 
 
-def _curl(api_url: str, path: Path) -> tuple[float, float]:
+def _curl(api_url: str, path: Path) -> tuple[float, float, float]:
     ticket = _ticket(api_url, path.name)
     upload = ticket["upload"]
     assert isinstance(upload, dict)
@@ -82,10 +83,12 @@ def _curl(api_url: str, path: Path) -> tuple[float, float]:
     out = proc.stdout.read() if proc.stdout else ""
     code, seconds = out.split()
     assert code == "204" and status == 0, out
-    return float(seconds), usage.ru_maxrss / 1024
+    return float(seconds), usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
-def bench_uploads(size_mib: int, rounds: int, folder: Path) -> dict[str, list[tuple[float, float]]]:
+def bench_uploads(
+    size_mib: int, rounds: int, folder: Path
+) -> dict[str, list[tuple[float, float, float]]]:
     world = SimWorld()
     world.add_key(KEY)
     world.uploads.limits.max_size = (size_mib + 1) * 1024 * 1024
@@ -95,7 +98,7 @@ def bench_uploads(size_mib: int, rounds: int, folder: Path) -> dict[str, list[tu
         block = os.urandom(1024 * 1024)
         for _ in range(size_mib):
             f.write(block)
-    results: dict[str, list[tuple[float, float]]] = {"jobmonitor": [], "curl -F": []}
+    results: dict[str, list[tuple[float, float, float]]] = {"jobmonitor": [], "curl -F": []}
     with SimServer(world) as server:
         _ours(server.api_url, path)  # warm the page cache and the interpreter's imports
         for n in range(rounds):
@@ -144,13 +147,14 @@ def report(size_mib: int, rounds: int, jobs: int) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-upload-") as tmp:
         results = bench_uploads(size_mib, rounds, Path(tmp))
         print(f"\nUpload of {size_mib} MiB to the simulator's storage origin, {rounds} round(s)")
-        print(f"{'uploader':<12} {'median s':>9} {'MiB/s':>8} {'peak RSS MB':>12}")
+        print(f"{'uploader':<12} {'median s':>9} {'MiB/s':>8} {'peak RSS MB':>12} {'CPU s':>6}")
         medians = {}
         for name, runs in results.items():
             seconds = sorted(r[0] for r in runs)[len(runs) // 2]
             medians[name] = seconds
             rss = max(r[1] for r in runs)
-            print(f"{name:<12} {seconds:>9.2f} {size_mib / seconds:>8.1f} {rss:>12.1f}")
+            cpu = sorted(r[2] for r in runs)[len(runs) // 2]
+            print(f"{name:<12} {seconds:>9.2f} {size_mib / seconds:>8.1f} {rss:>12.1f} {cpu:>6.2f}")
         ratio = medians["curl -F"] / medians["jobmonitor"]
         print(f"jobmonitor / curl throughput: {ratio:.2f}x (target >= 0.9x; < 100 MB)")
         print(f"load average (1, 5, 15 min): {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
