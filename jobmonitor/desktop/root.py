@@ -245,6 +245,10 @@ class DesktopApp(QObject):
 
     def _session_started(self, session: PollingSession) -> None:
         self.files.attach(session.origin)
+        # Jobs submitted here are polled at their answer's status_url (on the API's origin).
+        urls = {j: r.status_url for j, r in self.inputs.inputs.items() if r.status_url}
+        if urls:
+            session.scheduler.use_status_urls(urls)
         if self.files.manager is not None and not self._listening_downloads:
             self._listening_downloads = True  # expired result links, for Submit again
             self.files.manager.add_listener(self.submissions.on_download)

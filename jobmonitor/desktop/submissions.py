@@ -265,7 +265,7 @@ class DesktopSubmissions:
             return
         finally:
             self._tasks.pop(key, None)
-        self._watch(done.job_id, name, tool, item, plan, fp, previous)
+        self._watch(done.job_id, name, tool, item, plan, fp, previous, done.status_url)
         show(SubmitStage.ACCEPTED, job_id=done.job_id)
 
     def _watch(
@@ -277,6 +277,7 @@ class DesktopSubmissions:
         plan: Plan,
         fp: InputFingerprint | None,
         previous: str | None,
+        status_url: str | None = None,
     ) -> None:
         # The record first: the details of a failed job look for its input as soon as it shows.
         self._inputs.record(
@@ -291,9 +292,13 @@ class DesktopSubmissions:
                 options=dict(plan.options),
                 submitted_at=time.time(),
                 previous_job=previous,
+                status_url=status_url,
             )
         )
         self._watchlist.add([job_id])
+        session = self._session()
+        if status_url and session is not None:  # polled there (when on the API's origin)
+            session.scheduler.use_status_urls({job_id: status_url})
         self._watchlist.set_label(job_id, job_label(name, tool))
         if previous is not None:
             self._inputs.refresh_details(previous)

@@ -28,7 +28,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from jobmonitor.api.client import StatusClient
 from jobmonitor.api.errors import ApiError, InvalidJobId
@@ -87,6 +87,7 @@ class PollScheduler:
             min_guard=MIN_GUARD * time_scale,
         )
         self._queue = PollQueue()
+        self._status_urls: dict[str, str] = {}  # by canonical id: see use_status_urls
         self._in_flight = InFlight(self._max_concurrency, slow_after * time_scale)
         self._api_listeners: list[Callable[[ApiStatus], None]] = []
         self._wake = asyncio.Event()
@@ -121,6 +122,15 @@ class PollScheduler:
         if status_url and (job := self._queue.get(canonical_id(job_id))) is not None:
             job.status_url = status_url
         self._poke()
+
+    def use_status_urls(self, urls: Mapping[str, str]) -> None:
+        """Each job's ``status_url`` from its submission, kept for when the job is watched
+        (a restored list reaches the queue a slice at a time) and polled on the API's origin."""
+        for job_id, url in urls.items():
+            canonical = canonical_id(job_id)
+            self._status_urls[canonical] = url
+            if (job := self._queue.get(canonical)) is not None:
+                job.status_url = url
 
     def watch_many(self, job_ids: Iterable[str]) -> None:
         ids = list(job_ids)
@@ -304,7 +314,8 @@ class PollScheduler:
         handled = False
         try:
             try:
-                snapshot = await self._client.get_job(job.job_id, status_url=job.status_url)
+                url = job.status_url or self._status_urls.get(job.job_id)
+                snapshot = await self._client.get_job(job.job_id, status_url=url)
             except Exception as exc:  # noqa: BLE001 - an ApiError, or a bug below: the job's fault
                 job.in_flight = False
                 handled = True

@@ -100,6 +100,14 @@ def _delete_ids(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
             conn.executemany(f"DELETE FROM {table} WHERE job_id = ?", ((j,) for j in ids))
 
 
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    """Columns added to ``job_inputs`` since a file was made (each one nullable)."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(job_inputs)")}
+    for name, kind in job_inputs.ADDED_COLUMNS:
+        if name not in have:
+            conn.execute(f"ALTER TABLE job_inputs ADD COLUMN {name} {kind}")
+
+
 class JobStore:
     """The watch list in SQLite: one connection, WAL, ``synchronous=NORMAL``.
 
@@ -150,6 +158,7 @@ class JobStore:
             # the schema and then writes is refused at once while another connection writes.
             script = "BEGIN IMMEDIATE;" + _SCHEMA + f"PRAGMA user_version={SCHEMA_VERSION};COMMIT;"
             conn.executescript(script)
+            _add_missing_columns(conn)
             conn.execute("SELECT count(*) FROM jobs").fetchone()
         except BaseException:
             conn.close()
@@ -317,7 +326,7 @@ class JobStore:
         with self._lock:
             self._conn.execute(
                 f"INSERT OR REPLACE INTO job_inputs ({job_inputs.COLUMNS}) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 job_inputs.to_row(record),
             )
 

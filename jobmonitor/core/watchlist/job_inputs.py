@@ -27,14 +27,19 @@ CREATE TABLE IF NOT EXISTS job_inputs (
     options       TEXT NOT NULL DEFAULT '{}',
     submitted_at  REAL,
     previous_job  TEXT,
-    attached      INTEGER NOT NULL DEFAULT 0
+    attached      INTEGER NOT NULL DEFAULT 0,
+    status_url    TEXT
 );
 CREATE INDEX IF NOT EXISTS job_inputs_previous ON job_inputs(previous_job);
 """
 
 COLUMNS = (
-    "job_id, path, url, size, mtime, sha256, tool, options, submitted_at, previous_job, attached"
+    "job_id, path, url, size, mtime, sha256, tool, options, submitted_at, previous_job, attached, "
+    "status_url"
 )
+# Added to a table that may have been made without it. Adding a column keeps the schema
+# version: an older app names its columns, so it reads and writes the file as before.
+ADDED_COLUMNS = (("status_url", "TEXT"),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +59,7 @@ class JobInput:
     submitted_at: float | None = None
     previous_job: str | None = None
     attached: bool = False
+    status_url: str | None = None  # the accepted answer's own URL for the job (PROVIDER.md)
 
     @property
     def fingerprint(self) -> InputFingerprint | None:
@@ -81,6 +87,7 @@ def to_row(record: JobInput) -> tuple[Any, ...]:
         record.submitted_at,
         record.previous_job,
         int(record.attached),
+        record.status_url,
     )
 
 
@@ -103,4 +110,5 @@ def from_row(row: tuple[Any, ...]) -> JobInput:
         submitted_at=row[8],
         previous_job=row[9],
         attached=bool(row[10]),
+        status_url=row[11] if isinstance(row[11], str) else None,
     )

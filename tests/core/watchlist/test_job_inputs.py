@@ -90,3 +90,37 @@ def test_garbled_options_read_as_none(tmp_path: Path) -> None:
     store._conn.execute("UPDATE job_inputs SET options = '[1, 2]'")
     assert store.load_inputs()[ID1].options == {}
     store.close()
+
+
+# job_inputs as the first version 2 wrote it, before status_url (copied: it is what is on disks).
+V2_JOB_INPUTS = """
+CREATE TABLE job_inputs (job_id TEXT PRIMARY KEY, path TEXT, url TEXT, size INTEGER, mtime REAL,
+    sha256 TEXT, tool TEXT, options TEXT NOT NULL DEFAULT '{}', submitted_at REAL,
+    previous_job TEXT, attached INTEGER NOT NULL DEFAULT 0);
+INSERT INTO job_inputs (job_id, path, tool) VALUES
+    ('a1b2c3d4-e5f6-7890-abcd-ef1234567890', '/tmp/in.json', 'json-formatter-api');
+PRAGMA user_version=2;
+"""
+
+
+def test_a_job_inputs_table_without_status_url_gains_it_and_keeps_its_rows(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "jobs.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(V1_SCHEMA.replace("PRAGMA user_version=1;", "") + V2_JOB_INPUTS)
+    conn.close()
+
+    store = JobStore(path)
+    assert store.notice is None
+    (kept,) = store.load_inputs().values()
+    assert kept.tool == "json-formatter-api" and kept.status_url is None
+    url = "https://api.apidatatools.com/jobs/" + ID2
+    store.record_input(JobInput(ID2, tool="json-formatter-api", status_url=url))
+    store.close()
+    again = JobStore(path)
+    assert again.load_inputs()[ID2].status_url == url
+    again.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2  # an older app still opens it
+    conn.close()
