@@ -6,7 +6,7 @@ import html
 import json
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QPushButton,
     QScrollArea,
     QToolButton,
@@ -63,6 +64,8 @@ class JobDetails(QScrollArea):
         self._icon_for = icon_for
         self._job: WatchedJob | None = None
         self._history: list[HistoryEntry] = []
+        self._refit_timer = QTimer(self, singleShot=True, interval=0)
+        self._refit_timer.timeout.connect(self._refit)
         # The file saved for a job earlier (this session or before), if still there: set by the app.
         self.saved_file: Callable[[str], SavedFile | None] = lambda _job_id: None
         self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl
@@ -72,7 +75,7 @@ class JobDetails(QScrollArea):
         self.setAccessibleName("Job details")
         # Tab goes to its controls (the area scrolls to each); the area itself is no stop.
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        body = QWidget()
+        body = self._body = QWidget()
         self.setWidget(body)
         layout = QVBoxLayout(body)
 
@@ -209,6 +212,17 @@ class JobDetails(QScrollArea):
         self.result.show_job(job)
         self.submission.show_job(job)
         self._show_raw(job)
+        self._refit_timer.start()  # (again): after the labels this call added have shown
+
+    def _refit(self) -> None:
+        """Size the body for what it shows now. A row added to a shown job (Saved as, after a
+        download) shows its label a turn of the loop later, and the scroll area does not hear
+        of the height that needs: it was squeezed to one line and half cut off until the window
+        was resized. Run after those labels show, once per turn of the loop however many
+        answers came."""
+        for layout in self._body.findChildren(QLayout):  # one kept a stale height for width
+            layout.invalidate()
+        self.setWidgetResizable(True)  # recomputes the body's size, with its height for width
 
     def _show_timeline(self) -> None:
         rows = "".join(

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
-from PySide6.QtWidgets import QFormLayout
+from PySide6.QtWidgets import QFormLayout, QLabel
 from pytestqt.qtbot import QtBot
 from uihelpers import collect_on_gui_thread  # noqa: F401 - autouse fixture
 
 from jobmonitor.api.models import JobSnapshot
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist.records import HistoryEntry, WatchedJob
+from jobmonitor.core.watchlist.records import HistoryEntry, SavedFile, WatchedJob
 from jobmonitor.ui.detail_parts import pretty
 from jobmonitor.ui.job_details import JobDetails
 
@@ -155,3 +156,32 @@ def test_a_short_preview_needs_no_scroll_bar(qtbot: QtBot) -> None:
     panel.show_job(WatchedJob(JOB, 0, 1.0, JobState.SUCCESS, snapshot=parsed(snapshot)), [])
     bar = panel.preview.verticalScrollBar()
     qtbot.waitUntil(lambda: bar.maximum() == 0, timeout=2000)  # the 4 lines fit
+
+
+def test_a_row_added_to_the_shown_job_gets_the_height_its_wrapped_text_needs(
+    qtbot: QtBot,
+) -> None:
+    # A download finishes while its job is shown: "Saved as" joins the result rows. The scroll
+    # area kept the body's old height, so the wrapped path was squeezed to one line, cut in half.
+    panel = _panel(qtbot)
+    panel.resize(390, 350)
+    raw = {
+        "job_id": JOB,
+        "status": "success",
+        "result": {
+            "request_id": "77e835f5-46fb-50ae-b24f-a233353a2b47",
+            "file": "https://files.example/apidatatools_convert_8d116ece.json",
+            "preview": '{"invoice": "INV-2024-0042", "total": 1299.5, "currency": "EUR"}',
+        },
+    }
+    job = WatchedJob(JOB, 0, time.time(), state=JobState.SUCCESS, snapshot=parsed(raw, JOB))
+    history = [HistoryEntry(JobState.PENDING, time.time())]
+    panel.show_job(job, history)
+    qtbot.waitUntil(lambda: panel.result.isVisible())
+    path = Path("/tmp/downloads-folder-with-a-long-name/apidatatools_convert_8d116ece.json")
+    panel.saved_file = lambda job_id: SavedFile(job_id, path, 72, time.time())
+    panel.show_job(job, history)
+    saved = next(lab for lab in panel.result.findChildren(QLabel) if lab.text() == str(path))
+    qtbot.waitUntil(saved.isVisible)
+    assert saved.heightForWidth(saved.width()) > saved.fontMetrics().height()  # it wraps
+    qtbot.waitUntil(lambda: saved.height() >= saved.heightForWidth(saved.width()), timeout=2000)
