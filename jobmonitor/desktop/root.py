@@ -32,6 +32,7 @@ from jobmonitor.core.state import ApiCondition, JobEvent, JobState
 from jobmonitor.core.watchlist.db import JobStore
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.desktop.citizen import Citizen, load_trust
+from jobmonitor.desktop.collector import GuiThreadCollector
 from jobmonitor.desktop.connection import ApiConnection
 from jobmonitor.desktop.demo import DemoSetup
 from jobmonitor.desktop.downloads import DesktopDownloads
@@ -49,7 +50,6 @@ from jobmonitor.ui.tray import TrayController
 log = logging.getLogger(__name__)
 
 DB_NAME = "jobs.db"
-GC_FREEZE_MS = 20_000
 DEMO_HINT = (
     "Demo: File › New job (Ctrl+N) opens the sample inputs; submit one whose name starts with "
     "“broken-” to see its failure shown where it is, in the input."
@@ -140,12 +140,7 @@ class DesktopApp(QObject):
         self._listening_downloads = False
         self._budget_timer = QTimer(self, interval=1000)
         self._budget_timer.timeout.connect(self._show_budget)
-        # Long-lived records (thousands of jobs, their answers) would make every full garbage
-        # collection walk them all: a 50 ms stall at 10,000 jobs. They hold no reference cycles
-        # (reference counting frees them), so they are moved out of the collector's sight now
-        # and then; gc.freeze() is O(1).
-        self._gc_timer = QTimer(self, interval=GC_FREEZE_MS)
-        self._gc_timer.timeout.connect(gc.freeze)
+        self._collector = GuiThreadCollector(self)  # on the GUI thread only, and kept short
         self.citizen = Citizen(self, notify_service=notify_service, forced_dark=dark)
         self._wire()
         if self._trust_notice:
@@ -202,7 +197,7 @@ class DesktopApp(QObject):
         window in the tray, where there is one to bring it back from."""
         if self.demo is not None:
             self._reset_demo_list()
-        gc.collect()  # before 100,000 restored jobs are there to walk (then frozen below)
+        gc.collect()  # before 100,000 restored jobs are there to walk (frozen by the collector)
         self.watchlist.load()
         self.window.model.show_incoming_now()  # the restored list is there when the window shows
         self.api.start()
@@ -213,8 +208,7 @@ class DesktopApp(QObject):
         add_from_launch(self.window.adder, add_text, add_files or [], source="the command line")
         self._budget_timer.start()
         self.citizen.start()
-        gc.freeze()
-        self._gc_timer.start()
+        self._collector.start()
         if not (minimized or self.settings.start_minimized) or not self.tray.can_bring_back:
             self.window.show()
         else:
@@ -350,7 +344,7 @@ class DesktopApp(QObject):
             return
         self._closed = True
         self._budget_timer.stop()
-        self._gc_timer.stop()
+        self._collector.stop()
         self.window.model.stop_timers()
         for task in list(self._tasks):
             task.cancel()
