@@ -10,11 +10,18 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import json
 import os
 import sys
 
 from jobmonitor import __version__
-from jobmonitor.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, CliError
+from jobmonitor.cli.common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    CliError,
+    client_error_object,
+)
 
 SUBCOMMANDS = (
     "status",
@@ -54,6 +61,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def run_cli(argv: list[str]) -> int:
+    args: argparse.Namespace | None = None
     try:
         parser = build_parser(argv[0] if argv and argv[0] in SUBCOMMANDS else None)
         try:
@@ -67,6 +75,8 @@ def run_cli(argv: list[str]) -> int:
         sys.stdout.flush()  # a closed pipe or a full disk shows here, not as noise at exit
         return code
     except CliError as exc:
+        if getattr(args, "json", False) and not exc.shown_as_json:
+            print(json.dumps(client_error_object(None, exc.code, str(exc)), ensure_ascii=False))
         print(f"jobmonitor: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

@@ -50,9 +50,21 @@ def _escape(match: re.Match[str]) -> str:
 class CliError(Exception):
     """A problem to tell the user in one line, with the exit code to leave with."""
 
-    def __init__(self, message: str, exit_code: int = EXIT_USAGE) -> None:
+    def __init__(
+        self,
+        message: str,
+        exit_code: int = EXIT_USAGE,
+        *,
+        code: str = "USAGE_ERROR",
+        shown_as_json: bool = False,
+    ) -> None:
+        """``code``: the error's code in ``--json`` output, where ``run_cli`` also prints it in
+        the one JSON error shape on stdout (a script reading it is never left with nothing),
+        unless the command did already (``shown_as_json``)."""
         super().__init__(message)
         self.exit_code = exit_code
+        self.code = code
+        self.shown_as_json = shown_as_json
 
 
 def add_base_url_argument(parser: argparse.ArgumentParser) -> None:
@@ -159,14 +171,16 @@ def resolve_api_key(base_url: str, *, required: bool = True) -> str | None:
         if lookup.problem is KeyProblem.NO_BACKEND:
             raise CliError(
                 "no API key: there is no OS keyring here to keep one, so set "
-                f"${ENV_KEY} (e.g. {ENV_KEY}=... jobmonitor ...)."
+                f"${ENV_KEY} (e.g. {ENV_KEY}=... jobmonitor ...).",
+                code="NO_API_KEY",
             )
         if lookup.problem is KeyProblem.NOT_STORED:
             raise CliError(
                 f"no API key stored for {origin_of(base_url)}: run '{auth_hint('set', base_url)}' "
-                f"(or set ${ENV_KEY})."
+                f"(or set ${ENV_KEY}).",
+                code="NO_API_KEY",
             )
-        raise CliError(lookup.message)
+        raise CliError(lookup.message, code="NO_API_KEY")
     return None
 
 

@@ -57,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
         except InvalidJobId as exc:
             if args.json:
                 print(json.dumps(error_object(exc, job_id=raw), ensure_ascii=False))
-            raise CliError(f"invalid job id: {exc.reason}", EXIT_USAGE) from None
+            raise CliError(
+                f"invalid job id: {exc.reason}", EXIT_USAGE, shown_as_json=args.json
+            ) from None
         if job_id not in job_ids:
             job_ids.append(job_id)
     base_url = resolve_base_url(args)

@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
             )
             if args.json:  # the command line's one error shape (cli/common.py)
                 print(json.dumps(client_error_object(None, "TOOL_NOT_FOUND", message)))
-            raise CliError(message, EXIT_USAGE)
+            raise CliError(message, EXIT_USAGE, shown_as_json=args.json)
         tools = [tool]
     if args.json:
         print(json.dumps([tool_dict(t) for t in tools], ensure_ascii=False, indent=None))

@@ -139,7 +139,11 @@ def _read_ids(tokens: list[str], *, as_json: bool = False) -> list[str]:
             print(json.dumps(refused, ensure_ascii=False), flush=True)
         others = parsed.rejected_count - 1
         more = f" (and {others:,} more)" if others else ""
-        raise CliError(f"invalid job id {bad.text[:60]!r}: {bad.reason}{more}", EXIT_USAGE)
+        raise CliError(
+            f"invalid job id {bad.text[:60]!r}: {bad.reason}{more}",
+            EXIT_USAGE,
+            shown_as_json=as_json,
+        )
     if not parsed.ids:
         raise CliError("no job ids given", EXIT_USAGE)
     return list(parsed.ids)

@@ -123,3 +123,36 @@ def test_download_json_uses_the_one_error_shape(
     }
     code, out, _ = download(sim, capsys, "--json", "no/such")
     assert code == 2 and json.loads(out)["error"]["code"] == "INVALID_JOB_ID"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["status", "--json"],
+        ["watch", "--json"],
+        ["download", "--json", "-o", "OUT"],
+    ],
+)
+def test_json_mode_says_a_missing_key_and_a_bad_id_once_on_stdout(
+    command: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Without a key the command stops before any request: a script reading --json output
+    # got nothing on stdout, only a sentence on stderr.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    argv = [a.replace("OUT", str(tmp_path)) for a in command]
+    job = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
+    code = run_cli([*argv, "--base-url", "http://127.0.0.1:9", job])
+    out, err = capsys.readouterr()
+    (line,) = out.splitlines()
+    record = json.loads(line)
+    assert code == 2 and record["status"] == "error"
+    assert record["error"]["code"] == "NO_API_KEY" and record["error"]["said_by"] == "client"
+    assert err.startswith("jobmonitor: no API key")
+    # A bad id, which the command reports in JSON itself, is not said twice.
+    code = run_cli([*argv, "--base-url", "http://127.0.0.1:9", "not an id!"])
+    out, err = capsys.readouterr()
+    assert code == 2 and len(out.splitlines()) == 1
+    assert json.loads(out)["error"]["code"] == "INVALID_JOB_ID"
