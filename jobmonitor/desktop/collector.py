@@ -5,10 +5,13 @@ the database writer, a download's disk thread, a paste being parsed. Qt objects 
 timers) often sit in reference cycles, and one collected there is destroyed off its own thread:
 its timers cannot be stopped from there and fire later on freed memory, a crash in some
 unrelated place. So, while the app runs, automatic collection is off and this collects on the
-GUI thread: the young generations every second (cheap: only objects made since), and now and then
-the rest, after which the survivors are frozen out of the collector's sight (``gc.freeze()``):
-thousands of long-lived job records would otherwise be walked by every full collection (a 50 ms
-stall at 10,000 jobs). Part of the composition root.
+GUI thread: the young generations every second (cheap: only objects made since), and every 20 s
+what survived them is frozen out of the collector's sight (``gc.freeze()``, O(1)): thousands of
+long-lived job records would otherwise be walked by every full collection. No full collection
+runs on a timer: one over 20 s of answers at 10,000 jobs held the loop 70-80 ms
+(``bench_gui.py``); what it would find is rare, a reference cycle that lived past a young
+collection and died later, and is left (as frozen objects are).
+Part of the composition root.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import gc
 from PySide6.QtCore import QObject, QTimer
 
 YOUNG_MS = 1_000  # generations 0 and 1: what was made since the last one
-FREEZE_MS = 20_000  # a full collection of what is not frozen yet, then freeze the survivors
+FREEZE_MS = 20_000  # what survived the young collections goes out of the collector's sight
 
 
 class GuiThreadCollector(QObject):
@@ -29,8 +32,8 @@ class GuiThreadCollector(QObject):
         super().__init__(parent)
         self._young = QTimer(self, interval=YOUNG_MS)
         self._young.timeout.connect(lambda: gc.collect(1))
-        self._full = QTimer(self, interval=FREEZE_MS)
-        self._full.timeout.connect(self.collect_and_freeze)
+        self._freeze = QTimer(self, interval=FREEZE_MS)
+        self._freeze.timeout.connect(gc.freeze)
         self._was_enabled: bool | None = None
 
     def start(self) -> None:
@@ -39,17 +42,11 @@ class GuiThreadCollector(QObject):
         gc.disable()
         gc.freeze()  # the caller collected before the saved list was read: that list is not walked
         self._young.start()
-        self._full.start()
-
-    @staticmethod
-    def collect_and_freeze() -> None:
-        """Collect what is not frozen (since the last freeze: quick), freeze what survives."""
-        gc.collect()
-        gc.freeze()
+        self._freeze.start()
 
     def stop(self) -> None:
         self._young.stop()
-        self._full.stop()
+        self._freeze.stop()
         if self._was_enabled:
             gc.enable()
         self._was_enabled = None
