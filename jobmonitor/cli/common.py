@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -14,7 +15,8 @@ import httpx
 
 from jobmonitor import APP_ID, DEFAULT_BASE_URL
 from jobmonitor.api.client import StatusClient
-from jobmonitor.api.errors import ApiError, InsecureUrl
+from jobmonitor.api.errors import ApiError, InsecureUrl, InvalidJobId
+from jobmonitor.api.ids import normalize_job_id
 from jobmonitor.api.models import JobError
 from jobmonitor.api.urls import normalize_base_url, origin_of
 from jobmonitor.core.http import HttpPool
@@ -272,3 +274,21 @@ def auth_hint(action: str, base_url: str) -> str:
     is kept per API origin: a hint without it would look at another key)."""
     flag = "" if base_url.rstrip("/") == DEFAULT_BASE_URL.rstrip("/") else f" --base-url {base_url}"
     return f"jobmonitor auth {action}{flag}"
+
+
+def checked_job_ids(raws: list[str], *, as_json: bool) -> list[str]:
+    """The ids as given, each normalised and checked before anything is sent (duplicates once);
+    the first bad one is a usage error, said in the JSON error shape too with ``as_json``."""
+    job_ids: list[str] = []
+    for raw in raws:
+        try:
+            job_id = normalize_job_id(raw)
+        except InvalidJobId as exc:
+            if as_json:
+                print(json.dumps(error_object(exc, job_id=raw), ensure_ascii=False))
+            raise CliError(
+                f"invalid job id {raw!r}: {exc.reason}", EXIT_USAGE, shown_as_json=as_json
+            ) from None
+        if job_id not in job_ids:
+            job_ids.append(job_id)
+    return job_ids

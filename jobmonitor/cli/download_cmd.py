@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from jobmonitor.api.client import StatusClient
-from jobmonitor.api.errors import ApiError, AuthError, InvalidJobId
-from jobmonitor.api.ids import normalize_job_id
+from jobmonitor.api.errors import ApiError, AuthError
 from jobmonitor.api.models import JobSnapshot, JobStatus
 from jobmonitor.cli.common import (
     EXIT_FAILED,
@@ -23,6 +22,7 @@ from jobmonitor.cli.common import (
     EXIT_USAGE,
     CliError,
     add_base_url_argument,
+    checked_job_ids,
     client_error_object,
     describe_error,
     error_object,
@@ -79,18 +79,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    job_ids: list[str] = []
-    for raw in args.job_ids:
-        try:
-            job_id = normalize_job_id(raw)
-        except InvalidJobId as exc:
-            if args.json:
-                print(json.dumps(error_object(exc, job_id=raw), ensure_ascii=False))
-            raise CliError(
-                f"invalid job id {raw!r}: {exc.reason}", EXIT_USAGE, shown_as_json=args.json
-            ) from None
-        if job_id not in job_ids:
-            job_ids.append(job_id)
+    job_ids = checked_job_ids(args.job_ids, as_json=args.json)  # all before anything is sent
     base_url = resolve_base_url(args)
     key = resolve_api_key(base_url)
     folder: Path = args.output if args.output is not None else Path.cwd()

@@ -8,15 +8,14 @@ import json
 import sys
 from typing import Any
 
-from jobmonitor.api.errors import ApiError, AuthError, InvalidJobId
-from jobmonitor.api.ids import normalize_job_id
+from jobmonitor.api.errors import ApiError, AuthError
 from jobmonitor.api.models import JobSnapshot, clamp_retry_after
 from jobmonitor.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
-    CliError,
     add_base_url_argument,
+    checked_job_ids,
     describe_error,
     error_object,
     http_pool,
@@ -50,18 +49,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    job_ids: list[str] = []
-    for raw in args.job_ids:  # every id checked before anything is sent
-        try:
-            job_id = normalize_job_id(raw)
-        except InvalidJobId as exc:
-            if args.json:
-                print(json.dumps(error_object(exc, job_id=raw), ensure_ascii=False))
-            raise CliError(
-                f"invalid job id: {exc.reason}", EXIT_USAGE, shown_as_json=args.json
-            ) from None
-        if job_id not in job_ids:
-            job_ids.append(job_id)
+    job_ids = checked_job_ids(args.job_ids, as_json=args.json)  # all before anything is sent
     base_url = resolve_base_url(args)
     key = resolve_api_key(base_url)
 
