@@ -46,7 +46,6 @@ class PollEntry:
     version: int = 0
     in_flight: bool = False
     faults: int = 0  # consecutive transient faults of this job
-    status_url: str | None = None  # a submission's answer's own URL for the job (PROVIDER.md)
     unknowns: int = 0  # consecutive answers with an undocumented status
     last_sent: float | None = None  # clock time the last request about it went out
     last_answer_wall: float | None = None

@@ -118,19 +118,17 @@ class PollScheduler:
         self, job_id: str, *, state: JobState = JobState.PENDING, status_url: str | None = None
     ) -> None:
         """``status_url``: a submission's answer's, polled when on the API's origin (client.py)."""
+        if status_url:
+            self.use_status_urls({job_id: status_url})
         self._add(job_id, state)
-        if status_url and (job := self._queue.get(canonical_id(job_id))) is not None:
-            job.status_url = status_url
         self._poke()
 
     def use_status_urls(self, urls: Mapping[str, str]) -> None:
-        """Each job's ``status_url`` from its submission, kept for when the job is watched
-        (a restored list reaches the queue a slice at a time) and polled on the API's origin."""
+        """Each job's ``status_url`` from its submission, polled when on the API's origin; kept
+        by id whether or not the job is queued yet (a restored list reaches the queue a slice at
+        a time) or still (an undone removal watches it again)."""
         for job_id, url in urls.items():
-            canonical = canonical_id(job_id)
-            self._status_urls[canonical] = url
-            if (job := self._queue.get(canonical)) is not None:
-                job.status_url = url
+            self._status_urls[canonical_id(job_id)] = url
 
     def watch_many(self, job_ids: Iterable[str]) -> None:
         ids = list(job_ids)
@@ -314,7 +312,7 @@ class PollScheduler:
         handled = False
         try:
             try:
-                url = job.status_url or self._status_urls.get(job.job_id)
+                url = self._status_urls.get(job.job_id)
                 snapshot = await self._client.get_job(job.job_id, status_url=url)
             except Exception as exc:  # noqa: BLE001 - an ApiError, or a bug below: the job's fault
                 job.in_flight = False
