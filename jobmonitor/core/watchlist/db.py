@@ -14,7 +14,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist import job_inputs
+from jobmonitor.core.watchlist import bulk, job_inputs
 from jobmonitor.core.watchlist.job_inputs import JobInput
 from jobmonitor.core.watchlist.opening import (
     DEFAULT_BUSY_TIMEOUT,
@@ -84,6 +84,12 @@ _JOB_COLUMNS = (
     "job_id, position, label, added_at, state, snapshot, error_body, error_code, "
     "http_status, last_checked, created_at, updated_at"
 )
+
+
+# Written a chunk of rows per statement (bulk.py): row by row, a busy GUI thread held the
+# writer up at every row.
+_JOBS = bulk.Insert("jobs", tuple(_JOB_COLUMNS.split(", ")), "INSERT OR REPLACE")
+_HISTORY = bulk.Insert("history", ("job_id", "state", "at"))
 
 
 def _delete_ids(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
@@ -281,7 +287,7 @@ class JobStore:
         history: Iterable[tuple[str, HistoryEntry]] = (),
         remove: Sequence[str] = (),
     ) -> None:
-        """Apply a batch of changes in one transaction (10,000 new jobs are one commit)."""
+        """Apply a batch of changes in one transaction (100,000 new jobs are one commit)."""
         with self._lock:
             conn = self._conn
             conn.execute("BEGIN")
@@ -289,15 +295,10 @@ class JobStore:
                 if remove:
                     _delete_ids(conn, remove)
                 if upsert:
-                    conn.executemany(
-                        f"INSERT OR REPLACE INTO jobs ({_JOB_COLUMNS}) "
-                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                        (row_of(job) for job in upsert),
-                    )
-                conn.executemany(
-                    "INSERT INTO history (job_id, state, at) VALUES (?, ?, ?)",
-                    ((job_id, e.state.value, e.at) for job_id, e in history),
-                )
+                    bulk.insert(conn, _JOBS, [row_of(job) for job in upsert])
+                rows = [(job_id, e.state.value, e.at) for job_id, e in history]
+                if rows:
+                    bulk.insert(conn, _HISTORY, rows)
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise

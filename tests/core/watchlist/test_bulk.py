@@ -1,0 +1,99 @@
+"""A batch of jobs reaches SQLite as one transaction of a few statements (a chunk of rows each,
+as JSON), and every value comes back exactly as it went in, the awkward ones too; a new job is
+made fast and is the same record."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import FrozenInstanceError, fields
+from pathlib import Path
+
+import pytest
+
+from jobmonitor.api.models import JobSnapshot
+from jobmonitor.core.state import JobState
+from jobmonitor.core.watchlist import bulk
+from jobmonitor.core.watchlist.db import JobStore
+from jobmonitor.core.watchlist.records import HistoryEntry, WatchedJob, fresh_job
+
+AWKWARD = (
+    'a "quoted" label with a \\ backslash',
+    "zeichen äöü, 漢字 and 😀",
+    "tab\tnew line\nand a NUL \x00 inside",
+    '{"looks": ["like", "json"]}',
+    "",
+)
+
+
+def _job(i: int, **kw: object) -> WatchedJob:
+    job_id = f"{i:08x}-0000-4000-8000-{i:012x}"
+    return WatchedJob(job_id=job_id, position=i, added_at=1_764_000_000.123456789 + i / 7, **kw)  # type: ignore[arg-type]
+
+
+def test_a_batch_of_added_jobs_is_one_transaction_of_a_few_statements(tmp_path: Path) -> None:
+    store = JobStore(tmp_path / "jobs.db")
+    statements: list[str] = []
+    store._conn.set_trace_callback(statements.append)  # every statement SQLite runs
+    jobs = [_job(i) for i in range(5_000)]
+    store.write(upsert=jobs, history=[(j.job_id, HistoryEntry(j.state, j.added_at)) for j in jobs])
+    chunks = math.ceil(len(jobs) / bulk.CHUNK)
+    assert statements.count("BEGIN") == 1 and statements.count("COMMIT") == 1
+    # one statement per chunk of rows in each table, not one per row (executemany's way)
+    assert len([s for s in statements if s.startswith("INSERT")]) == 2 * chunks
+    assert store.load_jobs() == jobs
+    history = store.load_history()
+    assert len(history) == len(jobs) and history[jobs[-1].job_id] == [
+        HistoryEntry(JobState.PENDING, jobs[-1].added_at)
+    ]
+    store.close()
+
+
+def test_every_value_comes_back_as_it_went_in(tmp_path: Path) -> None:
+    db = tmp_path / "jobs.db"
+    store = JobStore(db)
+    raw = {"status": "failed", "error": {"code": "X", "message": AWKWARD[2] + AWKWARD[1]}}
+    jobs = [
+        _job(
+            i,
+            label=AWKWARD[i % len(AWKWARD)],
+            state=JobState.FAILED,
+            snapshot=JobSnapshot.from_wire(raw, requested_id="x"),
+            error_body={"error": {"message": AWKWARD[i % len(AWKWARD)]}} if i % 2 else None,
+            error_code="X" if i % 3 else None,
+            http_status=200 if i % 4 else None,
+            last_checked=float(i) if i % 5 else None,
+            created_at=1e-7 * i,
+            updated_at=2.0**60 + i,
+        )
+        for i in range(2 * bulk.CHUNK + 3)  # chunks with and without a NUL, and a short last
+    ]
+    store.write(upsert=jobs)
+    store.close()
+    again = JobStore(db)
+    back = again.load_jobs()
+    assert back == jobs
+    assert [j.error_body for j in back] == [j.error_body for j in jobs]
+    assert [j.snapshot.raw for j in back if j.snapshot] == [raw] * len(jobs)
+    types = again._conn.execute(
+        "SELECT DISTINCT typeof(position), typeof(added_at), typeof(label) FROM jobs"
+    ).fetchall()
+    assert types == [("integer", "real", "text")]
+    again.close()
+
+
+def test_a_value_json_cannot_carry_goes_row_by_row(tmp_path: Path) -> None:
+    store = JobStore(tmp_path / "jobs.db")
+    jobs = [_job(0, last_checked=math.inf), _job(1)]
+    store.write(upsert=jobs)
+    assert store.load_jobs() == jobs
+    store.close()
+
+
+def test_a_fresh_job_is_the_dataclass_s_own() -> None:
+    made, fresh = WatchedJob("x", 7, 12.5), fresh_job("x", 7, 12.5)
+    assert fresh == made and type(fresh) is WatchedJob
+    assert [getattr(fresh, f.name) for f in fields(WatchedJob)] == [
+        getattr(made, f.name) for f in fields(WatchedJob)
+    ]
+    with pytest.raises(FrozenInstanceError):
+        fresh.label = "changed"  # type: ignore[misc]
