@@ -6,7 +6,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,33 @@ class WatchedJob:
     last_checked: float | None = None
     created_at: float | None = None
     updated_at: float | None = None
+
+
+def _fresh_maker() -> Callable[[str, int, float], WatchedJob]:
+    """``WatchedJob(job_id, position, added_at)`` in under half the time: a frozen dataclass's
+    ``__init__`` sets each of its twelve fields through ``object.__setattr__`` (2.5 us a job,
+    a quarter of a second for a 100,000-id paste); here each slot is set by its descriptor."""
+    given, others = fields(WatchedJob)[:3], fields(WatchedJob)[3:]
+    assert [f.name for f in given] == ["job_id", "position", "added_at"]
+    assert all(f.default is not MISSING for f in others), "every other field has a default"
+    set_id, set_position, set_added = (getattr(WatchedJob, f.name).__set__ for f in given)
+    defaults = [(getattr(WatchedJob, f.name).__set__, f.default) for f in others]
+    new = object.__new__
+
+    def fresh(job_id: str, position: int, added_at: float) -> WatchedJob:
+        job: WatchedJob = new(WatchedJob)
+        set_id(job, job_id)
+        set_position(job, position)
+        set_added(job, added_at)
+        for put, value in defaults:
+            put(job, value)
+        return job
+
+    return fresh
+
+
+# A job never polled yet: equal to WatchedJob(job_id, position, added_at).
+fresh_job = _fresh_maker()
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from jobmonitor.core.state import JobEvent, JobState
 from jobmonitor.core.watchlist.db import JobStore
-from jobmonitor.core.watchlist.records import HistoryEntry, WatchedJob
+from jobmonitor.core.watchlist.records import HistoryEntry, WatchedJob, fresh_job
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,8 @@ class WatchList(QObject):
         self._clock = clock
         self._poller: Poller | None = None
         self._jobs: dict[str, WatchedJob] = {}
-        self._history: dict[str, list[HistoryEntry]] = {}
+        # a tuple per job: a new job's is shared with its batch (a list each was 64 bytes a job)
+        self._history: dict[str, Sequence[HistoryEntry]] = {}
         self._next_position = 0
         # the batch being gathered this event-loop turn
         self._dirty: dict[str, None] = {}
@@ -121,7 +122,7 @@ class WatchList(QObject):
         # before the history read starts: it can finish at once, and merges only listed jobs
         self._jobs = {j.job_id: j for j in jobs}
         if self._executor is None:
-            self._history = self._store.load_history()
+            self._history = dict(self._store.load_history())
         else:  # 100,000 jobs' history: read on the writer thread while the window shows
             future = self._executor.submit(self._store.load_history)
             self._history_future = future
@@ -147,7 +148,7 @@ class WatchList(QObject):
         session = self._history
         for job_id, entries in saved.items():
             if job_id in self._jobs:
-                session[job_id] = entries + session.get(job_id, [])
+                session[job_id] = (*entries, *session.get(job_id, ()))
         self.history_loaded.emit()
 
     @property
@@ -205,15 +206,17 @@ class WatchList(QObject):
     def add(self, job_ids: Iterable[str]) -> list[str]:
         """Watch new (already validated) ids; ids already on the list are skipped."""
         now = self._clock()
-        entry = HistoryEntry(JobState.PENDING, now)  # immutable: one object serves every job
-        ids = [j for j in dict.fromkeys(job_ids) if j not in self._jobs]
+        entry = HistoryEntry(JobState.PENDING, now)
+        first = (entry,)  # immutable: one history serves every job of the batch until it moves
+        jobs, history = self._jobs, self._history
+        ids = [j for j in dict.fromkeys(job_ids) if j not in jobs]
         if not ids:
             return []
         start = self._next_position
         self._next_position += len(ids)
         for position, job_id in enumerate(ids, start):
-            self._jobs[job_id] = WatchedJob(job_id=job_id, position=position, added_at=now)
-            self._history[job_id] = [entry]
+            jobs[job_id] = fresh_job(job_id, position, now)
+            history[job_id] = first
         self._new_history.extend((job_id, entry) for job_id in ids)
         self._mark(ids, "added")
         if self._poller is not None:
@@ -230,7 +233,7 @@ class WatchList(QObject):
             if job is None:
                 continue
             jobs.append(job)
-            history[job_id] = self._history.pop(job_id, [])
+            history[job_id] = list(self._history.pop(job_id, ()))
             self._dirty.pop(job_id, None)
             self._removed.append(job_id)
         if self._poller is not None and history:
@@ -248,7 +251,7 @@ class WatchList(QObject):
         jobs = [j for j in removed.jobs if j.job_id not in self._jobs]
         for job in jobs:
             self._jobs[job.job_id] = job
-            self._history[job.job_id] = list(removed.history.get(job.job_id, []))
+            self._history[job.job_id] = tuple(removed.history.get(job.job_id, ()))
             self._new_history.extend((job.job_id, e) for e in self._history[job.job_id])
         if not jobs:
             return
@@ -272,7 +275,7 @@ class WatchList(QObject):
         self._jobs[job.job_id] = updated
         if updated.state is not job.state:
             entry = HistoryEntry(updated.state, event.observed_at)
-            self._history.setdefault(job.job_id, []).append(entry)
+            self._history[job.job_id] = (*self._history.get(job.job_id, ()), entry)
             self._new_history.append((job.job_id, entry))
         self._mark([job.job_id], "changed")
 
