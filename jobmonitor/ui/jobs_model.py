@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import bisect
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
-from itertools import islice
 from operator import attrgetter
 from typing import Any
 
@@ -51,7 +50,8 @@ _EDIT = int(Qt.ItemDataRole.EditRole)
 _ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
 CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 LABEL_FLAGS = CELL_FLAGS | Qt.ItemFlag.ItemIsEditable
-INSERT_BATCH = 2_000  # rows added to the table per event-loop turn while a big add lands
+INSERT_BATCH = 2_000  # rows added to the table at a time while a big add lands (1-4 ms)
+INSERT_TURN = 0.005  # seconds of such batches per event-loop turn (a restored 100,000: 50 turns)
 BULK_RUNS = 32  # more runs of rows than this in one change: one reset, not one signal per run
 HEADERS = (
     "Job ID",
@@ -65,6 +65,8 @@ HEADERS = (
     "Result",
 )
 
+_JOB_ID = attrgetter("job_id")
+_POSITION = attrgetter("position")
 JobIdRole = Qt.ItemDataRole.UserRole + 1
 StateRole = Qt.ItemDataRole.UserRole + 2
 SortRole = Qt.ItemDataRole.UserRole + 3
@@ -107,8 +109,11 @@ class JobsTableModel(QAbstractTableModel):
         self.state_counts: Counter[JobState] = Counter()
         self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self._mono.setStyleHint(QFont.StyleHint.TypeWriter)
-        # A big add lands a batch of rows per event-loop turn, so the window keeps painting.
-        self._incoming: dict[str, WatchedJob] = {}
+        # A big add lands a batch of rows per event-loop turn, so the window keeps painting:
+        # saved jobs waiting in order, and what changed of them (None: removed) meanwhile. No
+        # dict of them all: building one for a restored 100,000 held the loop 70-90 ms.
+        self._incoming: deque[WatchedJob] = deque()
+        self._newer: dict[str, WatchedJob | None] = {}
         self._incoming_timer = QTimer(self, singleShot=True, interval=0)
         self._incoming_timer.timeout.connect(self._take_incoming)
         watchlist.jobs_added.connect(self._queue_added)
@@ -208,25 +213,36 @@ class JobsTableModel(QAbstractTableModel):
     # -- incremental updates ---------------------------------------------------------------
 
     def _reindex(self, start: int = 0) -> None:
-        for row in range(start, len(self._rows)):
-            self._row_of[self._rows[row].job_id] = row
+        rows = self._rows[start:]
+        self._row_of.update(zip(map(_JOB_ID, rows), range(start, start + len(rows)), strict=True))
 
     def _queue_added(self, jobs: Sequence[WatchedJob]) -> None:
         inside = bool(jobs) and bool(self._positions) and jobs[0].position < self._positions[-1]
         if not self._incoming and (len(jobs) <= INSERT_BATCH or inside):
             self._on_added(jobs)  # small, or an undo putting rows back between others: at once
             return
-        self._incoming.update((j.job_id, j) for j in jobs)
+        self._incoming.extend(jobs)
         if not self._incoming_timer.isActive():
             self._incoming_timer.start()
 
     def _take_incoming(self) -> None:
-        batch = list(islice(self._incoming.values(), INSERT_BATCH))
-        for job in batch:
-            del self._incoming[job.job_id]
-        self._on_added(batch)
-        if self._incoming:
-            self._incoming_timer.start()
+        deadline = time.perf_counter() + INSERT_TURN
+        take = self._incoming.popleft
+        while self._incoming:
+            self._on_added(self._latest([take() for _ in range(min(INSERT_BATCH, self.incoming))]))
+            if time.perf_counter() >= deadline:
+                self._incoming_timer.start()
+                return
+
+    def _latest(self, jobs: list[WatchedJob]) -> list[WatchedJob]:
+        """Waiting jobs as they are now: changed since they were queued, or removed."""
+        newer = self._newer
+        if newer:
+            found = (newer.pop(j.job_id, j) for j in jobs)
+            jobs = [j for j in found if j is not None]
+            if not self._incoming:
+                newer.clear()
+        return jobs
 
     @property
     def incoming(self) -> int:
@@ -236,15 +252,25 @@ class JobsTableModel(QAbstractTableModel):
     def show_incoming_now(self) -> None:
         """Put every saved job in the table at once (the restored list, before the window shows)."""
         self._incoming_timer.stop()
-        jobs, self._incoming = list(self._incoming.values()), {}
-        self._on_added(jobs)
+        jobs = list(self._incoming)
+        self._incoming.clear()
+        self._on_added(self._latest(jobs))
 
     def _on_added(self, jobs: Sequence[WatchedJob]) -> None:
-        fresh = sorted((j for j in jobs if j.job_id not in self._row_of), key=lambda j: j.position)
+        fresh = sorted((j for j in jobs if j.job_id not in self._row_of), key=_POSITION)
         if not fresh:
             return
         inside = bool(self._positions) and fresh[0].position < self._positions[-1]
-        if inside and scattered(self._positions, [j.position for j in fresh], BULK_RUNS):
+        if not inside:  # after every row (an add, a restored list): one block at the end
+            at = len(self._rows)
+            self.beginInsertRows(QModelIndex(), at, at + len(fresh) - 1)
+            self._rows.extend(fresh)
+            self._positions.extend(map(_POSITION, fresh))
+            self.endInsertRows()
+            self._reindex(at)
+            self._count(fresh, 1)
+            return
+        if scattered(self._positions, [j.position for j in fresh], BULK_RUNS):
             self._bulk(sorted(self._rows + fresh, key=lambda j: j.position))  # a linear merge
             self._count(fresh, 1)
             return
@@ -282,9 +308,8 @@ class JobsTableModel(QAbstractTableModel):
         self.bulk_finished.emit()
 
     def _on_removed(self, job_ids: Sequence[str]) -> None:
-        if self._incoming:
-            for job_id in job_ids:
-                self._incoming.pop(job_id, None)
+        if self._incoming:  # those still waiting are dropped when their turn comes
+            self._newer.update((j, None) for j in job_ids if j not in self._row_of)
         rows = sorted({self._row_of[j] for j in job_ids if j in self._row_of}, reverse=True)
         if not rows:
             return
@@ -324,8 +349,8 @@ class JobsTableModel(QAbstractTableModel):
         for job in jobs:
             row = self._row_of.get(job.job_id)
             if row is None:
-                if job.job_id in self._incoming:  # saved, not shown yet: shown as it is now
-                    self._incoming[job.job_id] = job
+                if self._incoming:  # saved, not shown yet: shown as it is now
+                    self._newer[job.job_id] = job
                 continue
             old = self._rows[row]
             if old.state is not job.state:
