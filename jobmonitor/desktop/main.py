@@ -4,8 +4,9 @@
 here (and the ids in files named) are added to the watch list; bad ones are reported in the
 window, not on a crash. While an instance runs on the same data folder, a launch hands its
 arguments to that one and exits 0 (``desktop.instance``). With
-``JOBMONITOR_EXIT_AFTER_SHOWN=1`` the app quits (exit 0) right after its window is first shown,
-printing ``jobmonitor: window shown`` to stderr (the packaging smoke test).
+``JOBMONITOR_EXIT_AFTER_SHOWN=1`` the app prints ``jobmonitor: window shown`` to stderr when its
+window is first shown (the packaging smoke test), then ``jobmonitor: list restored (N jobs)``
+once the saved list is all in the table (at once for a short list), and quits (exit 0).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -152,6 +153,21 @@ def _run_first(options: GuiOptions) -> int:
         return int(loop.run_until_complete(_main(options, running)))
 
 
+def when_restored(desktop: DesktopApp, then: Callable[[], None]) -> None:
+    """Call ``then`` once the saved list is read and every row of it is in the table (a long
+    list fills the table after the window shows)."""
+
+    def check() -> None:
+        if not desktop.watchlist.loading and desktop.window.model.incoming == 0:
+            timer.stop()
+            then()
+
+    timer = QTimer(desktop, interval=10)
+    timer.timeout.connect(check)
+    timer.start()
+    check()
+
+
 @dataclass(slots=True)
 class _Running:
     """The desktop app once built, for the excepthook to parent its dialog on the window."""
@@ -200,6 +216,11 @@ async def _main(options: GuiOptions, running: _Running) -> int:
 
         def shown() -> None:
             print("jobmonitor: window shown", file=sys.stderr, flush=True)
+            when_restored(desktop, restored)
+
+        def restored() -> None:
+            n = desktop.window.model.rowCount()
+            print(f"jobmonitor: list restored ({n} jobs)", file=sys.stderr, flush=True)
             quit_now.set()
 
         desktop.window.shown_first_time.connect(shown)

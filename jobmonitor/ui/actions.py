@@ -20,7 +20,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFileDialog, QStyle, QWidget
 
 from jobmonitor.core.polling.controller import PollingController
-from jobmonitor.core.watchlist.watchlist import RemovedJobs, WatchList
+from jobmonitor.core.watchlist.changes import RemovedJobs
+from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.ui.add_jobs import JobAdder
 from jobmonitor.ui.icons import action_icon
 

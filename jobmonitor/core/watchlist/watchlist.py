@@ -13,53 +13,26 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
-from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from jobmonitor.core.state import JobEvent, JobState
+from jobmonitor.core.watchlist.changes import Poller, RemovedJobs, apply_event
 from jobmonitor.core.watchlist.db import JobStore
 from jobmonitor.core.watchlist.records import HistoryEntry, WatchedJob, fresh_job
 
 log = logging.getLogger(__name__)
 
-WATCH_SLICE = 5_000  # jobs handed to the scheduler per event-loop turn (a restored 100,000)
+WATCH_SLICE = 1_000  # restored jobs handed to the scheduler per event-loop turn (5,000: 40-70 ms)
 
 
-class Poller(Protocol):
-    """What the watch list needs of the poll scheduler (``core.scheduler.PollScheduler``)."""
-
-    def watch(self, job_id: str, *, state: JobState = JobState.PENDING) -> None: ...
-    def watch_many(self, job_ids: Iterable[str]) -> None: ...
-    def unwatch_many(self, job_ids: Iterable[str]) -> None: ...
+_Read = tuple[list[WatchedJob], dict[str, WatchedJob]]
 
 
-@dataclass(frozen=True, slots=True)
-class RemovedJobs:
-    """What a removal took away, so that undo can put it back exactly."""
-
-    jobs: tuple[WatchedJob, ...]
-    history: dict[str, list[HistoryEntry]]
-
-
-def apply_event(job: WatchedJob, event: JobEvent) -> WatchedJob:
-    """The record after one observation by the scheduler."""
-    changes: dict[str, object] = {"state": event.new, "last_checked": event.observed_at}
-    if event.snapshot is not None:
-        snap = event.snapshot
-        changes.update(
-            snapshot=snap,
-            http_status=snap.http_status,
-            created_at=snap.created_at if snap.created_at is not None else job.created_at,
-            updated_at=snap.updated_at if snap.updated_at is not None else job.updated_at,
-            error_code=snap.error.code if snap.error is not None else None,
-        )
-    if event.error is not None:
-        err = event.error
-        changes.update(
-            error_body=err.error_body(), http_status=err.http_status, error_code=err.code
-        )
-    return replace(job, **changes)  # type: ignore[arg-type]
+def _read_jobs(store: JobStore) -> _Read:
+    """On the writer thread: the saved jobs, and by id (a dict of 100,000 is 10-20 ms)."""
+    jobs = store.load_jobs()
+    return jobs, {j.job_id: j for j in jobs}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +54,8 @@ class WatchList(QObject):
     _write_done = Signal(object)  # from the worker thread: (Future, pending UI notices)
     history_loaded = Signal()  # the saved history is in (read after the window showed)
     _history_read = Signal(object)  # from the worker thread: the Future of load_history
+    _jobs_read = Signal(object)  # from the worker thread: the Future of the list's read
+    loaded = Signal()  # the saved list is in (and told through jobs_added)
 
     def __init__(
         self,
@@ -111,44 +86,92 @@ class WatchList(QObject):
         self._history_future: Future[dict[str, list[HistoryEntry]]] | None = None
         self._history_read.connect(self._merge_history)
         self._to_watch: list[str] = []  # restored jobs not handed to the scheduler yet
+        self._loading: Future[_Read] | None = None
+        self._jobs_read.connect(self._on_jobs_read)
         self._watch_timer = QTimer(self, singleShot=True, interval=0)
         self._watch_timer.timeout.connect(self._watch_next)
 
     # -- set-up ----------------------------------------------------------------------------
 
     def load(self) -> list[WatchedJob]:
-        """Read the saved list (at start-up, before the window shows) and tell the UI."""
+        """Read the saved list now (a short one, or no writer thread) and tell the UI."""
+        self._settle_load()
         jobs = self._store.load_jobs()
+        self._take_loaded(jobs, {j.job_id: j for j in jobs})
+        return jobs
+
+    def load_in_background(self) -> None:
+        """Read the saved list on the writer thread and tell the UI when it is in (``loaded``).
+
+        100,000 saved jobs take most of a second to read and make records of: the window shows
+        meanwhile. Whatever needs the whole list first (an add, a removal, ``jobs()``) waits
+        for the read to finish; a job not read yet is simply not there for anything else."""
+        if self._executor is None or self._loading is not None:
+            self.load()
+            return
+        self._loading = self._executor.submit(_read_jobs, self._store)
+        self._loading.add_done_callback(self._jobs_read.emit)
+
+    @property
+    def loading(self) -> bool:
+        """The saved list is being read (see ``load_in_background``)."""
+        return self._loading is not None
+
+    def _on_jobs_read(self, future: Future[_Read]) -> None:
+        if future is self._loading:
+            self._settle_load()
+
+    def _settle_load(self) -> None:
+        """Take in the saved list being read, waiting for it if need be."""
+        future, self._loading = self._loading, None
+        if future is None:
+            return
+        try:
+            jobs, by_id = future.result()
+        except (sqlite3.Error, OSError) as exc:  # the file is unreadable: said, list left empty
+            log.error("could not read the watch list: %s", exc)
+            self.write_failed.emit(f"Could not read the watch list: {exc}")
+            jobs, by_id = [], {}
+        self._take_loaded(jobs, by_id)
+
+    def _take_loaded(self, jobs: list[WatchedJob], by_id: dict[str, WatchedJob]) -> None:
         # before the history read starts: it can finish at once, and merges only listed jobs
-        self._jobs = {j.job_id: j for j in jobs}
+        by_id.update(self._jobs)  # nothing is added while loading, but keep what is there
+        self._jobs = by_id
         if self._executor is None:
             self._history = dict(self._store.load_history())
         else:  # 100,000 jobs' history: read on the writer thread while the window shows
             future = self._executor.submit(self._store.load_history)
             self._history_future = future
             future.add_done_callback(self._history_read.emit)
-        self._next_position = (jobs[-1].position + 1) if jobs else 0
-        if self._poller is not None:
-            self._watch(jobs)
+        self._next_position = max(self._next_position, jobs[-1].position + 1 if jobs else 0)
+        if self._poller is not None and jobs:
+            self._to_watch.extend(by_id)
+            self._watch_next()
         if jobs:
             self.jobs_added.emit(jobs)
-        return jobs
+        self.loaded.emit()
 
     def _merge_history(self, future: Future[dict[str, list[HistoryEntry]]]) -> None:
-        """The saved history, then what this session added (written after it was read)."""
+        """The saved history, then what this session added (written after it was read).
+
+        A pass over what this session added, not over the 100,000 saved jobs (that pass held
+        the window a third of a second after start-up)."""
         if future is not self._history_future:
             return  # merged already (a removal needed it at once)
         self._history_future = None
         try:
-            saved = future.result()
+            saved: dict[str, Sequence[HistoryEntry]] = dict(future.result())
         except (sqlite3.Error, OSError) as exc:
             log.error("could not read the status history: %s", exc)
             self.write_failed.emit(f"Could not read the status history: {exc}")
             return
-        session = self._history
-        for job_id, entries in saved.items():
-            if job_id in self._jobs:
-                session[job_id] = (*entries, *session.get(job_id, ()))
+        for job_id, entries in self._history.items():
+            before = saved.get(job_id)
+            saved[job_id] = entries if before is None else (*before, *entries)
+        # (rows of a job no longer listed, if any, are kept and never asked for: an add of
+        # that id starts its own history)
+        self._history = saved
         self.history_loaded.emit()
 
     @property
@@ -160,7 +183,8 @@ class WatchList(QObject):
         """Hand every job to the scheduler; terminal jobs are remembered but not polled again.
 
         A long list is handed over a slice per event-loop turn after the first (100,000 jobs
-        at once held the window's first showing for a quarter of a second or more)."""
+        at once held the window's first showing for a quarter of a second or more); a list
+        still being read follows when it is in."""
         self._poller = poller
         self._to_watch = list(self._jobs)
         self._watch_next()
@@ -184,18 +208,22 @@ class WatchList(QObject):
     # -- reading ---------------------------------------------------------------------------
 
     def __len__(self) -> int:
+        self._settle_load()
         return len(self._jobs)
 
     def __contains__(self, job_id: object) -> bool:
+        self._settle_load()
         return job_id in self._jobs
 
     def get(self, job_id: str) -> WatchedJob | None:
-        return self._jobs.get(job_id)
+        return self._jobs.get(job_id)  # a job not read yet is not in the table either
 
     def jobs(self) -> list[WatchedJob]:
+        self._settle_load()
         return sorted(self._jobs.values(), key=lambda j: j.position)
 
     def known_ids(self) -> frozenset[str]:
+        self._settle_load()
         return frozenset(self._jobs)
 
     def history(self, job_id: str) -> list[HistoryEntry]:
@@ -205,6 +233,7 @@ class WatchList(QObject):
 
     def add(self, job_ids: Iterable[str]) -> list[str]:
         """Watch new (already validated) ids; ids already on the list are skipped."""
+        self._settle_load()
         now = self._clock()
         entry = HistoryEntry(JobState.PENDING, now)
         first = (entry,)  # immutable: one history serves every job of the batch until it moves
@@ -224,6 +253,7 @@ class WatchList(QObject):
         return ids
 
     def remove(self, job_ids: Iterable[str]) -> RemovedJobs:
+        self._settle_load()
         if self._history_future is not None:  # undo must put back all of it: wait for it
             self._merge_history(self._history_future)
         jobs: list[WatchedJob] = []
@@ -248,6 +278,7 @@ class WatchList(QObject):
 
     def put_back(self, removed: RemovedJobs) -> None:
         """Undo a removal: the same records, positions and history."""
+        self._settle_load()
         jobs = [j for j in removed.jobs if j.job_id not in self._jobs]
         for job in jobs:
             self._jobs[job.job_id] = job

@@ -1,0 +1,47 @@
+"""What changes a watched job: the scheduler's observations (``apply_event``), and the shapes the
+watch list trades with the scheduler (``Poller``) and with undo (``RemovedJobs``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from jobmonitor.core.state import JobEvent, JobState
+from jobmonitor.core.watchlist.records import HistoryEntry, WatchedJob
+
+
+class Poller(Protocol):
+    """What the watch list needs of the poll scheduler (``core.scheduler.PollScheduler``)."""
+
+    def watch(self, job_id: str, *, state: JobState = JobState.PENDING) -> None: ...
+    def watch_many(self, job_ids: Iterable[str]) -> None: ...
+    def unwatch_many(self, job_ids: Iterable[str]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RemovedJobs:
+    """What a removal took away, so that undo can put it back exactly."""
+
+    jobs: tuple[WatchedJob, ...]
+    history: dict[str, list[HistoryEntry]]
+
+
+def apply_event(job: WatchedJob, event: JobEvent) -> WatchedJob:
+    """The record after one observation by the scheduler."""
+    changes: dict[str, object] = {"state": event.new, "last_checked": event.observed_at}
+    if event.snapshot is not None:
+        snap = event.snapshot
+        changes.update(
+            snapshot=snap,
+            http_status=snap.http_status,
+            created_at=snap.created_at if snap.created_at is not None else job.created_at,
+            updated_at=snap.updated_at if snap.updated_at is not None else job.updated_at,
+            error_code=snap.error.code if snap.error is not None else None,
+        )
+    if event.error is not None:
+        err = event.error
+        changes.update(
+            error_body=err.error_body(), http_status=err.http_status, error_code=err.code
+        )
+    return replace(job, **changes)  # type: ignore[arg-type]
