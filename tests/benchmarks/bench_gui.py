@@ -224,9 +224,10 @@ def _startup(api: str, env: dict[str, str], rounds: int) -> list[tuple[float, fl
             for mark in ("window shown", "list restored"):
                 if f"jobmonitor: {mark}" in line:
                     seen[mark] = time.perf_counter() - started
-        if proc.wait(120) != 0 or len(seen) != 2:
+        if proc.wait(120) != 0 or "window shown" not in seen:
             raise RuntimeError(f"start-up run failed: {''.join(tail)[-800:]}")
-        times.append((seen["window shown"], seen["list restored"]))
+        # (a version that reads the whole list before it shows the window does not say it)
+        times.append((seen["window shown"], seen.get("list restored", seen["window shown"])))
     return times
 
 
