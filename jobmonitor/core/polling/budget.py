@@ -9,21 +9,20 @@ of the requests the server did not refuse (a 429 does not count against a limit)
 check keeps a small guard for network jitter (a request sent a hair after the window freed may
 reach the server a hair before).
 
-With no limit known the budget probes upward: it paces at ``START_PACE`` and, while requests are
-held back for it, doubles the pace every ``DOUBLING`` s, so a generous limit is reached within
-a minute. The first 429 stops the growth: the requests answered in the window before the refused
-one bound the limit. A 429 that came before the client had sent for a whole window may bound it
-too low (a token bucket refuses once its burst is spent, long before a minute's worth), so such
-a *tentative* limit keeps growing, slower, while demand exceeds it and answers keep coming; a
-429 at the same count again, or one after a whole window was sent, settles it.
+With no limit known the budget probes upward (``ramp.py``): fast up to a ceiling of 50 requests
+a second, then only as fast as the server's answers allow. The first 429 stops the growth: the
+requests answered in the window before the refused one bound the limit. A 429 that came before
+the client had sent for a whole window may bound it too low (a token bucket refuses once its
+burst is spent, long before a minute's worth), so such a *tentative* limit keeps growing,
+slower, while demand exceeds it and answers keep coming; a 429 at the same count again, or one
+after a whole window was sent, settles it.
 
 What a 429 does next (``episode.Episode``) follows CONTRACT.md: Retry-After is honoured; without
 it the client resumes as soon as its own count of answered requests in the trailing window is
-below the limit it now knows, with one probe request first; only a 429 on that probe calls for a
-longer pause (a fixed window or a penalty box), and what the pauses reveal is kept (``kind``).
-A token bucket shows itself by answering the early probe (no window frees a slot that soon):
-from then on there is no window to count, only a rate; a 429 cuts the pace, answers while demand
-exceeds it grow the pace a little, so it settles at the refill rate with about 1 % refused.
+below the limit it now knows, with one probe first; only a refused probe calls for a longer
+pause (a fixed window's boundary, a penalty box's minute), and what the pauses reveal is kept
+(``kind``). A token bucket shows itself by answering an early probe (no window frees a slot that
+soon): from then on a 429 cuts the pace and answers grow it a little (``bucket.py``).
 """
 
 from __future__ import annotations
@@ -31,7 +30,6 @@ from __future__ import annotations
 import math
 import time
 from bisect import bisect_left, bisect_right
-from collections import deque
 from collections.abc import Callable
 
 from jobmonitor.api.models import MAX_RETRY_AFTER, RateLimitInfo
@@ -46,24 +44,17 @@ from jobmonitor.core.polling.episode import (
     next_boundary,
 )
 from jobmonitor.core.polling.jitter import DEFAULT_GUARD, MIN_GUARD, RoundTrips
+from jobmonitor.core.polling.ramp import HELD_GAP, MAX_PACE, START_PACE, grown
+from jobmonitor.core.polling.sentlog import SentLog
 
 WINDOW = 60.0
-# Requests per minute paced at while nothing is known: a small plan's limit is found within its
-# first minute's worth of requests, a generous one within seconds of doubling.
-START_PACE = 240.0
-# Seconds of demand to double the pace while no limit is known. The trade (bench_scheduler.py):
-# faster finds a generous limit sooner, but spends a mid-sized one early in the first minute,
-# and a sliding window then stalls until the first requests age out, a minute after they went.
-DOUBLING = 12.0
 REGROW_DOUBLING = 12.0  # the same for a tentative limit (slower: it was refused once already)
 REGROW_QUIET = 5.0  # seconds since the last 429 before a tentative limit may grow again
 SETTLED_SHARE = 1.1  # a tentative limit refused again within this factor is the real one
-MAX_PACE = 60_000.0
 LATER_429_FACTOR = 0.9  # a 429 under a settled limit: the real one is lower (shared key, drift)
 # A fixed window's calendar minute holds at least this share of the 60 s before its 429 (the
 # rest fell in the minute before, which the window had already forgotten).
 CALENDAR_SHARE = 0.5
-HELD_GAP = 1.0  # seconds of demand one held_back() may count (a longer gap was no demand)
 
 
 class RequestBudget:
@@ -84,7 +75,7 @@ class RequestBudget:
         self._trips = RoundTrips(guard, min_guard)
         self._clock = clock
         self._wall = wall_clock
-        self._sent: deque[float] = deque()  # sends not refused (answered, or still out), in order
+        self._sent = SentLog()  # sends not refused (answered, or still out)
         self.configured: int | None = _positive(limit)
         self.server_limit: int | None = None
         self.learned: int | None = None
@@ -93,12 +84,14 @@ class RequestBudget:
         self._pace = max(1.0, float(start_pace))
         self._learned_growth: float | None = None  # the tentative limit, unrounded
         self._held_at = math.inf
-        self._first_send = math.inf  # of the current busy stretch
-        self._last_429 = -math.inf
+        self._regrow_at = -math.inf  # a tentative limit grows from then on (quiet since a 429)
         self._last_bound: int | None = None
         self._blocked = -math.inf
         self._episode: Episode | None = None
         self._bucket: BucketPace | None = None  # the pace against a known token bucket
+        # An early probe was answered across a calendar boundary: a bucket not yet ruled out,
+        # so the next 429 starts with the short pause again.
+        self._maybe_bucket = False
 
     # -- what is known ----------------------------------------------------------------------
     @property
@@ -153,7 +146,7 @@ class RequestBudget:
         """Requests sent in the last window and not refused."""
         now = self._clock() if now is None else now
         self._expire(now)
-        return len(self._sent) - bisect_right(self._sent, now - self.window)
+        return self._sent.since(now - self.window)
 
     @property
     def blocked_until(self) -> float:
@@ -180,11 +173,8 @@ class RequestBudget:
             count, ends = calendar_count(sent, now, offset, self.window, self.guard)
             if count >= limit:
                 full = ends - now
-        elif self.kind == BUCKET:
-            pass  # no window to fill: a bucket refills at its rate, which the pace follows
-        elif len(sent) - bisect_right(sent, now - self.window - self.guard) >= limit:
-            # The request `limit` sends ago must leave the window (plus the guard) first.
-            full = sent[len(sent) - limit] + self.window + self.guard - now
+        elif self.kind != BUCKET:  # a bucket has no window to fill: the pace follows its rate
+            full = self._room(now) - now
         if episode is not None and full > 0:
             full = episode.early_probe(now, full)  # one request may ask sooner (the ladder)
         return max(wait, full)
@@ -192,9 +182,7 @@ class RequestBudget:
     def record(self, now: float | None = None) -> None:
         """A request was sent now."""
         now = self._clock() if now is None else now
-        if not self._sent:
-            self._first_send = now
-        self._sent.append(now)
+        self._sent.add(now)
         if self._episode is not None:
             self._episode.sent(now)
 
@@ -211,7 +199,7 @@ class RequestBudget:
             return
         limit = self.limit
         if limit is None:
-            self._pace = min(self._pace * 2.0 ** (demand / DOUBLING), MAX_PACE)
+            self._pace = grown(self._pace, demand, self.used(now))
             return
         learned = self.learned
         if (
@@ -219,11 +207,11 @@ class RequestBudget:
             or limit != learned
             or not self.tentative
             or self.kind == PENALTY
-            or now - self._last_429 < REGROW_QUIET
+            or now < self._regrow_at
         ):
             return
-        grown = (self._learned_growth or learned) * 2.0 ** (demand / REGROW_DOUBLING)
-        self._learned_growth = min(grown, MAX_PACE)
+        regrown = (self._learned_growth or learned) * 2.0 ** (demand / REGROW_DOUBLING)
+        self._learned_growth = min(regrown, MAX_PACE)
         self.learned = max(learned, int(self._learned_growth))
 
     # -- what the server said --------------------------------------------------------------
@@ -241,7 +229,7 @@ class RequestBudget:
             # The server counted this request up to a round trip ago, from its own clock.
             horizon = now - self.window - self.guard - self._trips.last
             self._expire(now)
-            if limit is not None and len(self._sent) - bisect_right(self._sent, horizon) >= limit:
+            if limit is not None and self._sent.since(horizon) >= limit:
                 # Our own sends fill the window: its check knows when a slot frees, to the
                 # request (a Reset header is whole seconds, rounded up).
                 return
@@ -263,15 +251,7 @@ class RequestBudget:
         if revealed == BUCKET:
             self._bucket_found(episode, sent_at)
         elif revealed == FIXED:
-            count = episode.calendar_bound(self._sent, self._wall() - self._clock(), self.window)
-            learned = self.learned or count
-            if count >= CALENDAR_SHARE * learned:
-                self.kind = FIXED
-                self._settle(max(1, count - 1))  # a request of the boundary may count twice
-            else:
-                # Too few in that calendar minute for a fixed window to have refused: late
-                # answers misled the count (a loaded machine, a slow network). Keep a margin.
-                self._settle(max(1, math.floor(learned * LATER_429_FACTOR)))
+            self._fixed_found(episode)
         elif revealed == PENALTY:
             self.kind = PENALTY  # every breach costs a minute: keep a margin below the bound
             if self.learned is not None:
@@ -293,7 +273,7 @@ class RequestBudget:
         """
         now = self._clock() if now is None else now
         self._trips.add(now - sent_at)
-        _discard(self._sent, sent_at)  # refused: it does not count against the limit
+        self._sent.discard(sent_at)  # refused: it does not count against the limit
         self._expire(now)
         given = retry_after is not None and math.isfinite(retry_after) and retry_after > 0
         if self.kind == BUCKET and not given:
@@ -306,19 +286,22 @@ class RequestBudget:
                 episode.again()
                 until = now
             else:
-                until = episode.strike(now, self._boundary(now))
+                until = episode.strike(now, self._boundary(now), self._room(now))
         elif episode is not None and episode.in_burst(sent_at):
             if episode.strikes == 1 and self.learned is not None:
                 self.learned = min(self.learned, bound)
             until = episode.resume_at
         else:
+            pace = self.pacing_limit  # what it was sending at: the short pause's spacing
             self._learn(bound, sent_at, now)
-            episode = self._episode = Episode(now, sent_at, self.kind, self.window, self.guard)
+            kind = SLIDING if self._maybe_bucket else self.kind  # the ladder from its start
+            episode = self._episode = Episode(now, sent_at, kind, self.window, self.guard)
             episode.oldest = sent[bisect_right(sent, sent_at - self.window)] if sent else sent_at
             # A count from less than a window of sending says little (a token bucket's burst):
             # one probe may ask sooner than the count allows.
-            early = sent_at - self._first_send < self.window + self.guard
-            until = episode.first_pause(now, self.pacing_limit, self._boundary(now), early)
+            early = sent_at - self._sent.first < self.window + self.guard or self._maybe_bucket
+            self._maybe_bucket = False
+            until = episode.first_pause(now, pace, self._boundary(now), early)
         if given:
             assert retry_after is not None
             until = max(until, now + min(retry_after, MAX_RETRY_AFTER) + self.guard)
@@ -328,7 +311,7 @@ class RequestBudget:
 
     # -- internals -------------------------------------------------------------------------
     def _learn(self, bound: int, sent_at: float, now: float) -> None:
-        mature = sent_at - self._first_send >= self.window + self.guard
+        mature = sent_at - self._sent.first >= self.window + self.guard
         learned = self.learned
         if learned is not None and self.tentative:
             # Refused again while probing above a tentative limit: this count is the limit,
@@ -344,18 +327,35 @@ class RequestBudget:
             self.tentative = learned is None and not mature
         self._last_bound = bound
         self._learned_growth = None
-        self._last_429 = now
+        self._regrow_at = now + REGROW_QUIET
+
+    def _fixed_found(self, episode: Episode) -> None:
+        count = episode.calendar_bound(self._sent, self._wall() - self._clock(), self.window)
+        learned = self.learned or count
+        if count >= CALENDAR_SHARE * learned:
+            self.kind = FIXED
+            self._settle(max(1, count - 1))  # a request of the boundary may count twice
+        else:
+            # Too few in that calendar minute for a fixed window to have refused: late
+            # answers misled the count (a loaded machine, a slow network). Keep a margin.
+            self._settle(max(1, math.floor(learned * LATER_429_FACTOR)))
 
     # -- a token bucket (bucket.py) -------------------------------------------------------------
     def _bucket_found(self, episode: Episode, probe_sent: float) -> None:
         if probe_sent >= episode.oldest + self.window - self.guard:
             return  # a window may have freed a slot by then (a Retry-After said when): no proof
-        offset = self._wall() - self._clock()
-        if math.floor((episode.first_sent + offset) / self.window) != math.floor(
-            (self._clock() + offset) / self.window
-        ):
-            return  # a calendar minute began during the pause: a fixed window may have reset
-        span = episode.first_sent - self._first_send
+        if self._boundary(episode.first_sent) < self._clock() + self.guard:
+            # A calendar minute began during the pause: a fixed window starts over there, and
+            # no sliding window of this count would have answered. Taken for a fixed window
+            # until the next 429, whose short probe asks again.
+            self._episode, self._maybe_bucket = None, True
+            self._fixed_found(episode)
+            # A bucket's count says little of its rate, so it is probed above, but only after
+            # a calendar minute has shown the fixed window's count holds.
+            self.tentative = True
+            self._regrow_at = self._boundary(self._clock()) + self.window
+            return
+        span = episode.first_sent - self._sent.first
         self.kind, self._episode = BUCKET, None
         self._settle(min(first_rate(self.learned or 1, span, self.window), int(MAX_PACE)))
         self._bucket = BucketPace(self.learned or 1, self._clock(), MAX_PACE)
@@ -365,7 +365,7 @@ class RequestBudget:
         and the next request waits one token."""
         if self._bucket is not None and self.learned is not None:
             self.learned = self._bucket.refused(sent_at, now)
-        self._last_429 = now
+        self._regrow_at = now + REGROW_QUIET
         self._blocked = max(self._blocked, now + self.window / self.pacing_limit)
         return self._blocked
 
@@ -374,23 +374,17 @@ class RequestBudget:
         self.tentative = False
         self._learned_growth = None
 
-    def _boundary(self, now: float) -> float:
-        return next_boundary(now, self._wall() - now, self.window, self.guard)
+    def _room(self, now: float) -> float:
+        """Clock time the sliding count has room for one more request at the pacing limit: the
+        request ``limit`` sends ago must leave the window (plus the guard) first."""
+        return self._sent.room(now, self.pacing_limit, self.window + self.guard)
+
+    def _boundary(self, at: float) -> float:
+        """Clock time just after the first calendar-minute boundary after ``at``."""
+        return next_boundary(at, self._wall() - self._clock(), self.window, self.guard)
 
     def _expire(self, now: float) -> None:
-        # Two windows are kept: a fixed window's count starts at a boundary up to one before.
-        horizon = now - 2 * self.window - self.guard
-        sent = self._sent
-        while sent and sent[0] <= horizon:
-            sent.popleft()
-        if not sent:
-            self._first_send = math.inf
-
-
-def _discard(sent: deque[float], t: float) -> None:
-    i = bisect_left(sent, t)
-    if i < len(sent) and sent[i] == t:
-        del sent[i]
+        self._sent.expire(now - 2 * self.window - self.guard)  # two: see sentlog.py
 
 
 def _positive(value: int | None) -> int | None:

@@ -11,13 +11,14 @@ pauses grow with them:
 1. (the first 429, while the client had sent for less than a window) a short one: one probe
    after a couple of request spacings, even when its count says the window is still full (a
    token bucket refills within a second; a count from a first minute's burst says little);
-2. until the count has room, as against a sliding window;
-3. until the next calendar-minute boundary of the wall clock, when that comes before a minute
-   has passed since the first 429: a fixed per-minute window starts over there;
-4. until a minute after the first 429: a penalty box has ended by then;
-5. and on: a doubling pause from a minute, up to the longest the client ever waits.
+2. then, earliest first, each of the moments another kind of limit would accept again: when the
+   count has room (a sliding window), the next calendar-minute boundary of the wall clock when
+   it comes before a minute has passed since the first 429 (a fixed per-minute window starts
+   over there; a window spent early in its minute need not wait for its oldest request to age
+   out), and a minute after the first 429 (a penalty box has ended by then);
+3. and on: a doubling pause from a minute, up to the longest the client ever waits.
 
-A probe answered after pause 3 or 4 reveals the kind (``FIXED`` or ``PENALTY``), which the budget
+A probe answered at a boundary or a minute after reveals the kind (``FIXED`` or ``PENALTY``), which the budget
 keeps: its next 429 goes straight to that pause instead of repeating the ladder. One answered
 after pause 1 reveals a token bucket (``BUCKET``): the budget then treats a 429 as "the next token
 is not there yet" and needs no episode.
@@ -57,6 +58,9 @@ class Episode:
         self._probe: float | None = None  # send time of the probe out now
         self._resumed = math.inf  # send time of the first request after the latest pause
         self._early_at = math.inf  # the short stage's probe may go from then on
+        self._tried: set[str] = set()  # the stages whose probe was refused
+        self._long = 0  # refused probes after every kind's pause was tried
+        self._room = math.inf  # when the count had room, as of the latest strike
 
     # -- the probe -----------------------------------------------------------------------------
     @property
@@ -91,6 +95,7 @@ class Episode:
 
     def probe_answered(self) -> str | None:
         """The probe got through: the episode is over. The kind its pause revealed, if any."""
+        probe_sent = self._probe if self._probe is not None else math.inf
         self._probe = None
         self._probe_next = False
         if self.stage == SHORT:
@@ -98,6 +103,8 @@ class Episode:
             # window ages out that soon, a token bucket refills (the budget checks that no
             # calendar minute began in between).
             return BUCKET
+        if self.stage == FIXED and probe_sent >= self._room - self.guard:
+            return None  # the count had room by then: a sliding window would have answered
         return self.stage if self.stage in (FIXED, PENALTY) and self.kind != self.stage else None
 
     # -- the pauses ----------------------------------------------------------------------------
@@ -105,23 +112,28 @@ class Episode:
         """Clock time to resume after the first 429 (``now``: the budget's count decides);
         ``early``: the count may be wrong, so the ladder starts with the short pause."""
         if self.kind == PENALTY:
-            self.strikes, self.stage = 4, PENALTY
+            self._tried.update((SLIDING, FIXED))
+            self.stage = PENALTY
             return self.start + self.window + self.guard
         if self.kind == FIXED:
-            self.strikes, self.stage = 3, FIXED
+            self._tried.add(SLIDING)
+            self.stage = FIXED
             return boundary
         if early:
             self._early_at = now + max(SHORT_PAUSE, 2 * self.window / max(pace, 1))
         else:
-            self.strikes, self.stage = 2, SLIDING
+            self.stage = SLIDING
         return now
 
     def early_probe(self, now: float, full: float) -> float:
-        """Seconds the next request waits, given ``full`` s until the count has room: in the
-        short stage the probe may go at its own time instead, once."""
-        if self.stage != SHORT or not self._probe_next:
+        """Seconds the next request waits, given ``full`` s until the count has room: the short
+        stage's probe may go at its own time instead, and a pause that assumes a fixed window
+        or a penalty box ends at its boundary whatever the count says (the blocked time)."""
+        if not self._probe_next:
             return full
-        return min(full, max(0.0, self._early_at - now))
+        if self.stage == SHORT:
+            return min(full, max(0.0, self._early_at - now))
+        return 0.0 if self.stage in (FIXED, PENALTY) else full
 
     def again(self) -> None:
         """The probe was refused with a Retry-After: honour it, probe again, no escalation."""
@@ -129,23 +141,31 @@ class Episode:
         self._probe_next = True
         self._resumed = math.inf
 
-    def strike(self, now: float, boundary: float) -> float:
-        """The probe was refused too: the next, longer pause (see the module doc)."""
+    def strike(self, now: float, boundary: float, room: float) -> float:
+        """The probe was refused too: the next pause (see the module doc). ``room``: when the
+        count has room again, ``boundary``: just after the next calendar-minute boundary."""
         self.again()
         self.strikes += 1
-        if self.strikes == 2:
-            self.stage = SLIDING
-            return now  # the budget's count decides
-        if self.strikes == 3:
-            if boundary < self.start + self.window:
-                self.stage = FIXED
-                return boundary
-            self.strikes = 4
-        if self.strikes == 4:
-            self.stage = PENALTY
-            return max(now, self.start + self.window + self.guard)
+        self._tried.add(self.stage)
+        # Earliest first, the count first on a tie; before a probe at the count's room was
+        # refused, a boundary probe only where a sliding window would still refuse it (else
+        # its answer proves nothing).
+        self._room = room if SLIDING not in self._tried else math.inf
+        options = []
+        if SLIDING not in self._tried:
+            options.append((room, 0, SLIDING))
+        if FIXED not in self._tried and boundary < min(
+            self.start + self.window, self._room - self.guard
+        ):
+            options.append((boundary, 1, FIXED))
+        if PENALTY not in self._tried:
+            options.append((max(now, self.start + self.window + self.guard), 2, PENALTY))
+        if options:
+            at, _, self.stage = min(options)
+            return now if self.stage == SLIDING else at  # the count decides a sliding window
         self.stage = LONG
-        return now + min(LONG_PAUSE * 2.0 ** (self.strikes - 5), MAX_RETRY_AFTER)
+        self._long += 1
+        return now + min(LONG_PAUSE * 2.0 ** (self._long - 1), MAX_RETRY_AFTER)
 
     def calendar_bound(self, sent: Sequence[float], offset: float, window: float) -> int:
         """Requests answered in the refused request's calendar minute before it was sent."""
