@@ -121,7 +121,7 @@ class MainWindow(QMainWindow):
         self.add_bar = AddJobsBar(self.adder, self)
         self.filter_bar = FilterBar(self.model, self.proxy, icon_for=icon_for, parent=self)
         self.notice = NoticeBanner(self)
-        self.exporter = ListExporter(self, self.proxy, watchlist, self._saved_path)
+        self.exporter = ListExporter(self, self.proxy, self._saved_path)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.table)

@@ -31,7 +31,7 @@ def test_a_long_export_runs_in_the_background_with_progress(
     watchlist.add(ids)
     qtbot.waitUntil(lambda: watchlist.idle and proxy.rowCount() == 30)
     parent = QWidget()
-    exporter = ListExporter(parent, proxy, watchlist, lambda _job_id: None)
+    exporter = ListExporter(parent, proxy, lambda _job_id: None)
     target = tmp_path / "all.csv"
     exporter.choose_path = lambda _suggested: target
     progress: list[tuple[int, int]] = []

@@ -41,31 +41,37 @@ COLUMNS = (
     "saved_as",
 )
 PROGRESS_ROWS = 5_000
+STEP_ROWS = 100  # rows between calls of ``pause`` (about a millisecond of Python)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def job_row(job: WatchedJob, status_text: str, saved_as: Path | None = None) -> dict[str, str]:
     """One job's row, keyed by ``COLUMNS``."""
+    return dict(zip(COLUMNS, row_values(job, status_text, saved_as), strict=True))
+
+
+def row_values(job: WatchedJob, status_text: str, saved_as: Path | None = None) -> list[str]:
+    """One job's row in ``COLUMNS`` order (a list: csv.writer takes it as it is)."""
     failure = dict(failure_fields(job))
     result = job.snapshot.result if job.snapshot is not None else None
     file_url = result.file if result is not None and job.state is JobState.SUCCESS else None
-    row = {
-        "job_id": job.job_id,
-        "label": job.label,
-        "status": job.state.value,
-        "status_text": status_text,
-        "error_code": failure.get("Code", ""),
-        "error_message": failure.get("Message", ""),
-        "line": failure.get("Line", ""),
-        "column": failure.get("Column", ""),
-        "http_status": str(job.http_status) if job.http_status is not None else "",
-        "created_utc": _utc(job.created_at),
-        "updated_utc": _utc(job.updated_at),
-        "last_checked_utc": _utc(job.last_checked),
-        "result_file_url": file_url if isinstance(file_url, str) else "",
-        "saved_as": str(saved_as) if saved_as is not None else "",
-    }
-    return {key: _defused(value) for key, value in row.items()}
+    row = [
+        job.job_id,
+        job.label,
+        job.state.value,
+        status_text,
+        failure.get("Code", ""),
+        failure.get("Message", ""),
+        failure.get("Line", ""),
+        failure.get("Column", ""),
+        str(job.http_status) if job.http_status is not None else "",
+        _utc(job.created_at),
+        _utc(job.updated_at),
+        _utc(job.last_checked),
+        file_url if isinstance(file_url, str) else "",
+        str(saved_as) if saved_as is not None else "",
+    ]
+    return ["'" + value if value.startswith(_FORMULA_START) else value for value in row]
 
 
 def write_csv(
@@ -75,9 +81,11 @@ def write_csv(
     status_text: Callable[[WatchedJob], str],
     saved_as: Callable[[str], Path | None] = lambda _job_id: None,
     progress: Callable[[int], None] = lambda _written: None,
+    pause: Callable[[], object] | None = None,
 ) -> int:
     """Write ``jobs`` to ``path`` (replacing it only once complete); return how many.
-    ``progress(written)`` is called every ``PROGRESS_ROWS`` rows.
+    ``progress(written)`` is called every ``PROGRESS_ROWS`` rows, ``pause()`` (if given) every
+    ``STEP_ROWS`` rows: a worker thread sleeps there, so the GUI thread gets the interpreter.
 
     Raises OSError as the OS does (disk full, no permission, a folder that is gone).
     """
@@ -86,13 +94,15 @@ def write_csv(
     try:
         # utf-8-sig: spreadsheet apps then read the text as UTF-8, not the system code page.
         with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as out:
-            writer = csv.DictWriter(out, fieldnames=COLUMNS)
-            writer.writeheader()
+            writer = csv.writer(out)
+            writer.writerow(COLUMNS)
             for job in jobs:
-                writer.writerow(job_row(job, status_text(job), saved_as(job.job_id)))
+                writer.writerow(row_values(job, status_text(job), saved_as(job.job_id)))
                 count += 1
                 if count % PROGRESS_ROWS == 0:
                     progress(count)
+                if pause is not None and count % STEP_ROWS == 0:
+                    pause()
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp, path)
@@ -112,7 +122,3 @@ def _utc(epoch: float | None) -> str:
         )
     except (OverflowError, OSError, ValueError):
         return ""
-
-
-def _defused(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value

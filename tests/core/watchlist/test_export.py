@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from jobmonitor.api.models import JobSnapshot
 from jobmonitor.core.state import JobState
+from jobmonitor.core.watchlist import export
 from jobmonitor.core.watchlist.export import COLUMNS, write_csv
 from jobmonitor.core.watchlist.records import WatchedJob
 
@@ -122,3 +124,16 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> 
     assert [p.name for p in tmp_path.iterdir()] == ["jobs.csv"]
     with pytest.raises(FileNotFoundError):
         write_csv(tmp_path / "no-such-folder" / "jobs.csv", JOBS, status_text=str)
+
+
+def test_a_worker_thread_writing_pauses_every_step_of_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The pause is where a worker thread sleeps, so that the GUI thread gets the interpreter.
+    monkeypatch.setattr(export, "STEP_ROWS", 2)
+    jobs = [replace(JOBS[0], job_id=f"{i:08x}-0000-4000-8000-{i:012x}") for i in range(7)]
+    pauses: list[None] = []
+    out = tmp_path / "jobs.csv"
+    assert write_csv(out, jobs, status_text=str, pause=lambda: pauses.append(None)) == 7
+    assert len(pauses) == 3  # after rows 2, 4 and 6
+    assert [r["job_id"] for r in _read(out)] == [j.job_id for j in jobs]
