@@ -53,6 +53,9 @@ LABEL_FLAGS = CELL_FLAGS | Qt.ItemFlag.ItemIsEditable
 INSERT_BATCH = 2_000  # rows added to the table at a time while a big add lands (1-4 ms)
 INSERT_TURN = 0.005  # seconds of such batches per event-loop turn (a restored 100,000: 50 turns)
 BULK_RUNS = 32  # more runs of rows than this in one change: one reset, not one signal per run
+# Saved changes reach the views at most once a frame: a burst of answers (a write batch per
+# event-loop turn, several turns a frame) is one pass, one signal per run of rows, one recount.
+FRAME_MS = 16
 HEADERS = (
     "Job ID",
     "Label",
@@ -117,6 +120,9 @@ class JobsTableModel(QAbstractTableModel):
         self._incoming_timer = QTimer(self, singleShot=True, interval=0)
         self._incoming_timer.timeout.connect(self._take_incoming)
         watchlist.jobs_added.connect(self._queue_added)
+        self._changed: dict[str, WatchedJob] = {}  # saved, waiting for the next frame
+        self._frame = QTimer(self, singleShot=True, interval=FRAME_MS)
+        self._frame.timeout.connect(self._next_frame)
         watchlist.jobs_changed.connect(self._on_changed)
         watchlist.jobs_removed.connect(self._on_removed)
         self._ticks = 0
@@ -308,6 +314,9 @@ class JobsTableModel(QAbstractTableModel):
         self.bulk_finished.emit()
 
     def _on_removed(self, job_ids: Sequence[str]) -> None:
+        if self._changed:
+            for job_id in job_ids:
+                self._changed.pop(job_id, None)
         if self._incoming:  # those still waiting are dropped when their turn comes
             self._newer.update((j, None) for j in job_ids if j not in self._row_of)
         rows = sorted({self._row_of[j] for j in job_ids if j in self._row_of}, reverse=True)
@@ -344,6 +353,23 @@ class JobsTableModel(QAbstractTableModel):
         self.counts_changed.emit()
 
     def _on_changed(self, jobs: Sequence[WatchedJob]) -> None:
+        """Changes of a quiet moment are shown at once; more within the frame, at its end."""
+        self._changed.update((job.job_id, job) for job in jobs)
+        if not self._frame.isActive():
+            self._apply_changes()
+            self._frame.start()
+
+    def _next_frame(self) -> None:
+        if self._changed:
+            self._apply_changes()
+            self._frame.start()
+
+    def show_changes_now(self) -> None:
+        """Show at once the saved changes waiting for the frame's end."""
+        self._apply_changes()
+
+    def _apply_changes(self) -> None:
+        jobs, self._changed = list(self._changed.values()), {}
         rows: list[int] = []
         counts_moved = False
         for job in jobs:
@@ -391,3 +417,4 @@ class JobsTableModel(QAbstractTableModel):
 
     def stop_timers(self) -> None:
         self._timer.stop()
+        self._frame.stop()
