@@ -12,6 +12,17 @@ from jobmonitor.ui.next_check import NextCheckColumn
 from jobmonitor.ui.timefmt import absolute, countdown, relative
 
 ID, LABEL, STATUS, CREATED, UPDATED, LAST_CHECKED, NEXT_CHECK, ERROR, RESULT = range(9)
+HEADERS = (
+    "Job ID",
+    "Label",
+    "Status",
+    "Created",
+    "Updated",
+    "Last checked",
+    "Next check",
+    "Error code",
+    "Result",
+)
 
 _NEVER = float("inf")
 _SEVERITY = {  # status sort order: what needs attention first

@@ -25,6 +25,7 @@ from jobmonitor.core.watchlist.records import WatchedJob
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.ui.job_cells import CREATED as CREATED
 from jobmonitor.ui.job_cells import ERROR as ERROR
+from jobmonitor.ui.job_cells import HEADERS as HEADERS
 from jobmonitor.ui.job_cells import ID as ID
 from jobmonitor.ui.job_cells import LABEL as LABEL
 from jobmonitor.ui.job_cells import LAST_CHECKED as LAST_CHECKED
@@ -34,11 +35,10 @@ from jobmonitor.ui.job_cells import STATUS as STATUS
 from jobmonitor.ui.job_cells import UPDATED as UPDATED
 from jobmonitor.ui.job_cells import CellText
 from jobmonitor.ui.job_text import Category as Category
-from jobmonitor.ui.job_text import category_of as category_of
-from jobmonitor.ui.job_text import result_text as result_text
-from jobmonitor.ui.job_text import status_text as status_text
+from jobmonitor.ui.job_text import category_of, status_text
 from jobmonitor.ui.next_check import NextCheckColumn, PollInfo
 from jobmonitor.ui.rows import run_starts_desc, scattered
+from jobmonitor.ui.search_text import Haystacks
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -56,17 +56,6 @@ BULK_RUNS = 32  # more runs of rows than this in one change: one reset, not one 
 # Saved changes reach the views at most once a frame: a burst of answers (a write batch per
 # event-loop turn, several turns a frame) is one pass, one signal per run of rows, one recount.
 FRAME_MS = 16
-HEADERS = (
-    "Job ID",
-    "Label",
-    "Status",
-    "Created",
-    "Updated",
-    "Last checked",
-    "Next check",
-    "Error code",
-    "Result",
-)
 
 _JOB_ID = attrgetter("job_id")
 _POSITION = attrgetter("position")
@@ -108,6 +97,7 @@ class JobsTableModel(QAbstractTableModel):
         self._rows: list[WatchedJob] = []
         self._positions: list[int] = []
         self._row_of: dict[str, int] = {}
+        self._hays = Haystacks()  # what a search looks in, per row
         self.counts: Counter[Category] = Counter()
         self.state_counts: Counter[JobState] = Counter()
         self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
@@ -210,6 +200,10 @@ class JobsTableModel(QAbstractTableModel):
             return attrgetter("job_id")
         return lambda job: self._cells.sort_value(job, column)
 
+    def haystacks(self) -> list[str]:
+        """Per row, the text a search looks in (the live list: read it, do not keep it)."""
+        return self._hays.of(self._rows)
+
     def row_of(self, job_id: str) -> int | None:
         return self._row_of.get(job_id)
 
@@ -291,6 +285,7 @@ class JobsTableModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), at, at + len(block) - 1)
             self._rows[at:at] = block
             self._positions[at:at] = [b.position for b in block]
+            self._hays.inserted(at, block)
             self.endInsertRows()
             first_changed = min(first_changed, at)
             i = j
@@ -309,6 +304,7 @@ class JobsTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = rows
         self._positions = [j.position for j in rows]
+        self._hays.reset()
         self._row_of = {j.job_id: row for row, j in enumerate(rows)}
         self.endResetModel()
         self.bulk_finished.emit()
@@ -347,6 +343,7 @@ class JobsTableModel(QAbstractTableModel):
                 self.state_counts[job.state] -= 1
             del self._rows[first : last + 1]
             del self._positions[first : last + 1]
+            self._hays.removed(first, last)
             self.endRemoveRows()
             i += 1
         self._reindex(rows[-1])
@@ -386,6 +383,7 @@ class JobsTableModel(QAbstractTableModel):
                 self.counts[category_of(job.state)] += 1
                 counts_moved = True
             self._rows[row] = job
+            self._hays.changed(row, job)
             rows.append(row)
         if not rows:
             return

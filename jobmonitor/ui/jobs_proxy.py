@@ -10,7 +10,9 @@ then applied at once by ``ShownRows``, which also keeps the rows right as the li
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
+from itertools import compress
+from operator import attrgetter
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -25,6 +27,7 @@ from jobmonitor.core.watchlist.records import WatchedJob
 from jobmonitor.ui.job_text import Category, category_of
 from jobmonitor.ui.jobs_model import JobsTableModel
 from jobmonitor.ui.rows import filtered_rows, inverse_steps, sorted_rows
+from jobmonitor.ui.search_text import narrows, rows_with
 from jobmonitor.ui.shown_rows import ShownRows
 from jobmonitor.ui.slices import SlicedPass
 
@@ -32,6 +35,7 @@ Index = QModelIndex | QPersistentModelIndex
 
 SYNC_ROWS = 5_000  # a pass over fewer rows runs at once (a few ms)
 RESORT_MS = 1_000  # how soon a sorted list catches up with changed and added rows
+_STATE = attrgetter("state")
 
 
 class JobsFilterProxy(ShownRows):
@@ -83,8 +87,13 @@ class JobsFilterProxy(ShownRows):
         words = tuple(w for w in text.casefold().split() if w)
         if words == self._words:
             return
+        # A search that only narrows (another letter typed) picks from the rows shown, in their
+        # order: no pass over the whole list, no sort. Only while they are exact: no pass under
+        # way and no re-sort waiting to place (or drop) rows that polls changed.
+        exact = not self.passes.running and not self._resort.isActive()
+        narrow = exact and self._shown is not None and narrows(words, self._words)
         self._words = words
-        self._start_pass()
+        self._start_pass(narrow=narrow)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self._column = column if 0 <= column < self._src.columnCount() else -1
@@ -130,7 +139,7 @@ class JobsFilterProxy(ShownRows):
 
     # -- passes ------------------------------------------------------------------------------
 
-    def _start_pass(self) -> None:
+    def _start_pass(self, *, narrow: bool = False) -> None:
         self._resort.stop()
         self._changed_in_pass.clear()
         if self._identity:
@@ -138,24 +147,41 @@ class JobsFilterProxy(ShownRows):
             if self._shown is not None:
                 self._apply(None, None)
             return
-        self.passes.start(self._compute(), self._apply_computed)
+        self.passes.start(self._compute(narrow), self._apply_computed)
         if self._src.rowCount() <= SYNC_ROWS:
             self.passes.finish_now()
 
-    def _compute(self) -> Iterator[None]:
-        """Filter, then sort, a snapshot of the rows; the result waits in ``_computed``."""
+    def _compute(self, narrow: bool = False) -> Iterator[None]:
+        """Filter, then sort, a snapshot of the rows; the result waits in ``_computed``.
+        ``narrow``: filter the rows shown now (in their order, so sorted already) instead."""
         jobs = list(self._src.rows())
         n = len(jobs)
+        base = self._shown if narrow else None
         if self._unfiltered:
             accepted = array("i", range(n))
         else:
-            accepted = yield from filtered_rows(jobs, self.accepts)
+            accepted = yield from self._filtered(jobs, range(n) if base is None else base)
         inverse = None
         if self._column >= 0:
-            key_of = self._src.sort_key_of(self._column)
-            accepted = yield from sorted_rows(accepted, jobs, key_of, self._descending)
+            if base is None:
+                key_of = self._src.sort_key_of(self._column)
+                accepted = yield from sorted_rows(accepted, jobs, key_of, self._descending)
             inverse = yield from inverse_steps(accepted, n)
         self._computed = (accepted, inverse)
+
+    def _filtered(
+        self, jobs: Sequence[WatchedJob], rows: Sequence[int]
+    ) -> Generator[None, None, array[int]]:
+        """``accepts`` over ``rows``: the category and the words in C (a few ms for 100,000
+        rows: a Python call per job was 40-60 ms), what ``only`` takes a chunk per step."""
+        if self._category is not None:
+            in_category = map(self._states.__contains__, map(_STATE, map(jobs.__getitem__, rows)))
+            rows = list(compress(rows, in_category))
+        if self._words:
+            rows = rows_with(self._words, self._src.haystacks(), rows)
+        if self._only is not None:
+            return (yield from filtered_rows(jobs, self._only, rows))
+        return array("i", rows)
 
     def _compute_now(self) -> None:
         self.passes.cancel()
