@@ -1,9 +1,13 @@
-"""What each cell of the jobs table says: display text, tooltip and sort key, by column."""
+"""What each cell of the jobs table says: display text, tooltip and sort key, by column, and
+the model's answer for each role (``CellText.data``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontDatabase, QIcon
 
 from jobmonitor.core.state import JobState
 from jobmonitor.core.watchlist.records import WatchedJob
@@ -24,6 +28,20 @@ HEADERS = (
     "Result",
 )
 
+JobIdRole = Qt.ItemDataRole.UserRole + 1
+StateRole = Qt.ItemDataRole.UserRole + 2
+SortRole = Qt.ItemDataRole.UserRole + 3
+JobRole = Qt.ItemDataRole.UserRole + 4
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_EDIT = int(Qt.ItemDataRole.EditRole)
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
+# The roles any cell answers: a repaint asks for some ten roles of each cell on screen, most of
+# which no cell has, and those are answered by one set look-up (plain ints compared).
+ROLES = frozenset({_DISPLAY, _DECORATION, _FONT, _TOOLTIP, _EDIT, _ACCESSIBLE})
+ROLES |= {SortRole, JobIdRole, StateRole, JobRole}
 _NEVER = float("inf")
 _SEVERITY = {  # status sort order: what needs attention first
     JobState.FAILED: 0,
@@ -47,10 +65,38 @@ class CellText:
         next_check: NextCheckColumn | None,
         next_due: Callable[[str], float | None],
         clock: Callable[[], float],
+        icon_for: Callable[[JobState], QIcon] | None = None,
     ) -> None:
         self._next_check = next_check
         self._next_due = next_due
         self._clock = clock
+        self._icon_for = icon_for
+        self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self._mono.setStyleHint(QFont.StyleHint.TypeWriter)
+
+    def data(self, job: WatchedJob, column: int, role: int) -> Any:
+        """The model's ``data()`` for a cell of ``job``'s row, for a role in ``ROLES``."""
+        if role == _DISPLAY:
+            return self.display(job, column)
+        if role == _DECORATION:
+            return self._icon_for(job.state) if column == STATUS and self._icon_for else None
+        if role == _FONT:
+            return self._mono if column == ID else None
+        if role == _TOOLTIP:
+            return self.tooltip(job, column)
+        if role == _EDIT:
+            return job.label if column == LABEL else self.display(job, column)
+        if role == SortRole:
+            return self.sort_value(job, column)
+        if role == JobIdRole:
+            return job.job_id
+        if role == StateRole:
+            return job.state
+        if role == JobRole:
+            return job
+        if column == STATUS:  # the accessible text
+            return f"Status: {status_text(job)}"
+        return None
 
     def display(self, job: WatchedJob, column: int) -> str:
         now = self._clock()

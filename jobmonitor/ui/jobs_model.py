@@ -18,7 +18,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QFont, QFontDatabase, QIcon
+from PySide6.QtGui import QIcon
 
 from jobmonitor.core.state import JobState
 from jobmonitor.core.watchlist.records import WatchedJob
@@ -31,23 +31,21 @@ from jobmonitor.ui.job_cells import LABEL as LABEL
 from jobmonitor.ui.job_cells import LAST_CHECKED as LAST_CHECKED
 from jobmonitor.ui.job_cells import NEXT_CHECK as NEXT_CHECK
 from jobmonitor.ui.job_cells import RESULT as RESULT
+from jobmonitor.ui.job_cells import ROLES, CellText
 from jobmonitor.ui.job_cells import STATUS as STATUS
 from jobmonitor.ui.job_cells import UPDATED as UPDATED
-from jobmonitor.ui.job_cells import CellText
+from jobmonitor.ui.job_cells import JobIdRole as JobIdRole
+from jobmonitor.ui.job_cells import JobRole as JobRole
+from jobmonitor.ui.job_cells import SortRole as SortRole
+from jobmonitor.ui.job_cells import StateRole as StateRole
 from jobmonitor.ui.job_text import Category as Category
-from jobmonitor.ui.job_text import category_of, status_text
+from jobmonitor.ui.job_text import category_of
 from jobmonitor.ui.next_check import NextCheckColumn, PollInfo
 from jobmonitor.ui.rows import run_starts_desc, scattered
 from jobmonitor.ui.search_text import Haystacks
 
 Index = QModelIndex | QPersistentModelIndex
 
-_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
-_DECORATION = int(Qt.ItemDataRole.DecorationRole)
-_FONT = int(Qt.ItemDataRole.FontRole)
-_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
-_EDIT = int(Qt.ItemDataRole.EditRole)
-_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
 CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 LABEL_FLAGS = CELL_FLAGS | Qt.ItemFlag.ItemIsEditable
 INSERT_BATCH = 2_000  # rows added to the table at a time while a big add lands (1-4 ms)
@@ -59,12 +57,6 @@ FRAME_MS = 16
 
 _JOB_ID = attrgetter("job_id")
 _POSITION = attrgetter("position")
-JobIdRole = Qt.ItemDataRole.UserRole + 1
-StateRole = Qt.ItemDataRole.UserRole + 2
-SortRole = Qt.ItemDataRole.UserRole + 3
-JobRole = Qt.ItemDataRole.UserRole + 4
-_ROLES = frozenset({_DISPLAY, _DECORATION, _FONT, _TOOLTIP, _EDIT, _ACCESSIBLE})
-_ROLES |= {SortRole, JobIdRole, StateRole, JobRole}
 
 
 class JobsTableModel(QAbstractTableModel):
@@ -91,17 +83,14 @@ class JobsTableModel(QAbstractTableModel):
         # With the scheduler's state at hand, a due job says what it waits for (paused, budget…).
         self._next_check = NextCheckColumn(polling, clock) if polling is not None else None
         self._next_due = polling.next_due if polling is not None else next_due
-        self._icon_for = icon_for
         self._clock = clock
-        self._cells = CellText(self._next_check, self._next_due, clock)
+        self._cells = CellText(self._next_check, self._next_due, clock, icon_for)
         self._rows: list[WatchedJob] = []
         self._positions: list[int] = []
         self._row_of: dict[str, int] = {}
         self._hays = Haystacks()  # what a search looks in, per row
         self.counts: Counter[Category] = Counter()
         self.state_counts: Counter[JobState] = Counter()
-        self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        self._mono.setStyleHint(QFont.StyleHint.TypeWriter)
         # A big add lands a batch of rows per event-loop turn, so the window keeps painting:
         # saved jobs waiting in order, and what changed of them (None: removed) meanwhile. No
         # dict of them all: building one for a restored 100,000 held the loop 70-90 ms.
@@ -150,34 +139,10 @@ class JobsTableModel(QAbstractTableModel):
         return self.cell(index.row(), index.column(), role)
 
     def cell(self, row: int, column: int, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """``data()`` without a model index (the proxy asks for every cell it shows).
-
-        A repaint asks for some ten roles of each cell on screen, most of which no cell has:
-        those are answered by one set look-up (the roles are plain ints compared here)."""
-        if role not in _ROLES or not 0 <= row < len(self._rows):
+        """``data()`` without a model index (the proxy asks for every cell it shows)."""
+        if role not in ROLES or not 0 <= row < len(self._rows):
             return None
-        job = self._rows[row]
-        if role == _DISPLAY:
-            return self._cells.display(job, column)
-        if role == _DECORATION:
-            return self._icon_for(job.state) if column == STATUS and self._icon_for else None
-        if role == _FONT:
-            return self._mono if column == ID else None
-        if role == _TOOLTIP:
-            return self._cells.tooltip(job, column)
-        if role == _EDIT:
-            return job.label if column == LABEL else self._cells.display(job, column)
-        if role == SortRole:
-            return self._cells.sort_value(job, column)
-        if role == JobIdRole:
-            return job.job_id
-        if role == StateRole:
-            return job.state
-        if role == JobRole:
-            return job
-        if column == STATUS:  # the accessible text
-            return f"Status: {status_text(job)}"
-        return None
+        return self._cells.data(self._rows[row], column, role)
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid() or index.column() != LABEL or role != Qt.ItemDataRole.EditRole:
