@@ -51,29 +51,36 @@ def test_a_batch_of_added_jobs_is_one_transaction_of_a_few_statements(tmp_path: 
 def test_every_value_comes_back_as_it_went_in(tmp_path: Path) -> None:
     db = tmp_path / "jobs.db"
     store = JobStore(db)
+    statements: list[str] = []
+    store._conn.set_trace_callback(statements.append)
     raw = {"status": "failed", "error": {"code": "X", "message": AWKWARD[2] + AWKWARD[1]}}
-    jobs = [
-        _job(
+    plain = [a for a in AWKWARD if "\x00" not in a]
+
+    def job(i: int) -> WatchedJob:
+        chunk = i // bulk.CHUNK  # 0: as JSON; 1: a NUL in it, row by row; 2: answers
+        label = AWKWARD[2] if chunk == 1 and i % 100 == 0 else plain[i % len(plain)]
+        return _job(
             i,
-            label=AWKWARD[i % len(AWKWARD)],
+            label=label,
             state=JobState.FAILED,
-            snapshot=JobSnapshot.from_wire(raw, requested_id="x"),
-            error_body={"error": {"message": AWKWARD[i % len(AWKWARD)]}} if i % 2 else None,
+            snapshot=JobSnapshot.from_wire(raw, requested_id="x") if chunk == 2 else None,
+            error_body={"error": {"message": plain[i % len(plain)]}} if i % 2 else None,
             error_code="X" if i % 3 else None,
             http_status=200 if i % 4 else None,
             last_checked=float(i) if i % 5 else None,
             created_at=1e-7 * i,
             updated_at=2.0**60 + i,
         )
-        for i in range(2 * bulk.CHUNK + 3)  # chunks with and without a NUL, and a short last
-    ]
+
+    jobs = [job(i) for i in range(2 * bulk.CHUNK + 3)]
     store.write(upsert=jobs)
     store.close()
+    assert sum("json_each" in s for s in statements) == 1  # the first chunk only
     again = JobStore(db)
     back = again.load_jobs()
     assert back == jobs
     assert [j.error_body for j in back] == [j.error_body for j in jobs]
-    assert [j.snapshot.raw for j in back if j.snapshot] == [raw] * len(jobs)
+    assert [j.snapshot.raw for j in back if j.snapshot] == [raw] * 3
     types = again._conn.execute(
         "SELECT DISTINCT typeof(position), typeof(added_at), typeof(label) FROM jobs"
     ).fetchall()
