@@ -16,6 +16,7 @@ from __future__ import annotations
 import heapq
 import random
 from dataclasses import dataclass
+from itertools import repeat
 
 from jobmonitor.api.errors import InvalidJobId
 from jobmonitor.api.ids import normalize_job_id
@@ -85,18 +86,17 @@ class PollQueue:
         """``add`` of many never-polled jobs at once (100,000 at start-up): entries made in one
         pass, the ready heap rebuilt once instead of pushed to per job. False if none was new."""
         entries, ready = self.entries, self._ready
-        items = []
-        for job_id in job_ids:
-            if job_id in entries:
-                continue
-            entry = PollEntry(job_id, JobState.PENDING, version=1)
-            entries[job_id] = entry
-            self._seq += 2
-            entry.wait_key = self._seq - 1
-            items.append((NEW, entry.wait_key, self._seq, job_id, 1))
-        if not items:
+        fresh = [j for j in dict.fromkeys(job_ids) if j not in entries]
+        if not fresh:
             return False
-        self.open.update(item[3] for item in items)
+        # (a job's wait key and its heap item's sequence number are the next two numbers)
+        base, pending = self._seq, JobState.PENDING
+        keys = range(base + 1, base + 2 * len(fresh), 2)
+        made = [PollEntry(j, pending, NEW, k, 0.0, 1) for j, k in zip(fresh, keys, strict=True)]
+        entries.update(zip(fresh, made, strict=True))
+        self._seq = base + 2 * len(fresh)
+        items = list(zip(repeat(NEW), keys, range(base + 2, self._seq + 1, 2), fresh, repeat(1)))
+        self.open.update(fresh)
         # k pushes cost k·log n; a rebuild costs n + k: push only a few into a big heap.
         if len(items) * 16 < len(ready):
             for item in items:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
+from itertools import repeat
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -262,7 +263,7 @@ class WatchList(QObject):
         for position, job_id in enumerate(ids, start):
             jobs[job_id] = fresh_job(job_id, position, now)
             history[job_id] = first
-        self._new_history.extend((job_id, entry) for job_id in ids)
+        self._new_history.extend(zip(ids, repeat(entry)))
         self._mark(ids, "added")
         if self._poller is not None:
             self._poller.watch_many(ids)
