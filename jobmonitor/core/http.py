@@ -8,6 +8,8 @@ a default header of a client.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import ssl
 
 import httpcore
@@ -15,6 +17,28 @@ import httpx
 
 from jobmonitor import __version__
 from jobmonitor.api.urls import origin_of
+
+# What httpx imports at its first request, not before (anyio's event-loop backend and its
+# streams, the trust store): 40 modules, 50-70 ms on the GUI thread in the middle of the first
+# poll or a paste's first answers (more under PySide's import hook, which reads each module).
+FIRST_REQUEST_MODULES = (
+    "anyio._backends._asyncio",
+    "anyio.streams.memory",
+    "anyio.streams.tls",
+    "anyio.to_thread",
+    "sniffio",
+    "jobmonitor.core.tls",
+)
+
+
+def warm_up() -> None:
+    """Import what a first request needs (the desktop app runs this on a worker thread while
+    its window shows: Python code, so the GUI thread gets its turns meanwhile)."""
+    for name in FIRST_REQUEST_MODULES:
+        # a newer httpx or anyio laid out otherwise: the first request imports what it needs
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+
 
 # httpcore reads at most READ_NUM_BYTES (64 KiB) from the socket at a time, and anyio then cuts
 # each bigger asyncio read into such pieces, copying the rest every time. Whole 1 MiB reads make

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import threading
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,7 +25,7 @@ from jobmonitor import APP_NAME
 from jobmonitor.core.autostart import Autostart
 from jobmonitor.core.credentials.store import CredentialStore
 from jobmonitor.core.downloads.manager import DownloadManager
-from jobmonitor.core.http import HttpPool
+from jobmonitor.core.http import HttpPool, warm_up
 from jobmonitor.core.polling.controller import PollingController
 from jobmonitor.core.polling.session import PollingSession
 from jobmonitor.core.settings import Settings
@@ -218,6 +219,7 @@ class DesktopApp(QObject):
         self._collector.start()
         if self.watchlist.loading:
             self._collector.pause()
+        threading.Thread(target=warm_up, name="jobmonitor-warm-up", daemon=True).start()
         if not (minimized or self.settings.start_minimized) or not self.tray.can_bring_back:
             self.window.show()
         else:
