@@ -181,7 +181,15 @@ def inside(folder: Path, name: str) -> Path:
     path: a symlink planted at ``NAME.part`` resolves outside the folder, and that made a
     download fail with a ValueError instead of taking the next free name (``taken`` sees the
     link; the exclusive, no-follow create never writes through it)."""
-    separators = {"/", "\\", "\0", os.sep} | ({os.altsep} if os.altsep else set())
-    if name in ("", ".", "..") or any(sep in name for sep in separators):
+    return within(folder.resolve(), name)
+
+
+_SEPARATORS = frozenset({"/", "\\", "\0", os.sep} | ({os.altsep} if os.altsep else set()))
+
+
+def within(resolved: Path, name: str) -> Path:
+    """``inside`` for a folder resolved already: a save's several paths cost one resolve (each
+    is a system call per path component, on the disk threads that share the GIL)."""
+    if name in ("", ".", "..") or any(sep in name for sep in _SEPARATORS):
         raise ValueError(f"unsafe file name {name!r}")
-    return folder.resolve() / name
+    return resolved / name

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
-from jobmonitor.core.downloads.filenames import PART_SUFFIX, candidates, inside, taken
+from jobmonitor.core.downloads.filenames import PART_SUFFIX, candidates, inside, taken, within
 
 META_SUFFIX = ".json"
 WRITEBACK_STEP = 32 * 1024 * 1024
@@ -198,11 +198,13 @@ def discard(folder: Path, name: str) -> None:
 def reserve_part(folder: Path, name: str, opener: PartOpener) -> tuple[str, PartFile]:
     """Create ``NAME.part`` for the first free ``NAME``, ``NAME (1)``... (exclusive create)."""
     folder.mkdir(parents=True, exist_ok=True)
+    resolved = folder.resolve()
     for candidate in candidates(name):
-        if taken(folder, candidate):
+        if taken(resolved, candidate):
             continue
         try:
-            return candidate, opener(part_path(folder, candidate), create=True, offset=0)
+            path = within(resolved, candidate + PART_SUFFIX)
+            return candidate, opener(path, create=True, offset=0)
         except FileExistsError:  # another download took it between the check and the create
             continue
     raise FileExistsError(errno.EEXIST, f"no free name like {name!r}", str(folder))
@@ -214,9 +216,10 @@ def publish(folder: Path, name: str) -> Path:
     POSIX ``rename`` replaces an existing target, so a hard link (which fails on an existing
     name) plus an unlink is used; Windows ``rename`` already refuses an existing target.
     """
-    source = part_path(folder, name)
+    resolved = folder.resolve()
+    source = within(resolved, name + PART_SUFFIX)
     for candidate in candidates(name):
-        target = inside(folder, candidate)
+        target = within(resolved, candidate)
         if os.path.lexists(target):
             continue
         try:
@@ -227,8 +230,8 @@ def publish(folder: Path, name: str) -> Path:
         except FileExistsError:
             continue
         with contextlib.suppress(FileNotFoundError):
-            meta_path(folder, name).unlink()
-        fsync_dir(folder)
+            within(resolved, name + PART_SUFFIX + META_SUFFIX).unlink()
+        fsync_dir(resolved)
         return target
     raise FileExistsError(errno.EEXIST, f"no free name like {name!r}", str(folder))
 
