@@ -88,13 +88,18 @@ class HttpPool:
         if client is None:
             if self._closed:
                 raise RuntimeError("the HTTP clients are closed")
-            if self._verify is None:
-                from jobmonitor.core.tls import trust_context
-
-                self._verify = trust_context().context
-            client = make_client(timeout=self._timeout, verify=self._verify)
+            client = make_client(timeout=self._timeout, verify=self.verify)
             self._clients[origin] = client
         return client
+
+    @property
+    def verify(self) -> ssl.SSLContext:
+        """The SSL context servers are verified with now (the quick download lane's too)."""
+        if self._verify is None:
+            from jobmonitor.core.tls import trust_context
+
+            self._verify = trust_context().context
+        return self._verify
 
     async def set_verify(self, verify: ssl.SSLContext) -> None:
         """Trust something else from now on: the clients made so far are closed (a request in

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor, Future
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import QDockWidget
 
 from jobmonitor.core.downloads.manager import DownloadManager
 from jobmonitor.core.downloads.model import DownloadProgress, DownloadState
+from jobmonitor.core.downloads.quick import QuickSettings
 from jobmonitor.core.settings import Settings
 from jobmonitor.core.watchlist.db import JobStore
 from jobmonitor.core.watchlist.records import SavedFile
@@ -50,7 +52,10 @@ class DesktopDownloads:
         http_for: Callable[[str], httpx.AsyncClient],
         api_key: Callable[[], str | None],
         result_url: Callable[[str], Awaitable[str | None]],
+        ssl_context: Callable[[], ssl.SSLContext] | None = None,
     ) -> None:
+        """``ssl_context``: the trust of the HTTP pool, for the quick lane's own connections
+        (small files fetched on worker threads); None: every download goes through httpx."""
         self._window = window
         self._settings = settings
         self._watchlist = watchlist
@@ -59,6 +64,7 @@ class DesktopDownloads:
         self._http_for = http_for
         self._api_key = api_key
         self._result_url = result_url
+        self._ssl_context = ssl_context
         self.saved = store.load_saved()  # result files saved before, by job id
         self.manager: DownloadManager | None = None
         # The downloads not finished yet, kept as they change: asking every download on every
@@ -77,8 +83,12 @@ class DesktopDownloads:
         if self.manager is not None:
             self.manager.set_api_origin(api_origin)
             return
-        self.manager = DownloadManager(self._http_for, api_origin, self._api_key, self._result_url)
+        quick = QuickSettings(self._ssl_context) if self._ssl_context is not None else None
+        self.manager = DownloadManager(
+            self._http_for, api_origin, self._api_key, self._result_url, quick=quick
+        )
         self.manager.add_listener(self._on_progress)
+        self.manager.add_batch_listener(self._on_ended)
         panel = DownloadsPanel(self.manager)
         icon = themed_icon(self._window, "folder-download")
         if icon.isNull():  # no icon theme: the app's own, like the rest of the toolbar
@@ -165,12 +175,8 @@ class DesktopDownloads:
             self._slice.cancel()
             self._slice = None
         self._to_start.clear()
-        if self.manager is None:
-            return
-        for download in self.manager.downloads:
-            if download.task is not None and not download.task.done():
-                download.task.cancel()
-                await asyncio.gather(download.task, return_exceptions=True)
+        if self.manager is not None:
+            await self.manager.aclose()
 
     def _show(self) -> None:
         if self.dock is not None:
@@ -186,16 +192,28 @@ class DesktopDownloads:
             status = self._window.statusBar()  # "Downloading … to …" is over: say no more
             if status.currentMessage().startswith("Downloading "):
                 status.clearMessage()
-        if progress.state is not DownloadState.DONE or progress.path is None:
+
+    def _on_ended(self, ended: list[DownloadProgress]) -> None:
+        """Downloads that ended together (a batch of the quick lane): where each file was
+        saved goes to the database in one transaction, not one per file."""
+        now = time.time()
+        saved = [
+            SavedFile(p.job_id, p.path, p.bytes_done, now)
+            for p in ended
+            if p.state is DownloadState.DONE and p.path is not None
+        ]
+        if not saved:
             return
-        saved = SavedFile(progress.job_id, progress.path, progress.bytes_done, time.time())
-        self.saved[progress.job_id] = saved
+        for record in saved:
+            self.saved[record.job_id] = record
         try:
-            self._db_thread.submit(self._store.record_saved, saved).add_done_callback(_log_failure)
-        except RuntimeError:  # shutting down: the file is saved, only the record is lost
-            log.info("not recorded (closing): the saved result of %s", progress.job_id)
+            self._db_thread.submit(self._store.record_saved_many, saved).add_done_callback(
+                _log_failure
+            )
+        except RuntimeError:  # shutting down: the files are saved, only the record is lost
+            log.info("not recorded (closing): %d saved result files", len(saved))
         details = self._window.details
-        if details.job is not None and details.job.job_id == progress.job_id:
+        if details.job is not None and any(r.job_id == details.job.job_id for r in saved):
             details.refresh()
 
 

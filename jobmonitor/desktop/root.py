@@ -129,6 +129,7 @@ class DesktopApp(QObject):
             http_for=self.http.for_url,
             api_key=lambda: self.api.api_key,
             result_url=self.api.result_url,
+            ssl_context=lambda: self.http.verify,
         )
         self.inputs = DesktopInputs(window=self.window, store=self.store, db_thread=self._db_thread)
         self.submissions = DesktopSubmissions(

@@ -13,6 +13,11 @@ in ``write_size`` pieces, one piece in flight at a time, so the event loop never
 disk. A slot (``max_parallel``) bounds the connections: a download leaves it when its body is in,
 before the fsync and rename. The API key travels
 only to the API's own origin (checked at every redirect), and only over HTTPS or to loopback.
+
+With ``quick`` settings a download goes to the quick lane first (``quick.py``, ``quickrun.py``:
+worker threads on kept-alive connections, outcomes in batches at most once per frame), which
+takes the plain small files and hands anything else back before a byte is saved; that one then
+runs here, the general way.
 """
 
 from __future__ import annotations
@@ -27,8 +32,9 @@ from pathlib import Path
 
 import httpx
 
+from jobmonitor import __version__
 from jobmonitor.api.errors import ApiError
-from jobmonitor.api.urls import origin_of
+from jobmonitor.api.urls import origin_of, with_key
 
 # core.http sets httpcore's socket read size, once, for the whole process (see there): a
 # manager driven by clients made elsewhere (tests, benchmarks) gets the same fast reads.
@@ -42,7 +48,10 @@ from jobmonitor.core.downloads.model import (
     human_size,
 )
 from jobmonitor.core.downloads.partfile import PartOpener, open_part_file
+from jobmonitor.core.downloads.quick import QuickLane, QuickSettings
+from jobmonitor.core.downloads.quickrun import QuickRun
 from jobmonitor.core.downloads.transfer import (
+    WHOLE_MAX,
     Refused,
     StartOver,
     Transfer,
@@ -55,6 +64,7 @@ log = logging.getLogger(__name__)
 WRITE_SIZE = 4 * 1024 * 1024  # each of the two write buffers (tuned with bench_download.py)
 
 Listener = Callable[[DownloadProgress], None]
+BatchListener = Callable[[list[DownloadProgress]], None]
 
 
 class DownloadManager:
@@ -62,6 +72,7 @@ class DownloadManager:
 
     ``http_for(url)`` gives the client for a URL's origin (one per origin, owned by the caller).
     ``refresh_url(job_id)`` fetches the job again and returns its current file URL (or None).
+    ``api_key()`` may be called from the quick lane's threads (it reads, never blocks).
     """
 
     def __init__(
@@ -79,8 +90,23 @@ class DownloadManager:
         progress_interval: float = 0.1,
         open_part: PartOpener = open_part_file,
         clock: Callable[[], float] = time.monotonic,
+        quick: QuickSettings | None = None,
     ) -> None:
         self._refresh_url = refresh_url
+        self._api_key = api_key
+        self._quick = None
+        if quick is not None:
+            self._quick = QuickRun(
+                quick,
+                self,
+                workers=max_parallel,
+                max_body=WHOLE_MAX,
+                headers=self._quick_headers,
+                opener=open_part,
+            )
+        self._general: set[str] = set()  # jobs that went the general way: never quick again
+        self._batch_listeners: list[BatchListener] = []
+        self._ended: list[DownloadProgress] | None = None  # while a batch is applied
         self.max_parallel = max_parallel
         self._slots = asyncio.Semaphore(max_parallel)
         self._max_retries = max_retries
@@ -112,6 +138,18 @@ class DownloadManager:
         with contextlib.suppress(ValueError):
             self._listeners.remove(listener)
 
+    def add_batch_listener(self, listener: BatchListener) -> None:
+        """``listener`` gets the downloads that ended (done, failed, cancelled) together: the
+        quick lane's in one call per batch, after each one's progress went to the listeners;
+        one of the general way alone."""
+        self._batch_listeners.append(listener)
+
+    @property
+    def quick(self) -> QuickLane | None:
+        """The quick lane, once a download used it (its ``stats`` count connections and
+        fallbacks)."""
+        return self._quick.lane if self._quick is not None else None
+
     @property
     def api_origin(self) -> str:
         """The origin whose file URLs get the API key (only ever that one)."""
@@ -141,11 +179,20 @@ class DownloadManager:
         # match them (and would change meaning if the working directory did).
         download = Download(job_id, url, Path(folder).absolute())
         self._downloads[job_id] = download
-        download.task = asyncio.get_running_loop().create_task(
-            self._run(download), name=f"download {job_id}"
-        )
+        quick = self._quick
+        if quick is None or job_id in self._general or not quick.take(download):
+            self._run_general(download)
         self._emit(download)
         return download
+
+    def _run_general(self, download: Download) -> None:
+        self._general.add(download.job_id)
+        task = asyncio.get_running_loop().create_task(
+            self._run(download), name=f"download {download.job_id}"
+        )
+        download.task = task
+        # Cancelled before its first step, _run never ran to say so: said here.
+        task.add_done_callback(lambda _t: self._ended_quietly(download))
 
     def retry(self, job_id: str) -> Download | None:
         """Start a failed or cancelled download again (it resumes from its ``.part``)."""
@@ -157,7 +204,11 @@ class DownloadManager:
     def cancel(self, job_id: str) -> bool:
         """Stop a download and remove its ``.part``. False when there is nothing to cancel."""
         download = self._downloads.get(job_id)
-        if download is None or download.task is None or download.state.terminal:
+        if download is None or download.state.terminal:
+            return False
+        if self._quick is not None and self._quick.cancel(download) is not None:
+            return True
+        if download.task is None:
             return False
         download.discard = True
         download.task.cancel()
@@ -165,6 +216,8 @@ class DownloadManager:
 
     async def aclose(self) -> None:
         """Stop every download, keeping each ``.part`` so a later run resumes it."""
+        if self._quick is not None:
+            await self._quick.aclose()
         tasks = [d.task for d in self._downloads.values() if d.task is not None]
         for task in tasks:
             task.cancel()
@@ -292,6 +345,44 @@ class DownloadManager:
                 listener(progress)
             except Exception:
                 log.exception("a download listener failed")
+        if progress.state.terminal:
+            dl.settle()
+            if self._ended is not None:
+                self._ended.append(progress)
+            else:
+                self._tell_batch([progress])
+
+    def _as_batch(self, apply: Callable[[], object]) -> None:
+        """Run ``apply`` (a quick batch's outcomes); the downloads it ends reach the batch
+        listeners in one call."""
+        self._ended = ended = list[DownloadProgress]()
+        try:
+            apply()
+        finally:
+            self._ended = None
+        if ended:
+            self._tell_batch(ended)
+
+    def _tell_batch(self, ended: list[DownloadProgress]) -> None:
+        for listener in list(self._batch_listeners):
+            try:
+                listener(ended)
+            except Exception:
+                log.exception("a download batch listener failed")
+
+    def _ended_quietly(self, dl: Download) -> None:
+        if not dl.state.terminal and self._downloads.get(dl.job_id) is dl:
+            self._set(dl, DownloadState.CANCELLED, "Cancelled")
+
+    def _quick_headers(self, url: str) -> dict[str, str]:
+        """A quick request's headers, made in the worker at the moment of the request: the key
+        only when ``url`` is on the API's origin now (``with_key``, as for every request)."""
+        headers = {
+            "user-agent": f"jobmonitor/{__version__}",
+            "accept": "*/*",
+            "accept-encoding": "identity",  # the bytes counted are the bytes saved
+        }
+        return with_key(headers, url, self._transfer.api_origin, self._api_key())
 
 
 def _refused_message(status: int, *, after_refresh: bool) -> str:

@@ -121,7 +121,8 @@ class Download:
         self.discard = False  # cancelled by the user: remove the .part
         self.speed = SpeedMeter()
         self.last_emit = float("-inf")
-        self.task: asyncio.Task[None] | None = None
+        self.task: asyncio.Task[None] | None = None  # the general path's; None in the quick lane
+        self._waiters: list[asyncio.Future[None]] = []
         self.progress = self.snapshot()
 
     def snapshot(self) -> DownloadProgress:
@@ -138,9 +139,18 @@ class Download:
 
     async def wait(self) -> DownloadProgress:
         """Wait until the download is DONE, FAILED or CANCELLED; return its last progress."""
-        if self.task is not None:
-            await asyncio.wait({self.task})
+        if not self.state.terminal:
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            await waiter
         return self.progress
+
+    def settle(self) -> None:
+        """The manager says it ended: wake whoever waits (``wait``)."""
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
 
 def human_size(n: float) -> str:

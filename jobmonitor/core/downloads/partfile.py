@@ -181,6 +181,26 @@ def find_meta(folder: Path, job_id: str) -> PartMeta | None:
     return None
 
 
+def record_owners(folder: Path) -> frozenset[str]:
+    """The job ids of every resume record in ``folder`` (one scan, for a whole batch)."""
+    suffix = PART_SUFFIX + META_SUFFIX
+    try:
+        with os.scandir(folder) as listing:
+            entries = [e.path for e in listing if e.name.endswith(suffix)]
+    except OSError:
+        return frozenset()
+    owners = set()
+    for entry in entries:
+        try:
+            with open(entry, encoding="utf-8") as record:
+                meta = PartMeta.from_json(record.read())
+        except (OSError, UnicodeDecodeError):
+            continue
+        if meta is not None:
+            owners.add(meta.job_id)
+    return frozenset(owners)
+
+
 def part_size(folder: Path, name: str) -> int:
     try:
         return part_path(folder, name).stat().st_size
@@ -297,7 +317,9 @@ def open_for_download(
     return part
 
 
-def save_whole(folder: Path, name: str, data: bytes, opener: PartOpener) -> tuple[str, Path]:
+def save_whole(
+    folder: Path, name: str, data: bytes | memoryview, opener: PartOpener
+) -> tuple[str, Path]:
     """Save a whole small file at once: ``NAME.part`` reserved, written, fsynced, renamed.
 
     No resume record: a .part this short-lived holds nothing worth resuming, and one that

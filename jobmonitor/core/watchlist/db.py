@@ -317,11 +317,23 @@ class JobStore:
         self.write(remove=job_ids)
 
     def record_saved(self, saved: SavedFile) -> None:
+        self.record_saved_many([saved])
+
+    def record_saved_many(self, saved: Sequence[SavedFile]) -> None:
+        """Where these files were saved, in one transaction (Download all's batch of files)."""
         with self._lock:
-            self._conn.execute(
-                "INSERT OR REPLACE INTO saved_files (job_id, path, size, saved_at) VALUES (?,?,?,?)",
-                (saved.job_id, str(saved.path), saved.size, saved.saved_at),
-            )
+            conn = self._conn
+            conn.execute("BEGIN")
+            try:
+                conn.executemany(
+                    "INSERT OR REPLACE INTO saved_files (job_id, path, size, saved_at) "
+                    "VALUES (?,?,?,?)",
+                    ((s.job_id, str(s.path), s.size, s.saved_at) for s in saved),
+                )
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     def record_input(self, record: JobInput) -> None:
         with self._lock:
