@@ -38,6 +38,7 @@ _DIGITS = re.compile(r"[0-9]{1,12}")
 # (httpx would percent-encode others: such a URL goes the general way).
 _TARGET = re.compile(r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]*")
 _HOST = re.compile(r"[A-Za-z0-9\-._~%:\[\]]+")
+_FIELD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+: [\x21-\x7e]([\t\x20-\x7e]*[\x21-\x7e])?")
 # A second copy of one of these changes what the answer means: never guess which one counts.
 _SINGLE = frozenset(
     {
@@ -137,6 +138,8 @@ class Connection:
         self.used += 1
         lines = [f"GET {target} HTTP/1.1", f"Host: {self.host}"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
+        if not all(_FIELD.fullmatch(line) for line in lines[2:]):  # never a line break sent
+            raise NotQuick("a request header that cannot be sent as is")
         request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         try:
             self._wait(read_timeout, deadline)
