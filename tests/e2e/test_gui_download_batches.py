@@ -54,7 +54,7 @@ def test_finished_downloads_reach_the_panel_and_the_database_in_one_batch(
             saved = [p for p in folder.iterdir() if p.suffix == ".bin"] if folder.exists() else []
             if len(saved) == FILES and not lane.in_flight():
                 break
-            time.sleep(0.005)
+            time.sleep(0.005)  # noqa: TID251 - the loop is held on purpose (see above)
         assert not lane.in_flight()
         dock = app.downloads_dock
         assert dock is not None
