@@ -42,7 +42,8 @@ def test_finished_downloads_reach_the_panel_and_the_database_in_one_batch(
         with lock:
             statements.append(sql)
 
-    app.store._conn.set_trace_callback(traced)
+    with app.store._lock:  # not while the database thread runs a statement
+        app.store._conn.set_trace_callback(traced)
     try:
         assert sorted(app.download_all_finished()) == sorted(jobs)
         lane = manager.quick
@@ -64,7 +65,8 @@ def test_finished_downloads_reach_the_panel_and_the_database_in_one_batch(
         qtbot.waitUntil(lambda: app.files.saved_file(jobs[-1]) is not None, timeout=5000)
         qtbot.waitUntil(lambda: _saved_inserts(statements, lock) == FILES, timeout=5000)
     finally:
-        app.store._conn.set_trace_callback(None)
+        with app.store._lock:
+            app.store._conn.set_trace_callback(None)
     assert [p.state for p in batches[0]] == [DownloadState.DONE] * FILES
     shown = [panel.progress(j) for j in jobs]
     assert [p.state if p is not None else None for p in shown] == [DownloadState.DONE] * FILES

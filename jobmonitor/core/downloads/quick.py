@@ -182,13 +182,14 @@ class QuickLane:
             self._closed = True
             waiting = list(self._queue)
             self._queue.clear()
-            running = list(self._running)
-            for item in running:
+            conns = []
+            for item in self._running:
                 item.cancelled = True
+                if item.conn is not None:
+                    conns.append(item.conn)
             self._cond.notify_all()
-        for item in running:
-            if item.conn is not None:
-                item.conn.interrupt()
+        for conn in conns:
+            conn.interrupt()
         return waiting
 
     def _start_thread(self) -> None:
@@ -314,7 +315,8 @@ class QuickLane:
                     conn.close()
                 return self._gave_up(item, f"{type(exc).__name__}: {exc}")
             finally:
-                item.conn = None
+                with self._cond:
+                    item.conn = None
             if conn.reusable:
                 conns[origin] = conn
             else:
