@@ -104,6 +104,7 @@ def test_selection_stays_while_a_big_add_lands(
     qtbot: QtBot, watchlist: WatchList, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(jobs_model, "INSERT_BATCH", 100)
+    monkeypatch.setattr(jobs_model, "INSERT_TURN", 0.0)  # one batch a turn: several turns
     model = JobsTableModel(watchlist)
     proxy = JobsFilterProxy(model)
     selection = QItemSelectionModel(proxy)
