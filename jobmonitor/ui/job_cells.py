@@ -3,7 +3,8 @@ the model's answer for each role (``CellText.data``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from operator import attrgetter
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -43,6 +44,12 @@ _ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
 ROLES = frozenset({_DISPLAY, _DECORATION, _FONT, _TOOLTIP, _EDIT, _ACCESSIBLE})
 ROLES |= {SortRole, JobIdRole, StateRole, JobRole}
 _NEVER = float("inf")
+_JOB_ID, _LABEL, _STATE = attrgetter("job_id"), attrgetter("label"), attrgetter("state")
+_TIMES = {  # the columns sorted by a time, and where it is (None: never, last)
+    CREATED: attrgetter("created_at"),
+    UPDATED: attrgetter("updated_at"),
+    LAST_CHECKED: attrgetter("last_checked"),
+}
 _SEVERITY = {  # status sort order: what needs attention first
     JobState.FAILED: 0,
     JobState.FORBIDDEN: 1,
@@ -56,6 +63,8 @@ _SEVERITY = {  # status sort order: what needs attention first
     JobState.SUCCESS: 9,
 }
 
+_SEVERITY_OF = {s: _SEVERITY.get(s, 10) for s in JobState}.__getitem__
+
 
 class CellText:
     """The words of a row's cells; ``next_check`` (when polling is known) explains a due job."""
@@ -66,9 +75,11 @@ class CellText:
         next_due: Callable[[str], float | None],
         clock: Callable[[], float],
         icon_for: Callable[[JobState], QIcon] | None = None,
+        next_due_many: Callable[[Sequence[str]], list[float | None]] | None = None,
     ) -> None:
         self._next_check = next_check
         self._next_due = next_due
+        self._next_due_many = next_due_many or (lambda ids: [next_due(i) for i in ids])
         self._clock = clock
         self._icon_for = icon_for
         self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
@@ -165,3 +176,26 @@ class CellText:
         if column == RESULT:
             return result_text(job).casefold()
         return None
+
+    def sort_keys(self, column: int) -> Callable[[Sequence[WatchedJob]], list[Any]]:
+        """``sort_value`` of a chunk of jobs at once, in C where it can be: a 100,000-row sort
+        asked for it job by job, two or three Python calls each (a third of the sort's time)."""
+        if column == ID:
+            return lambda jobs: list(map(_JOB_ID, jobs))
+        if column == LABEL:
+            return lambda jobs: list(map(str.casefold, map(_LABEL, jobs)))
+        if column == STATUS:
+            return lambda jobs: list(map(_SEVERITY_OF, map(_STATE, jobs)))
+        if column in _TIMES:
+            when = _TIMES[column]
+            return lambda jobs: [_NEVER if t is None else t for t in map(when, jobs)]
+        if column == NEXT_CHECK:
+            return self._next_checks
+        return lambda jobs: [self.sort_value(job, column) for job in jobs]
+
+    def _next_checks(self, jobs: Sequence[WatchedJob]) -> list[Any]:
+        dues = self._next_due_many(list(map(_JOB_ID, jobs)))
+        return [
+            _NEVER if due is None or job.state.terminal else due
+            for job, due in zip(jobs, dues, strict=True)
+        ]

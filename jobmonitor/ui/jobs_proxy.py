@@ -164,8 +164,8 @@ class JobsFilterProxy(ShownRows):
         inverse = None
         if self._column >= 0:
             if base is None:
-                key_of = self._src.sort_key_of(self._column)
-                accepted = yield from sorted_rows(accepted, jobs, key_of, self._descending)
+                keys_of = self._src.sort_keys_of(self._column)
+                accepted = yield from sorted_rows(accepted, jobs, keys_of, self._descending)
             inverse = yield from inverse_steps(accepted, n)
         self._computed = (accepted, inverse)
 

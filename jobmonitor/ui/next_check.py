@@ -9,7 +9,7 @@ what it is waiting for, with the figures in the tooltip.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -44,6 +44,7 @@ class PollInfo(Protocol):
     @property
     def budget_usage(self) -> tuple[int, int | None]: ...
     def next_due(self, job_id: str) -> float | None: ...
+    def next_due_many(self, job_ids: Sequence[str]) -> list[float | None]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +126,9 @@ class NextCheckColumn:
 
     def next_due(self, job_id: str) -> float | None:
         return self._poll.next_due(job_id)
+
+    def next_due_many(self, job_ids: Sequence[str]) -> list[float | None]:
+        return self._poll.next_due_many(job_ids)
 
     def describe(self, job_id: str, now: float) -> NextCheck:
         poll = self._poll

@@ -62,15 +62,16 @@ def runs(rows: Sequence[int]) -> list[tuple[int, int]]:
 def sorted_rows(
     rows: array[int],
     jobs: Sequence[WatchedJob],
-    key_of: Callable[[WatchedJob], Any],
+    keys_of: Callable[[Sequence[WatchedJob]], list[Any]],
     descending: bool,
 ) -> Generator[None, None, array[int]]:
-    """Sort ``rows`` by ``key_of(job)``, stable, in bounded steps: keys a chunk at a time, sorted
-    runs of a few thousand (each a short C call), then a lazy merge drawn a chunk at a time."""
+    """Sort ``rows`` by ``keys_of`` (the keys of a chunk of jobs), stable, in bounded steps:
+    keys a chunk at a time, sorted runs of a few thousand (each a short C call), then a lazy
+    merge drawn a chunk at a time."""
     keys: list[Any] = []
     row_job = jobs.__getitem__
-    for start in range(0, len(rows), CHUNK):  # in C when key_of is (an attrgetter)
-        keys.extend(map(key_of, map(row_job, rows[start : start + CHUNK])))
+    for start in range(0, len(rows), CHUNK):
+        keys.extend(keys_of(list(map(row_job, rows[start : start + CHUNK]))))
         yield
     key = keys.__getitem__
     runs: list[list[int]] = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
@@ -20,6 +20,7 @@ class PollControls(Protocol):
     @property
     def paused(self) -> bool: ...
     def next_due(self, job_id: str) -> float | None: ...
+    def next_due_many(self, job_ids: Sequence[str]) -> list[float | None]: ...
     @property
     def budget_usage(self) -> tuple[int, int | None]: ...
     @property
@@ -84,3 +85,8 @@ class PollingController(QObject):
 
     def next_due(self, job_id: str) -> float | None:
         return self._scheduler.next_due(job_id) if self._scheduler is not None else None
+
+    def next_due_many(self, job_ids: Sequence[str]) -> list[float | None]:
+        if self._scheduler is None:
+            return [None] * len(job_ids)
+        return self._scheduler.next_due_many(job_ids)

@@ -28,7 +28,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from jobmonitor.api.client import StatusClient
 from jobmonitor.api.errors import ApiError, InvalidJobId
@@ -177,17 +177,22 @@ class PollScheduler:
 
     def next_due(self, job_id: str) -> float | None:
         """Wall-clock time of the next poll (None while in flight, terminal or unknown)."""
-        job = self._queue.get(canonical_id(job_id))
-        if (
-            job is None
-            or job.in_flight
-            or (job.job_id not in self._queue.open and job.cls != CHECK_NOW)
-        ):
-            return None
-        now = self._clock()
-        due = job.due if job.cls == REGULAR else now
-        due = max(due, self._budget.blocked_until)
-        return self._wall() + (due - now)
+        return self.next_due_many([job_id])[0]
+
+    def next_due_many(self, job_ids: Sequence[str]) -> list[float | None]:
+        """``next_due`` of many jobs, the clocks read once (a sort by Next check asks it of
+        100,000 jobs: one call each, with an id check each, was most of that sort's time)."""
+        entries, open_, queue = self._queue.entries, self._queue.open, self._queue
+        now, wall, blocked = self._clock(), self._wall(), self._budget.blocked_until
+        dues: list[float | None] = []
+        for job_id in job_ids:
+            job = entries.get(job_id) or queue.get(canonical_id(job_id))  # the list's are keys
+            if job is None or job.in_flight or (job.job_id not in open_ and job.cls != CHECK_NOW):
+                dues.append(None)
+                continue
+            due = job.due if job.cls == REGULAR else now
+            dues.append(wall + (max(due, blocked) - now))
+        return dues
 
     def last_polled(self, job_id: str) -> float | None:
         """Wall-clock time of the last answer (or fault) about this job."""

@@ -1,0 +1,51 @@
+"""A sort reads its keys a chunk of jobs at a time: the same keys, column by column, as each
+cell's SortRole."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+from uihelpers import (  # noqa: F401 - collect_on_gui_thread is an autouse fixture
+    IDS,
+    collect_on_gui_thread,
+    failed_event,
+    forbidden_event,
+    snapshot_event,
+    success_event,
+)
+
+from jobmonitor.core.state import JobState
+from jobmonitor.core.watchlist.db import JobStore
+from jobmonitor.core.watchlist.watchlist import WatchList
+from jobmonitor.ui import jobs_model as m
+
+
+@pytest.fixture
+def watchlist(tmp_path: Path) -> Iterator[WatchList]:
+    store = JobStore(tmp_path / "jobs.db")
+    yield WatchList(store)
+    store.close()
+
+
+@pytest.mark.parametrize("column", range(len(m.HEADERS)))
+def test_the_keys_of_a_chunk_are_each_cells_sort_value(
+    qtbot: QtBot, watchlist: WatchList, column: int
+) -> None:
+    dues = {IDS[1]: 2_000_000_000.0, IDS[2]: 1_000_000_000.0}
+    model = m.JobsTableModel(watchlist, next_due=dues.get)
+    watchlist.add(IDS[:6])
+    watchlist.set_label(IDS[0], "Ärger Invoices")
+    watchlist.set_label(IDS[3], "payroll")
+    watchlist.on_event(failed_event(IDS[0], JobState.PENDING))
+    watchlist.on_event(forbidden_event(IDS[1]))
+    watchlist.on_event(success_event(IDS[4], JobState.PENDING))
+    body = {"status": "processing", "created_at": 1_700_000_000, "updated_at": 1_700_000_009}
+    watchlist.on_event(snapshot_event(IDS[2], JobState.PENDING, body))
+    qtbot.waitUntil(lambda: watchlist.idle and model.rowCount() == 6)
+    model.show_changes_now()
+    expected = [model.cell(r, column, m.SortRole) for r in range(6)]
+    assert model.sort_keys_of(column)(model.rows()) == expected
+    assert len(set(map(str, expected))) > 1 or column in (m.RESULT,)  # the rows differ
