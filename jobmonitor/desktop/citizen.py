@@ -19,7 +19,7 @@ from PySide6.QtCore import QByteArray, QObject, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMenu
 
-from jobmonitor.core.alerts import is_stuck
+from jobmonitor.core.alerts import stuck_test
 from jobmonitor.core.diagnostics import diagnostics_text
 from jobmonitor.core.paths import cache_dir, data_dir, log_dir
 from jobmonitor.core.tls import TrustConfigError, trust_context
@@ -173,7 +173,7 @@ class Citizen(QObject):
 
     def _stuck_test(self) -> Callable[[WatchedJob], bool]:
         now, after = time.time(), self._app.settings.stuck_after_hours * 3600
-        return lambda job: is_stuck(job, now, after)
+        return stuck_test(now, after)
 
     def _download(self, job_id: str) -> None:
         self._app.show_job(job_id)

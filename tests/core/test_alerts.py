@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jobmonitor.core.alerts import AlertKind, AlertTracker, is_stuck
+from jobmonitor.core.alerts import AlertKind, AlertTracker, is_stuck, stuck_test
 from jobmonitor.core.state import ApiCondition, ApiStatus, JobState
 
 
@@ -65,3 +65,23 @@ def test_many_newly_stuck_jobs_make_one_alert() -> None:
     alert = t.stuck(jobs, 8000)
     assert alert is not None and alert.title == "5 jobs look stuck" and len(alert.job_ids) == 5
     assert "2 hours" in alert.message
+
+
+def test_the_stuck_test_of_a_moment_is_is_stuck_then() -> None:
+    jobs = [
+        Job(f"{i:08x}", state, added_at=added, updated_at=updated)
+        for i, (state, added, updated) in enumerate(
+            [
+                (JobState.PROCESSING, 0, 100),
+                (JobState.PROCESSING, 0, None),
+                (JobState.QUEUED, 3000, None),
+                (JobState.UNKNOWN, 0, 5000),
+                (JobState.SUCCESS, 0, 0),
+                (JobState.PENDING, 0, None),
+            ]
+        )
+    ]
+    for now in (3000, 3700, 6600, 8600, 10**9):
+        test = stuck_test(now, 3600)
+        assert [test(j) for j in jobs] == [is_stuck(j, now, 3600) for j in jobs]
+    assert [stuck_test(8600, 3600)(j) for j in jobs] == [True, True, True, True, False, False]
