@@ -20,7 +20,7 @@ BACKGROUND_ROWS = 5_000  # a longer list is written on a worker thread
 # Python). A thread that never sleeps takes the interpreter back each time the GUI thread lets go
 # of it (every socket call, every Qt call), and the GUI thread then waits up to the 5 ms switch
 # interval each time: 93-143 ms turns at 100,000 jobs. Resting, it is seldom waiting to take it.
-REST_SECONDS = 0.002
+REST_SECONDS = 0.001
 
 
 class ListExporter(QObject):
