@@ -34,6 +34,7 @@ _SAMPLES = (  # widths before any row is there to measure: a typical value of ea
     (cols.ERROR, "JOB_NOT_FOUND", 0),
 )
 _FIT_ROWS = 200  # rows measured when fitting columns to their contents (a huge list stays fast)
+_FIRST_FIT_ROWS = 50  # and when the first rows arrive (the rest of the list is landing meanwhile)
 _MAX_FIT = 480  # a long result text or label is cut (tooltip) rather than widen the table
 LET_GO_ROWS = 1_000  # a removal of more selected rows than this clears the selection first
 
@@ -103,13 +104,16 @@ class JobsTableView(QTableView):
     def fit_columns(self) -> None:
         """Each shown column as wide as its contents (and its title), up to a limit; never
         narrower than a typical value (the first rows, still waiting, have no error code)."""
+        for column in range(self.horizontalHeader().count()):
+            self._fit_column(column)
+
+    def _fit_column(self, column: int) -> None:
         header = self.horizontalHeader()
-        for column in range(header.count()):
-            if header.isSectionHidden(column):
-                continue
-            self.resizeColumnToContents(column)
-            width = max(header.sectionSize(column), self._sample_width.get(column, 0))
-            header.resizeSection(column, min(width, _MAX_FIT))
+        if header.isSectionHidden(column):
+            return
+        self.resizeColumnToContents(column)
+        width = max(header.sectionSize(column), self._sample_width.get(column, 0))
+        header.resizeSection(column, min(width, _MAX_FIT))
 
     def _fit_once(self) -> None:
         """The first rows shown size the columns to what they hold."""
@@ -117,9 +121,19 @@ class JobsTableView(QTableView):
             self._fitted = True
             QTimer.singleShot(0, self, self._first_fit)
 
-    def _first_fit(self) -> None:
-        if not self._widths_restored:
-            self.fit_columns()
+    def _first_fit(self, column: int = 0) -> None:
+        """One column per event-loop turn, from its first rows: all at once, the delegate's
+        size of every cell of 200 rows held the loop 50-150 ms as a big paste began to land."""
+        header = self.horizontalHeader()
+        if self._widths_restored or column >= header.count():
+            return
+        precision = header.resizeContentsPrecision()
+        header.setResizeContentsPrecision(_FIRST_FIT_ROWS)
+        try:
+            self._fit_column(column)
+        finally:
+            header.setResizeContentsPrecision(precision)
+        QTimer.singleShot(0, self, lambda: self._first_fit(column + 1))
 
     def _build_column_actions(self) -> None:
         header = self.horizontalHeader()

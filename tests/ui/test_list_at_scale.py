@@ -1,8 +1,9 @@
 """The table view and the filter chips on long lists: what they do instead of a pass per change.
 
 Behaviour, not speed (bench_gui.py has the figures): the selected rows are read by ranges, a
-removal of many selected rows lets go of the selection first (and of a few, keeps it), and an
-extra chip's count (Stuck) on a long list is a throttled pass that still ends with the right count.
+removal of many selected rows lets go of the selection first (and of a few, keeps it), an
+extra chip's count (Stuck) on a long list is a throttled pass that still ends with the right count,
+and the first rows fit the columns one column per event-loop turn.
 """
 
 from __future__ import annotations
@@ -143,3 +144,25 @@ def test_refresh_counts_a_long_list_again(
     threshold["added_before"] = float("inf")  # time moved on: every job counts now
     bar.refresh_extra()
     qtbot.waitUntil(lambda: chip.text() == "Stuck (50)")
+
+
+def test_the_first_rows_fit_the_columns_one_column_per_turn(
+    qtbot: QtBot, watchlist: WatchList, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fitted: list[int] = []
+    real = JobsTableView._fit_column
+    monkeypatch.setattr(
+        JobsTableView, "_fit_column", lambda self, c: (fitted.append(c), real(self, c))[1]
+    )
+    view, _proxy = _table(qtbot, watchlist, 300)
+    header = view.horizontalHeader()
+    shown = [c for c in range(header.count()) if not header.isSectionHidden(c)]
+    qtbot.waitUntil(lambda: len(fitted) == header.count())
+    assert fitted == list(range(header.count()))  # each column once, in turn
+    fitted.clear()
+    view._first_fit()  # started again: the first column at once, the others in later turns
+    assert fitted == [0]
+    qtbot.waitUntil(lambda: len(fitted) == header.count())
+    mono = view.fontMetrics().horizontalAdvance("0" * 36)
+    assert header.sectionSize(m.ID) >= mono and all(header.sectionSize(c) > 0 for c in shown)
+    assert header.resizeContentsPrecision() == jobs_view._FIT_ROWS  # the menu's fit is whole
