@@ -133,6 +133,9 @@ class DesktopDownloads:
             status.showMessage("Downloads need a working base URL (Settings).")
             return []
         started: list[str] = []
+        # Read once: a QSettings read and a new Path per job were half of the click's 50 ms
+        # over 1,000 finished jobs.
+        folder = self._settings.download_dir
         for job in self._watchlist.jobs():
             url = result_file_url(job)
             if url is None:
@@ -144,14 +147,14 @@ class DesktopDownloads:
                 continue
             if current is None and self.saved_file(job.job_id) is not None:
                 continue  # saved in an earlier session and still there
-            self._to_start[job.job_id] = (url, self._settings.download_dir)
+            self._to_start[job.job_id] = (url, folder)
             started.append(job.job_id)
         self._start_slice()
         n = len(started)
         if n:
             self._show()
             files = f"{n} result file{'s' if n != 1 else ''}"
-            text = f"Downloading {files} to {self._settings.download_dir}…"
+            text = f"Downloading {files} to {folder}…"
         else:
             text = "Every finished job's result file is already downloaded or on its way."
         status.showMessage(text, 8000)

@@ -237,8 +237,8 @@ class DownloadsPanel(QWidget):
             self._states[progress.state] += 1
             if len(self.model) == 1:
                 self._refresh_empty()
-            else:
-                self._refresh_header()
+            elif not self._header_timer.isActive():  # Download all adds 1,000: a label each
+                self._header_timer.start()
             return
         if before is not None and progress.state is not before.state:
             self._states[before.state] -= 1

@@ -14,6 +14,10 @@ Run (not part of the default test run):
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python tests/benchmarks/bench_download_all.py
     QT_QPA_PLATFORM=offscreen .venv/bin/python tests/benchmarks/bench_download_all.py --files 200
+    QT_QPA_PLATFORM=offscreen .venv/bin/python tests/benchmarks/bench_download_all.py --no-fsync
+
+``--no-fsync`` is a diagnostic, not how the app runs: every fsync (file and folder) is skipped,
+to show what durability costs beside curl, which never syncs.
     .venv/bin/pytest -m benchmark tests/benchmarks/bench_download_all.py -s
 """
 
@@ -80,7 +84,7 @@ def _curl(urls: list[str], folder: Path, parallel: int) -> tuple[float, float]:
     return elapsed, usage.ru_utime + usage.ru_stime
 
 
-async def _app(api: str, jobs: list[str], home: Path) -> dict[str, float]:
+async def _app(api: str, jobs: list[str], home: Path, *, no_fsync: bool) -> dict[str, Any]:
     from PySide6.QtCore import QSettings, QTimer
 
     from jobmonitor.core.credentials.store import CredentialStore
@@ -95,6 +99,11 @@ async def _app(api: str, jobs: list[str], home: Path) -> dict[str, float]:
     target = home / "app-files"
     target.mkdir()
     settings.download_dir = target
+    if no_fsync:
+        from jobmonitor.core.downloads import partfile
+
+        partfile.OsPartFile.sync = lambda self: None  # type: ignore[method-assign]
+        partfile.fsync_dir = lambda folder: None
     app = DesktopApp(
         settings=settings,
         data_dir=data_dir(),
@@ -156,8 +165,12 @@ async def _app(api: str, jobs: list[str], home: Path) -> dict[str, float]:
     stall = max(meter.qt_max, meter.loop_max) * 1000
     assert sum(p.stat().st_size for p in target.iterdir()) == len(jobs) * FILE_SIZE
     parallel = manager.max_parallel
+    lane = manager.quick
+    fell_back = sum(v for k, v in lane.stats.items() if k.startswith("fallback")) if lane else -1
     await app.aclose()
     return {
+        "quick_fallbacks": float(fell_back),
+        "no_fsync": no_fsync,
         "app_s": elapsed,
         "app_cpu_s": cpu,
         "stall_ms": stall,
@@ -198,7 +211,7 @@ class _Gaps:
         return {"n": len(self.gaps), "p99": p99, "over": over}
 
 
-def run(n: int) -> dict[str, Any]:
+def run(n: int, *, no_fsync: bool = False) -> dict[str, Any]:
     home = Path(tempfile.mkdtemp(prefix="jobmonitor-bench-dlall-"))
     for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
         os.environ[name] = str(home / name.lower())
@@ -223,7 +236,9 @@ def run(n: int) -> dict[str, Any]:
         loop = qasync.QEventLoop(qapp)
         asyncio.set_event_loop(loop)
         with loop:
-            figures: dict[str, Any] = loop.run_until_complete(_app(info["api"], info["jobs"], home))
+            figures: dict[str, Any] = loop.run_until_complete(
+                _app(info["api"], info["jobs"], home, no_fsync=no_fsync)
+            )
         assert int(figures["parallel"]) == parallel, figures["parallel"]
         runs = [curl_first, _curl(info["urls"], home / "curl-files", parallel)]
         figures["curl_s"] = [wall for wall, _ in runs]
@@ -251,6 +266,13 @@ def report(n: int, f: dict[str, Any]) -> str:
             + f" s)   {curl:7.2f} s",
             f"  ratio (curl time / jobmonitor time)    {ratio:7.2f}x"
             f"   target >= {TARGET_RATIO}x: {'met' if ratio >= TARGET_RATIO else 'MISSED'}",
+            "  quick lane: "
+            + (
+                "not used (every file went the general way)"
+                if f["quick_fallbacks"] < 0
+                else f"{int(f['quick_fallbacks'])} files handed to the general path"
+            )
+            + ("; DIAGNOSTIC: fsync skipped (--no-fsync)" if f["no_fsync"] else ""),
             f"  CPU time (user + system): jobmonitor {f['app_cpu_s']:.2f} s (the whole process),"
             f" curl {sum(f['curl_cpu_s']) / len(f['curl_cpu_s']):.2f} s",
             f"  memory: {f['rss_before_mb']:.0f} MB before, peak growth {f['rss_growth_mb']:.1f} MB",
@@ -276,8 +298,11 @@ def test_bench_download_all() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument(
+        "--no-fsync", action="store_true", help="diagnostic: skip every fsync (not the app)"
+    )
     args = parser.parse_args()
-    print(report(args.files, run(args.files)))
+    print(report(args.files, run(args.files, no_fsync=args.no_fsync)))
 
 
 if __name__ == "__main__":
