@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
-from jobmonitor.core.downloads.dirsync import sync_dir
 from jobmonitor.core.downloads.filenames import PART_SUFFIX, candidates, inside, taken, within
 
 META_SUFFIX = ".json"
@@ -252,7 +251,7 @@ def publish(folder: Path, name: str) -> Path:
             continue
         with contextlib.suppress(FileNotFoundError):
             within(resolved, name + PART_SUFFIX + META_SUFFIX).unlink()
-        sync_dir(resolved, fsync_dir)
+        fsync_dir(resolved)
         return target
     raise FileExistsError(errno.EEXIST, f"no free name like {name!r}", str(folder))
 
