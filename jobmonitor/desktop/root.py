@@ -269,11 +269,11 @@ class DesktopApp(QObject):
         self.watchlist.on_event(event)
         job = self.watchlist.get(event.job_id)
         self.tray.on_job_event(event, job.label if job else None)
-        if (
-            self.settings.auto_download
-            and event.changed
+        if (  # the setting last: a QSettings read, and this runs for every answer
+            event.changed
             and event.new is JobState.SUCCESS
             and not event.old.terminal
+            and self.settings.auto_download
         ):
             # Result links are temporary: saved now, while the link works.
             self.files.download_one(event.job_id)
