@@ -26,10 +26,11 @@ class Insert:
     table: str
     columns: tuple[str, ...]
     verb: str = "INSERT"
-    # A column of long text (a job's last answer): a chunk with any goes row by row. Quoted
-    # again inside the JSON and parsed back by SQLite it cost more than the steps it saves
-    # (50,000 answered jobs: 2.8 s against 2.05 s beside an idle thread, 6.0 against 6.7 s
-    # beside a busy one); the rows of a big paste have none.
+    # A column of long text (a job's last answer): rows with one go row by row, the others a
+    # chunk at a time. Quoted again inside the JSON and parsed back by SQLite it cost more than
+    # the steps it saves (50,000 answered jobs: 2.8 s against 2.05 s beside an idle thread, 6.0
+    # against 6.7 s beside a busy one); the new rows of a big paste have none, and the first
+    # answers saved among them do not send whole chunks of them row by row.
     wide: int | None = None
 
     @property
@@ -46,16 +47,20 @@ class Insert:
 
 
 def insert(conn: sqlite3.Connection, what: Insert, rows: Sequence[Sequence[Any]]) -> None:
-    """Insert ``rows`` (of str, int, float or None), a chunk per statement.
+    """Insert ``rows`` (of str, int, float or None; with a ``wide`` column, of distinct keys),
+    a chunk per statement.
 
     A chunk JSON cannot carry exactly goes row by row instead: a NaN, a string with a NUL
     (SQLite's JSON reader is not trusted with it), or a SQLite without JSON functions."""
     from_json, per_row = what.from_json, what.per_row
+    if what.wide is not None:  # (the rows are of distinct keys: their order does not matter)
+        wide = what.wide
+        long = [row for row in rows if row[wide] is not None]
+        if long:
+            conn.executemany(per_row, long)
+            rows = [row for row in rows if row[wide] is None]
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
-        if what.wide is not None and any(row[what.wide] is not None for row in chunk):
-            conn.executemany(per_row, chunk)
-            continue
         try:
             text = json.dumps(chunk, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         except ValueError:

@@ -48,6 +48,25 @@ def test_a_batch_of_added_jobs_is_one_transaction_of_a_few_statements(tmp_path: 
     store.close()
 
 
+def test_answers_saved_among_new_jobs_leave_the_new_ones_a_chunk_per_statement(
+    tmp_path: Path,
+) -> None:
+    store = JobStore(tmp_path / "jobs.db")
+    statements: list[str] = []
+    store._conn.set_trace_callback(statements.append)
+    answer = JobSnapshot.from_wire({"status": "processing", "retry_after": 3}, requested_id="x")
+    jobs = [
+        _job(i, state=JobState.PROCESSING, snapshot=answer) if i % 10 == 0 else _job(i)
+        for i in range(5_000)
+    ]
+    store.write(upsert=jobs)
+    inserts = [s for s in statements if s.startswith("INSERT OR REPLACE INTO jobs")]
+    as_json = [s for s in inserts if "json_each" in s]
+    assert len(as_json) == math.ceil(4_500 / bulk.CHUNK) and len(inserts) - len(as_json) == 500
+    assert store.load_jobs() == jobs
+    store.close()
+
+
 def test_every_value_comes_back_as_it_went_in(tmp_path: Path) -> None:
     db = tmp_path / "jobs.db"
     store = JobStore(db)
