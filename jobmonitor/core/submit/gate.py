@@ -31,7 +31,9 @@ class RequestGate(Protocol):
 
     def observe(self, info: RateLimitInfo | None, now: float | None = None) -> None: ...
 
-    def on_success(self) -> None: ...
+    def on_success(self, sent_at: float | None = None, now: float | None = None) -> None: ...
+
+    def on_fault(self, sent_at: float) -> None: ...
 
     def on_rate_limited(
         self, sent_at: float, retry_after: float | None, now: float | None = None
@@ -54,7 +56,10 @@ class OpenGate:
     def observe(self, info: RateLimitInfo | None, now: float | None = None) -> None:
         return None
 
-    def on_success(self) -> None:
+    def on_success(self, sent_at: float | None = None, now: float | None = None) -> None:
+        return None
+
+    def on_fault(self, sent_at: float) -> None:
         return None
 
     def on_rate_limited(
@@ -93,9 +98,13 @@ async def through_gate(
             continue
         except ApiError as exc:
             gate.observe(exc.rate_limit)
-            if exc.http_status is not None:
-                gate.on_success()  # an answer that was not a 429
+            if exc.http_status is not None and not exc.transient:
+                gate.on_success(sent_at, clock())  # an answer that was not a 429
+            else:
+                gate.on_fault(sent_at)  # no answer, or a 5xx: a probe it was proved nothing
             raise
-        gate.on_success()
+        # With the send and answer times the budget measures the round trips its jitter guard
+        # is made of (without them a submit-only budget kept the 0.3 s default per window).
+        gate.on_success(sent_at, clock())
         return result
     raise AssertionError("unreachable")  # the loop returns or raises
