@@ -14,7 +14,7 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobmonitor.api.errors import ApiError, AuthError, InvalidInput
 from jobmonitor.cli.common import (
@@ -29,6 +29,9 @@ from jobmonitor.cli.common import (
     resolve_api_key,
     resolve_base_url,
 )
+
+if TYPE_CHECKING:
+    from jobmonitor.core.polling.budget import RequestBudget
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -119,16 +122,33 @@ def error_record(source: str, exc: ApiError) -> dict[str, Any]:
 async def _submit(
     args: argparse.Namespace, options: dict[str, str], base_url: str, key: str | None, folder: Path
 ) -> int:
+    from jobmonitor.cli import budget_memory
+    from jobmonitor.core.polling.budget import RequestBudget
+
+    # One budget for every request to the API: submissions, upload requests, then the polls.
+    budget = RequestBudget(_rate_limit(args), clock=asyncio.get_running_loop().time)
+    recalled = budget_memory.recall(budget, base_url)  # what earlier runs learned of it
+    try:
+        return await _submit_all(args, options, base_url, key, folder, budget)
+    finally:
+        budget_memory.remember(budget, base_url, recalled)
+
+
+async def _submit_all(
+    args: argparse.Namespace,
+    options: dict[str, str],
+    base_url: str,
+    key: str | None,
+    folder: Path,
+    budget: RequestBudget,
+) -> int:
     from jobmonitor.api.submit import ToolClient
     from jobmonitor.api.uploads import UploadClient
-    from jobmonitor.core.polling.budget import RequestBudget
     from jobmonitor.core.submit import Submitter
 
     accepted: list[str] = []
     status_urls: dict[str, str] = {}
     failed = 0
-    # One budget for every request to the API: submissions, upload requests, then the polls.
-    budget = RequestBudget(_rate_limit(args), clock=asyncio.get_running_loop().time)
     async with http_pool(timeout=60.0) as pool:
         api = pool.for_url(base_url)
         submitter = Submitter(

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from jobmonitor.api.errors import ApiError
 from jobmonitor.api.ids import MAX_TEXT_CHARS, parse_job_ids
+from jobmonitor.cli import budget_memory
 from jobmonitor.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -201,13 +202,16 @@ async def _watch(
             wrong.append(error)
             misconfigured.set()
 
+    # The loop's own clock (monotonic on every loop), so the plan and the sleeps agree under
+    # any loop, a test's virtual-time one included.
+    clock = asyncio.get_running_loop().time
+    recalled: budget_memory.Memory | None = None
+    if budget is None:  # this command's own: it starts from what earlier runs learned
+        budget = RequestBudget(rate_limit, clock=clock)
+        recalled = budget_memory.recall(budget, base_url)
     async with http as pool:
         client = make_status_client(pool.for_url(base_url), base_url, key)
-        # The loop's own clock (monotonic on every loop), so the plan and the sleeps agree
-        # under any loop, a test's virtual-time one included.
-        scheduler = PollScheduler(
-            client, rate_limit=rate_limit, budget=budget, clock=asyncio.get_running_loop().time
-        )
+        scheduler = PollScheduler(client, budget=budget, clock=clock)
         view.bind(scheduler, job_ids)
         scheduler.add_listener(view.job_event)
         scheduler.add_listener(on_job)
@@ -232,6 +236,8 @@ async def _watch(
                 task.cancel()
             await asyncio.gather(*owned, return_exceptions=True)
             view.close()
+    if recalled is not None:
+        budget_memory.remember(budget, base_url, recalled)
     if key_rejected.is_set():
         raise CliError(
             f"the API rejected the key (401); check it with: {auth_hint('status', base_url)}",

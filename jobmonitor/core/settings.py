@@ -34,6 +34,7 @@ def _as_int(value: object, default: int) -> int:
 
 
 KINDS = ("sliding", "fixed", "penalty", "bucket")  # core/polling/episode.py's kinds of limit
+BUDGET_MEMORY_AGE = 24 * 3600.0  # seconds a learned request budget is trusted in later sessions
 
 
 class BudgetMemory(NamedTuple):

@@ -19,14 +19,12 @@ from jobmonitor.core.credentials.store import CredentialStore
 from jobmonitor.core.http import HttpPool
 from jobmonitor.core.polling.controller import PollingController
 from jobmonitor.core.polling.session import PollingSession
-from jobmonitor.core.settings import BudgetMemory, Settings
+from jobmonitor.core.settings import BUDGET_MEMORY_AGE, BudgetMemory, Settings
 from jobmonitor.core.state import JobEvent
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.desktop.demo import DemoSetup
 
 log = logging.getLogger(__name__)
-
-BUDGET_MEMORY_AGE = 24 * 3600.0  # seconds a learned request budget is trusted in later sessions
 
 
 class ApiConnection:
