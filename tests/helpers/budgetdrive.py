@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from jobmonitor.core.polling.budget import RequestBudget
@@ -50,9 +51,11 @@ def drive(
     run: Run | None = None,
     phase: float = 0.0,
     retry_after: bool = False,
+    latency: Callable[[int], float] = lambda n: LATENCY,
 ) -> Run:
-    """Send greedily for ``seconds``; the limiter decides each request when it arrives (and,
-    with ``retry_after``, says in a 429 when the next one would be accepted)."""
+    """Send greedily for ``seconds``; the limiter decides each request as it answers,
+    ``latency(n)`` s after the n-th (0-based) was sent (and, with ``retry_after``, says in a 429
+    when the next one would be accepted)."""
     run = run or Run()
     end = clock.now + seconds
     answers: list[tuple[float, float]] = []  # (arrives, sent)
@@ -61,7 +64,7 @@ def drive(
         if wait <= 0:
             budget.record()
             run.sent.append(clock.now)
-            heapq.heappush(answers, (clock.now + LATENCY, clock.now))
+            heapq.heappush(answers, (clock.now + latency(len(run.sent) - 1), clock.now))
             continue
         budget.held_back()
         clock.now = min(clock.now + wait, answers[0][0] if answers else math.inf, end)

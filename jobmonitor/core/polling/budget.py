@@ -174,7 +174,7 @@ class RequestBudget:
             if count >= limit:
                 full = ends - now
         elif self.kind != BUCKET:  # a bucket has no window to fill: the pace follows its rate
-            full = self._room(now) - now
+            full = self._room(now, episode is not None and episode.sliding_probe) - now
         if episode is not None and full > 0:
             full = episode.early_probe(now, full)  # one request may ask sooner (the ladder)
         return max(wait, full)
@@ -240,6 +240,7 @@ class RequestBudget:
         """A request sent at ``sent_at`` was answered (not a 429) at ``now``."""
         if sent_at is not None and now is not None:
             self._trips.add(now - sent_at)
+            self._sent.answered(sent_at, now)
             bucket, learned = self._bucket, self.learned
             held = now - self._held_at < HELD_GAP  # answered while requests waited for the pace
             if bucket and self.kind == BUCKET and held and learned and self.limit == learned:
@@ -286,7 +287,10 @@ class RequestBudget:
                 episode.again()
                 until = now
             else:
-                until = episode.strike(now, self._boundary(now), self._room(now))
+                # A boundary probe proves a fixed window only if even its answer came before
+                # the oldest counted request could have left a sliding window.
+                proves = self._room(now) - self.guard - self._trips.slowest
+                until = episode.strike(now, self._boundary(now), self._room(now, True), proves)
         elif episode is not None and episode.in_burst(sent_at):
             if episode.strikes == 1 and self.learned is not None:
                 self.learned = min(self.learned, bound)
@@ -374,10 +378,12 @@ class RequestBudget:
         self.tentative = False
         self._learned_growth = None
 
-    def _room(self, now: float) -> float:
+    def _room(self, now: float, probe: bool = False) -> float:
         """Clock time the sliding count has room for one more request at the pacing limit: the
-        request ``limit`` sends ago must leave the window (plus the guard) first."""
-        return self._sent.room(now, self.pacing_limit, self.window + self.guard)
+        request ``limit`` sends ago must leave the window (plus the guard) first; for a probe
+        the window from its answer, so a refused probe means no sliding window."""
+        late = self.window if probe else None
+        return self._sent.room(now, self.pacing_limit, self.window + self.guard, late)
 
     def _boundary(self, at: float) -> float:
         """Clock time just after the first calendar-minute boundary after ``at``."""

@@ -18,10 +18,10 @@ pauses grow with them:
    out), and a minute after the first 429 (a penalty box has ended by then);
 3. and on: a doubling pause from a minute, up to the longest the client ever waits.
 
-A probe answered at a boundary or a minute after reveals the kind (``FIXED`` or ``PENALTY``), which the budget
-keeps: its next 429 goes straight to that pause instead of repeating the ladder. One answered
-after pause 1 reveals a token bucket (``BUCKET``): the budget then treats a 429 as "the next token
-is not there yet" and needs no episode.
+A probe answered at a boundary or a minute after reveals the kind (``FIXED`` or ``PENALTY``),
+which the budget keeps: its next 429 goes straight to that pause instead of repeating the
+ladder. One answered after pause 1 reveals a token bucket (``BUCKET``): the budget then treats a
+429 as "the next token is not there yet" and needs no episode.
 """
 
 from __future__ import annotations
@@ -60,13 +60,18 @@ class Episode:
         self._early_at = math.inf  # the short stage's probe may go from then on
         self._tried: set[str] = set()  # the stages whose probe was refused
         self._long = 0  # refused probes after every kind's pause was tried
-        self._room = math.inf  # when the count had room, as of the latest strike
+        self._proves = math.inf  # a boundary probe sent before then proves a fixed window
 
     # -- the probe -----------------------------------------------------------------------------
     @property
     def probing(self) -> bool:
         """A pause is not yet confirmed over: no growth, one request at a time."""
         return self._probe_next or self._probe is not None
+
+    @property
+    def sliding_probe(self) -> bool:
+        """The next request probes whether a sliding window has room (its count decides)."""
+        return self._probe_next and self.stage == SLIDING
 
     def sent(self, now: float) -> None:
         if self._probe_next:
@@ -103,7 +108,7 @@ class Episode:
             # window ages out that soon, a token bucket refills (the budget checks that no
             # calendar minute began in between).
             return BUCKET
-        if self.stage == FIXED and probe_sent >= self._room - self.guard:
+        if self.stage == FIXED and probe_sent >= self._proves:
             return None  # the count had room by then: a sliding window would have answered
         return self.stage if self.stage in (FIXED, PENALTY) and self.kind != self.stage else None
 
@@ -141,22 +146,21 @@ class Episode:
         self._probe_next = True
         self._resumed = math.inf
 
-    def strike(self, now: float, boundary: float, room: float) -> float:
-        """The probe was refused too: the next pause (see the module doc). ``room``: when the
-        count has room again, ``boundary``: just after the next calendar-minute boundary."""
+    def strike(self, now: float, boundary: float, room: float, proves: float) -> float:
+        """The probe was refused too: the next pause (see the module doc). ``boundary``: just
+        after the next calendar-minute boundary; ``room``: when the count surely has room
+        again; ``proves``: until when a probe's answer proves no sliding window had room."""
         self.again()
         self.strikes += 1
         self._tried.add(self.stage)
         # Earliest first, the count first on a tie; before a probe at the count's room was
         # refused, a boundary probe only where a sliding window would still refuse it (else
         # its answer proves nothing).
-        self._room = room if SLIDING not in self._tried else math.inf
+        self._proves = proves if SLIDING not in self._tried else math.inf
         options = []
         if SLIDING not in self._tried:
             options.append((room, 0, SLIDING))
-        if FIXED not in self._tried and boundary < min(
-            self.start + self.window, self._room - self.guard
-        ):
+        if FIXED not in self._tried and boundary < min(self.start + self.window, self._proves):
             options.append((boundary, 1, FIXED))
         if PENALTY not in self._tried:
             options.append((max(now, self.start + self.window + self.guard), 2, PENALTY))

@@ -36,6 +36,11 @@ class RoundTrips:
         return self._seconds[-1] if self._seconds else 0.0
 
     @property
+    def slowest(self) -> float:
+        """The longest of the latest round trips (0 before any answer)."""
+        return max(self._seconds, default=0.0)
+
+    @property
     def guard(self) -> float:
         seconds = self._seconds
         if len(seconds) < GUARD_MIN_SAMPLES:

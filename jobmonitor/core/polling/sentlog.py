@@ -20,6 +20,11 @@ class SentLog(deque[float]):
     def __init__(self) -> None:
         super().__init__()
         self.first = math.inf
+        self._answered: dict[float, float] = {}  # send time -> when its answer came back
+
+    def answered(self, t: float, at: float) -> None:
+        """The send at ``t`` was answered at ``at``: the server counted it by then."""
+        self._answered[t] = at
 
     def add(self, t: float) -> None:
         if not self:
@@ -31,22 +36,28 @@ class SentLog(deque[float]):
         i = bisect_left(self, t)
         if i < len(self) and self[i] == t:
             del self[i]
+        self._answered.pop(t, None)
 
     def since(self, t: float) -> int:
         """Sends after ``t``."""
         return len(self) - bisect_right(self, t)
 
-    def room(self, now: float, limit: int, span: float) -> float:
+    def room(self, now: float, limit: int, span: float, late: float | None = None) -> float:
         """Clock time a count of the last ``span`` s has room for one more of ``limit``: the
-        send ``limit`` sends ago must leave it first."""
+        send ``limit`` sends ago must leave it first. With ``late`` (the window itself), that
+        send counts from its answer when one came: a server may count a request only as it
+        answers, later than its send and the jitter guard allow for."""
         if self.since(now - span) < limit:
             return now
-        return self[len(self) - limit] + span
+        oldest = self[len(self) - limit]
+        if late is None:
+            return oldest + span
+        return max(oldest + span, self._answered.get(oldest, oldest) + late)
 
     def expire(self, horizon: float) -> None:
         """Drop sends at or before ``horizon``."""
         while self and self[0] <= horizon:
-            self.popleft()
+            self._answered.pop(self.popleft(), None)
         if not self:
             self.first = math.inf
 

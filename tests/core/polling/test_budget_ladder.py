@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from budgetdrive import Clock, drive, make_budget
 
-from jobmonitor.core.polling.episode import BUCKET, FIXED
+from jobmonitor.core.polling.episode import BUCKET, FIXED, SLIDING
 from jobmonitor.core.polling.ramp import ABOVE_SHARE, CEILING
 from jobmonitor.sim.limits import make_window
 
@@ -58,3 +58,25 @@ def test_a_bucket_whose_short_probe_straddles_a_boundary_is_still_found() -> Non
         assert budget.kind == BUCKET, phase
         start = run.sent[0]
         assert run.accepted_between(start + 180, start + 300) >= 0.9 * 2 * 120
+
+
+def test_the_probe_after_a_429_counts_the_window_from_answers_a_server_may_count_late() -> None:
+    # The server counts a request as it answers it, and the first requests of the run waited
+    # long in its queue (1.5 s). Their sends plus the jitter guard (measured on the latest
+    # round trips, all quick by then) say the window frees a second too early: a probe then
+    # was refused, and the next pause was a penalty box's.
+    clock = Clock()
+    budget = make_budget(clock, phase=59.0)  # no calendar boundary before the window frees
+    run = drive(
+        budget,
+        clock,
+        make_window("sliding"),
+        200,
+        120.0,
+        phase=59.0,
+        latency=lambda n: 1.5 if n < 5 else 0.1,
+    )
+    assert budget.kind == SLIDING
+    first = run.refused[0]
+    after = [t for t in run.accepted if t > first]
+    assert after and after[0] <= run.sent[0] + 60 + 1.5 + 0.5  # resumed as the window freed
