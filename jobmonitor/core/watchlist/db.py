@@ -88,7 +88,7 @@ _JOB_COLUMNS = (
 
 # Written a chunk of rows per statement (bulk.py): row by row, a busy GUI thread held the
 # writer up at every row.
-_JOBS = bulk.Insert("jobs", tuple(_JOB_COLUMNS.split(", ")), "INSERT OR REPLACE", wide=5)
+_JOBS = bulk.Insert("jobs", tuple(_JOB_COLUMNS.split(", ")), "INSERT OR REPLACE")
 _HISTORY = bulk.Insert("history", ("job_id", "state", "at"))
 
 
