@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
@@ -81,12 +80,9 @@ def test_ten_thousand_jobs_are_one_transaction(tmp_path: Path) -> None:
     commits: list[str] = []
     store._conn.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
     jobs = [_job(f"{i:08x}-0000-4000-8000-000000000000", i) for i in range(10_000)]
-    started = time.perf_counter()
     store.add_jobs(jobs)
-    elapsed = time.perf_counter() - started
     assert commits == ["COMMIT"]
     assert store.count() == 10_000
-    assert elapsed < 5.0
     store.close()
 
 
