@@ -17,6 +17,11 @@ from jobmonitor.core.state import JobEvent, JobState
 IDS = [f"{i:08x}-0000-4000-8000-00000000000{i % 10}" for i in range(1, 10)]
 
 
+def many_ids(n: int) -> list[str]:
+    """``n`` distinct canonical job ids, in order."""
+    return [f"{i:08x}-0000-4000-8000-{i:012x}" for i in range(n)]
+
+
 def snapshot_event(
     job_id: str, old: JobState, body: dict[str, Any], at: float | None = None
 ) -> JobEvent:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
@@ -20,17 +17,9 @@ from uihelpers import (  # noqa: F401 - collect_on_gui_thread is an autouse fixt
 )
 
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist.db import JobStore
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.ui import jobs_model as m
 from jobmonitor.ui.jobs_proxy import JobsFilterProxy
-
-
-@pytest.fixture
-def watchlist(tmp_path: Path) -> Iterator[WatchList]:
-    store = JobStore(tmp_path / "jobs.db")
-    yield WatchList(store)
-    store.close()
 
 
 def _settle(qtbot: QtBot, watchlist: WatchList) -> None:

@@ -7,36 +7,21 @@ and keeps the selection, and a Delete of many scattered rows and its undo keep w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
-from uihelpers import (  # noqa: F401 - collect_on_gui_thread is an autouse fixture
-    collect_on_gui_thread,
+from uihelpers import (
     failed_event,
+    many_ids,
     snapshot_event,
 )
 
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist.db import JobStore
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.ui import jobs_model as m
 from jobmonitor.ui import jobs_proxy, rows
 from jobmonitor.ui.jobs_proxy import JobsFilterProxy
-
-
-def _ids(n: int) -> list[str]:
-    return [f"{i:08x}-0000-4000-8000-{i:012x}" for i in range(n)]
-
-
-@pytest.fixture
-def watchlist(tmp_path: Path) -> Iterator[WatchList]:
-    store = JobStore(tmp_path / "jobs.db")
-    yield WatchList(store)
-    store.close()
 
 
 def _shown(proxy: JobsFilterProxy) -> list[str]:
@@ -58,7 +43,7 @@ def test_a_long_sort_runs_in_slices_and_keeps_the_selection(
 ) -> None:
     monkeypatch.setattr(jobs_proxy, "SYNC_ROWS", 100)
     monkeypatch.setattr(rows, "CHUNK", 50)
-    ids = _ids(1000)
+    ids = many_ids(1000)
     model = m.JobsTableModel(watchlist)
     proxy = JobsFilterProxy(model)
     proxy.passes.budget = 0.0  # one step per event-loop turn
@@ -81,7 +66,7 @@ def test_a_long_sort_runs_in_slices_and_keeps_the_selection(
 def test_a_burst_of_polls_resets_nothing_and_keeps_the_selection(
     qtbot: QtBot, watchlist: WatchList
 ) -> None:
-    ids = _ids(60)
+    ids = many_ids(60)
     model = m.JobsTableModel(watchlist)
     proxy = JobsFilterProxy(model)
     selection = QItemSelectionModel(proxy)
@@ -111,7 +96,7 @@ def test_delete_of_scattered_rows_and_undo_keep_the_selection(
     qtbot: QtBot, watchlist: WatchList, request: pytest.FixtureRequest
 ) -> None:
     n = 4 * m.BULK_RUNS
-    ids = _ids(n)
+    ids = many_ids(n)
     model = m.JobsTableModel(watchlist)
     proxy = JobsFilterProxy(model)
     tester = ModelTester(request.config)

@@ -8,19 +8,15 @@ and the first rows fit the columns one column per event-loop turn.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QItemSelection, QItemSelectionModel
 from pytestqt.qtbot import QtBot
-from uihelpers import (  # noqa: F401 - collect_on_gui_thread is an autouse fixture
-    collect_on_gui_thread,
+from uihelpers import (
+    many_ids,
     snapshot_event,
 )
 
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist.db import JobStore
 from jobmonitor.core.watchlist.records import WatchedJob
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.ui import filter_bar, jobs_view
@@ -30,24 +26,13 @@ from jobmonitor.ui.jobs_proxy import JobsFilterProxy
 from jobmonitor.ui.jobs_view import JobsTableView
 
 
-def _ids(n: int) -> list[str]:
-    return [f"{i:08x}-0000-4000-8000-{i:012x}" for i in range(n)]
-
-
-@pytest.fixture
-def watchlist(tmp_path: Path) -> Iterator[WatchList]:
-    store = JobStore(tmp_path / "jobs.db")
-    yield WatchList(store)
-    store.close()
-
-
 def _table(qtbot: QtBot, watchlist: WatchList, n: int) -> tuple[JobsTableView, JobsFilterProxy]:
     model = m.JobsTableModel(watchlist)
     proxy = JobsFilterProxy(model)
     view = JobsTableView()
     qtbot.addWidget(view)
     view.setModel(proxy)
-    watchlist.add(_ids(n))
+    watchlist.add(many_ids(n))
     qtbot.waitUntil(lambda: watchlist.idle and proxy.rowCount() == n)
     return view, proxy
 
@@ -107,7 +92,7 @@ def test_the_stuck_count_of_a_long_list_is_one_pass_for_many_changes(
         return lambda job: job.state is JobState.PROCESSING
 
     chip = bar.add_chip("Stuck", "unchanged for long", stuck)  # type: ignore[arg-type]
-    ids = _ids(200)
+    ids = many_ids(200)
     watchlist.add(ids)
     qtbot.waitUntil(lambda: watchlist.idle and model.rowCount() == 200)
     changes: list[int] = []
@@ -138,7 +123,7 @@ def test_refresh_counts_a_long_list_again(
         return lambda job: isinstance(job, WatchedJob) and job.added_at < threshold["added_before"]
 
     chip = bar.add_chip("Stuck", "unchanged for long", stuck)  # type: ignore[arg-type]
-    watchlist.add(_ids(50))
+    watchlist.add(many_ids(50))
     qtbot.waitUntil(lambda: watchlist.idle and model.rowCount() == 50)
     qtbot.waitUntil(lambda: chip.text() == "Stuck (0)")
     threshold["added_before"] = float("inf")  # time moved on: every job counts now

@@ -3,35 +3,20 @@ everything saved within the frame (not one per answer, nor per saved batch), and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from pytestqt.qtbot import QtBot
-from uihelpers import (  # noqa: F401 - collect_on_gui_thread is an autouse fixture
-    collect_on_gui_thread,
+from uihelpers import (
+    many_ids,
     snapshot_event,
 )
 
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist.db import JobStore
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.ui import jobs_model as m
 from jobmonitor.ui.jobs_proxy import JobsFilterProxy
 
 PROCESSING = {"status": "processing", "retry_after": 3}
-
-
-def _ids(n: int) -> list[str]:
-    return [f"{i:08x}-0000-4000-8000-{i:012x}" for i in range(n)]
-
-
-@pytest.fixture
-def watchlist(tmp_path: Path) -> Iterator[WatchList]:
-    store = JobStore(tmp_path / "jobs.db")
-    yield WatchList(store)
-    store.close()
 
 
 def _answer(watchlist: WatchList, qtbot: QtBot, job_ids: list[str]) -> None:
@@ -45,7 +30,7 @@ def test_a_burst_of_answers_reaches_the_model_once_a_frame_never_as_a_reset(
     qtbot: QtBot, watchlist: WatchList, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(m, "FRAME_MS", 60_000)  # the whole burst lands within one frame
-    ids = _ids(120)
+    ids = many_ids(120)
     model = m.JobsTableModel(watchlist)
     proxy = JobsFilterProxy(model)
     watchlist.add(ids)
@@ -80,7 +65,7 @@ def test_a_burst_of_answers_reaches_the_model_once_a_frame_never_as_a_reset(
 
 
 def test_a_frame_ends_by_itself_and_shows_what_waited(qtbot: QtBot, watchlist: WatchList) -> None:
-    ids = _ids(30)
+    ids = many_ids(30)
     model = m.JobsTableModel(watchlist)
     watchlist.add(ids)
     qtbot.waitUntil(lambda: watchlist.idle and model.rowCount() == 30)
@@ -93,7 +78,7 @@ def test_an_answer_waiting_for_the_frame_about_a_removed_job_is_dropped(
     qtbot: QtBot, watchlist: WatchList, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(m, "FRAME_MS", 60_000)
-    ids = _ids(10)
+    ids = many_ids(10)
     model = m.JobsTableModel(watchlist)
     watchlist.add(ids)
     qtbot.waitUntil(lambda: watchlist.idle and model.rowCount() == 10)
@@ -112,7 +97,7 @@ def test_an_answer_waiting_for_the_frame_about_a_removed_job_is_dropped(
 def test_selection_and_current_row_survive_a_burst_while_sorted(
     qtbot: QtBot, watchlist: WatchList
 ) -> None:
-    ids = _ids(50)
+    ids = many_ids(50)
     model = m.JobsTableModel(watchlist)
     proxy = JobsFilterProxy(model)
     selection = QItemSelectionModel(proxy)

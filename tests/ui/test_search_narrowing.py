@@ -4,20 +4,16 @@ id, label or error code, any case), in the order of the sort."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
-from uihelpers import (  # noqa: F401 - collect_on_gui_thread is an autouse fixture
-    collect_on_gui_thread,
+from uihelpers import (
     failed_event,
+    many_ids,
     snapshot_event,
 )
 
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist.db import JobStore
 from jobmonitor.core.watchlist.records import WatchedJob
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.ui import jobs_model as m
@@ -25,17 +21,6 @@ from jobmonitor.ui import jobs_proxy
 from jobmonitor.ui.jobs_proxy import JobsFilterProxy
 
 LABELS = ("March invoices", "Payroll EXPORT", "ab-test", "nightly ABC run", "")
-
-
-def _ids(n: int) -> list[str]:
-    return [f"{i:08x}-0000-4000-8000-{i:012x}" for i in range(n)]
-
-
-@pytest.fixture
-def watchlist(tmp_path: Path) -> Iterator[WatchList]:
-    store = JobStore(tmp_path / "jobs.db")
-    yield WatchList(store)
-    store.close()
 
 
 def _matches(job: WatchedJob, text: str) -> bool:
@@ -58,7 +43,7 @@ def _expected(model: m.JobsTableModel, text: str, failed_only: bool = False) -> 
 
 @pytest.fixture
 def listed(qtbot: QtBot, watchlist: WatchList) -> tuple[m.JobsTableModel, JobsFilterProxy]:
-    ids = _ids(300)
+    ids = many_ids(300)
     model = m.JobsTableModel(watchlist)
     proxy = JobsFilterProxy(model)
     watchlist.add(ids)
@@ -156,7 +141,7 @@ def test_a_long_list_is_searched_in_one_turn(
     qtbot: QtBot, watchlist: WatchList, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(jobs_proxy, "SYNC_ROWS", 10)  # a pass over more rows is sliced
-    ids = _ids(200)
+    ids = many_ids(200)
     model = m.JobsTableModel(watchlist)
     proxy = JobsFilterProxy(model)
     watchlist.add(ids)

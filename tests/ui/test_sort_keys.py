@@ -3,9 +3,6 @@ cell's SortRole."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from pytestqt.qtbot import QtBot
 from uihelpers import (  # noqa: F401 - collect_on_gui_thread is an autouse fixture
@@ -18,16 +15,8 @@ from uihelpers import (  # noqa: F401 - collect_on_gui_thread is an autouse fixt
 )
 
 from jobmonitor.core.state import JobState
-from jobmonitor.core.watchlist.db import JobStore
 from jobmonitor.core.watchlist.watchlist import WatchList
 from jobmonitor.ui import jobs_model as m
-
-
-@pytest.fixture
-def watchlist(tmp_path: Path) -> Iterator[WatchList]:
-    store = JobStore(tmp_path / "jobs.db")
-    yield WatchList(store)
-    store.close()
 
 
 @pytest.mark.parametrize("column", range(len(m.HEADERS)))
