@@ -15,13 +15,12 @@ the server; it prints ``ready`` once it owns the name.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from busfake import bus_process
 from jeepney import (
     DBusAddress,
     HeaderFields,
@@ -104,23 +103,10 @@ class FakeNotifications:
 
 @pytest.fixture
 def fake_notifications() -> Iterator[FakeNotifications]:
-    private = os.environ.get("JOBMONITOR_TEST_KEYRING")
-    if not private or os.environ.get("DBUS_SESSION_BUS_ADDRESS") != private:
-        pytest.skip("needs the private D-Bus session of .ci/with-keyring")
-    proc = subprocess.Popen(
-        [sys.executable, __file__], stdout=subprocess.PIPE, text=True, env=dict(os.environ)
-    )
-    try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "ready"
+    with bus_process(__file__):
         fake = FakeNotifications()
         yield fake
         fake.close()
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        if proc.stdout is not None:
-            proc.stdout.close()
 
 
 def main() -> int:

@@ -1,47 +1,18 @@
 """Show in folder selects the file (the file manager's D-Bus ShowItems, explorer /select, open -R),
 and a file that cannot be opened or shown says why."""
 
+# ruff: noqa: F811  (the fixture comes from filemanagerfake by import, not from a conftest)
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import ClassInfo, QObject, QUrl, Slot
-from PySide6.QtDBus import QDBusConnection
+from filemanagerfake import FileManager, file_manager  # noqa: F401 - fixture
+from PySide6.QtCore import QUrl
 from pytestqt.qtbot import QtBot
 from uihelpers import collect_on_gui_thread  # noqa: F401 - autouse fixture
 
-from jobmonitor.ui.reveal import FILE_MANAGER, FileShower
-
-
-@ClassInfo({"D-Bus Interface": "org.freedesktop.FileManager1"})
-class FileManager(QObject):
-    """A file manager on the test's private session bus: records what it was asked to show."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.shown: list[tuple[list[str], str]] = []
-
-    @Slot("QStringList", str)
-    def ShowItems(self, uris: list[str], startup_id: str) -> None:  # the D-Bus name
-        self.shown.append((list(uris), startup_id))
-
-
-@pytest.fixture
-def file_manager() -> Iterator[FileManager]:
-    if not os.environ.get("JOBMONITOR_TEST_KEYRING"):
-        pytest.skip("needs the private D-Bus session of .ci/with-keyring")
-    bus = QDBusConnection.connectToBus(QDBusConnection.BusType.SessionBus, "file-manager")
-    manager = FileManager()
-    service, path = FILE_MANAGER
-    assert bus.registerObject(path, manager, QDBusConnection.RegisterOption.ExportAllSlots)
-    assert bus.registerService(service)
-    yield manager
-    bus.unregisterService(service)
-    bus.unregisterObject(path)
-    QDBusConnection.disconnectFromBus("file-manager")
+from jobmonitor.ui.reveal import FileShower
 
 
 class Desktop:
@@ -82,7 +53,7 @@ def test_linux_asks_the_file_manager_to_select_the_file(
     shower.show_in_folder(saved)
     qtbot.waitUntil(lambda: bool(out))
     assert out == ["selected"] and desktop.opened == []
-    assert file_manager.shown == [([QUrl.fromLocalFile(str(saved)).toString()], "")]
+    assert file_manager.next_call() == ([QUrl.fromLocalFile(str(saved)).toString()], "")
 
 
 def test_without_a_file_manager_on_the_bus_the_folder_opens(qtbot: QtBot, saved: Path) -> None:
