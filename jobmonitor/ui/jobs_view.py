@@ -13,7 +13,15 @@ from PySide6.QtCore import (
     QTimer,
 )
 from PySide6.QtGui import QAction, QFontDatabase, QFontMetrics, QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLineEdit,
+    QMenu,
+    QStyledItemDelegate,
+    QTableView,
+    QWidget,
+)
 
 from jobmonitor.core.state import JobState
 from jobmonitor.ui import jobs_model as cols
@@ -37,6 +45,20 @@ _FIT_ROWS = 200  # rows measured when fitting columns to their contents (a huge 
 _FIRST_FIT_ROWS = 50  # and when the first rows arrive (the rest of the list is landing meanwhile)
 _MAX_FIT = 480  # a long result text or label is cut (tooltip) rather than widen the table
 LET_GO_ROWS = 1_000  # a removal of more selected rows than this clears the selection first
+
+
+class LabelDelegate(QStyledItemDelegate):
+    """The label editor keeps what is being typed. Qt refills an open editor whenever its row
+    changes, and polls change rows all the time: the typed text would be replaced by the saved
+    label and the cursor sent to the end. Only a saved label that differs from an untouched
+    editor's text (an undo, say) is filled in."""
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
+        if isinstance(editor, QLineEdit) and (
+            editor.isModified() or editor.text() == index.data(Qt.ItemDataRole.EditRole)
+        ):
+            return  # the person's typing, or the same text: leave text, cursor and selection
+        super().setEditorData(editor, index)
 
 
 class JobsTableView(QTableView):
@@ -64,6 +86,7 @@ class JobsTableView(QTableView):
         self._widths_restored = False  # the last session's widths: no first fit over them
         self._sample_width: dict[int, int] = {}
         self.column_actions: dict[int, QAction] = {}
+        self.setItemDelegateForColumn(cols.LABEL, LabelDelegate(self))
 
     def setModel(self, model: object) -> None:
         super().setModel(model)  # type: ignore[arg-type]
