@@ -37,10 +37,11 @@ def test_a_batch_of_added_jobs_is_one_transaction_of_a_few_statements(tmp_path: 
     store._conn.set_trace_callback(statements.append)  # every statement SQLite runs
     jobs = [_job(i) for i in range(5_000)]
     store.write(upsert=jobs, history=[(j.job_id, HistoryEntry(j.state, j.added_at)) for j in jobs])
-    chunks = math.ceil(len(jobs) / bulk.CHUNK)
+    pieces = len(bulk.shapes(len(jobs), bulk.CHUNK))
+    assert pieces <= math.ceil(len(jobs) / bulk.CHUNK) + bulk.CHUNK.bit_length()
     assert statements.count("BEGIN") == 1 and statements.count("COMMIT") == 1
-    # one statement per chunk of rows in each table, not one per row (executemany's way)
-    assert len([s for s in statements if s.startswith("INSERT")]) == 2 * chunks
+    # a statement per piece of rows in each table, not one per row (executemany's way)
+    assert len([s for s in statements if s.startswith("INSERT")]) == 2 * pieces
     assert store.load_jobs() == jobs
     history = store.load_history()
     assert len(history) == len(jobs) and history[jobs[-1].job_id] == [
@@ -60,7 +61,7 @@ def test_answers_saved_among_new_jobs_go_a_chunk_per_statement_too(tmp_path: Pat
     ]
     store.write(upsert=jobs)
     inserts = [s for s in statements if s.startswith("INSERT OR REPLACE INTO jobs")]
-    assert len(inserts) == math.ceil(5_000 / bulk.CHUNK)  # not one per answered row
+    assert len(inserts) == len(bulk.shapes(5_000, bulk.CHUNK))  # not one per answered row
     assert store.load_jobs() == jobs
     store.close()
 
@@ -92,8 +93,8 @@ def test_every_value_comes_back_as_it_went_in(tmp_path: Path) -> None:
     jobs = [job(i) for i in range(2 * bulk.CHUNK + 3)]
     store.write(upsert=jobs)
     store.close()
-    # every chunk one statement, the NULs and the long answers too
-    assert len([s for s in statements if s.startswith("INSERT")]) == 3
+    # every chunk one statement (the last 3 rows: 2 + 1), the NULs and the long answers too
+    assert len([s for s in statements if s.startswith("INSERT")]) == 4
     again = JobStore(db)
     back = again.load_jobs()
     assert back == jobs
@@ -123,6 +124,35 @@ def test_long_text_cuts_a_chunk_short_so_no_statement_grows_without_bound() -> N
     assert all(sum(len(v) for r in c for v in r) < bulk.CHUNK_TEXT + len(long) for c in cut)
 
 
+def test_statements_come_in_a_few_shapes_whatever_the_batches(tmp_path: Path) -> None:
+    # SQLite holds ~2.4 KB per row of each prepared statement, and Python keeps 128 of them:
+    # a shape per batch size kept 50-100 MB after a 100,000-id paste.
+    store = JobStore(tmp_path / "jobs.db")
+    statements: list[str] = []
+    store._conn.set_trace_callback(statements.append)
+    start = 0
+    for size in (1, 7, 300, 999, 1_500, 2_049, 3_333, 40, 41, 42, 43, 44, 45, 46):
+        jobs = [_job(i) for i in range(start, start + size)]
+        start += size
+        store.write(
+            upsert=jobs, history=[(j.job_id, HistoryEntry(j.state, j.added_at)) for j in jobs]
+        )
+    inserts = [s for s in statements if s.startswith("INSERT")]
+    shapes = {(s.split(" (")[0], s.count("),(")) for s in inserts}
+    assert len(shapes) <= 2 * (bulk.CHUNK.bit_length() + 1)  # per table: full, powers of two
+    assert len(store.load_jobs()) == start and len(store.load_history()) == start
+    assert bulk.shapes(2 * bulk.CHUNK + 700, bulk.CHUNK) == [bulk.CHUNK] * 2 + [
+        512,
+        128,
+        32,
+        16,
+        8,
+        4,
+    ]
+    assert bulk.shapes(0, bulk.CHUNK) == []
+    store.close()
+
+
 def test_a_build_that_binds_few_parameters_gets_shorter_statements(tmp_path: Path) -> None:
     store = JobStore(tmp_path / "jobs.db")
     store._conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)  # SQLite before 3.32
@@ -131,9 +161,9 @@ def test_a_build_that_binds_few_parameters_gets_shorter_statements(tmp_path: Pat
     jobs = [_job(i) for i in range(1_000)]
     store.write(upsert=jobs)
     columns = len(store._conn.execute("PRAGMA table_info(jobs)").fetchall())
-    assert len([s for s in statements if s.startswith("INSERT")]) == math.ceil(
-        1_000 / (999 // columns)
-    )
+    most = 999 // columns
+    assert len([s for s in statements if s.startswith("INSERT")]) == len(bulk.shapes(1_000, most))
+    assert all(s.count("(") <= most + 1 for s in statements if s.startswith("INSERT"))
     assert store.load_jobs() == jobs
     store.close()
 
