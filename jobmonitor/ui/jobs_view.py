@@ -4,8 +4,12 @@ the selected one, F2 edits the label from any column, and columns can be shown o
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import cast
+
 from PySide6.QtCore import (
     QItemSelectionModel,
+    QItemSelectionRange,
     QModelIndex,
     QPersistentModelIndex,
     QPoint,
@@ -231,9 +235,15 @@ class JobsTableView(QTableView):
     def selected_rows(self) -> list[int]:
         """The selected rows, ascending. By ranges: selectedRows() asks isRowSelected() of
         every row, which looks through every range (50,000 scattered rows: minutes)."""
-        ranges = self.selectionModel().selection()
-        spans = (ranges.at(i) for i in range(ranges.size()))
-        return sorted({row for r in spans for row in range(r.top(), r.bottom() + 1)})
+        rows: list[int] = []
+        spans = cast(Iterable[QItemSelectionRange], self.selectionModel().selection())
+        for span in spans:  # iterated (a QList in Python): at(i) was 3-4x slower
+            top, bottom = span.top(), span.bottom()
+            if top == bottom:
+                rows.append(top)
+            else:
+                rows.extend(range(top, bottom + 1))
+        return sorted(set(rows))  # (ranges of cells may share rows)
 
     def let_go_of_selection(self, removing: int) -> None:
         """The selected rows are about to be removed. A selection of thousands of scattered rows

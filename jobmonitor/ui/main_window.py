@@ -205,7 +205,7 @@ class MainWindow(QMainWindow):
         return saved.path if saved is not None else None
 
     def selected_ids(self) -> list[str]:
-        return [self.proxy.job_id_at(row) for row in self.table.selected_rows()]
+        return self.proxy.job_ids_at(self.table.selected_rows())
 
     def current_job(self) -> WatchedJob | None:
         index = self.table.currentIndex()

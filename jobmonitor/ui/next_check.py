@@ -9,7 +9,7 @@ what it is waiting for, with the figures in the tooltip.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -159,3 +159,8 @@ class NextCheckColumn:
 
     def forget(self, job_id: str) -> None:
         self._due_since.pop(job_id, None)
+
+    def forget_many(self, job_ids: Iterable[str]) -> None:
+        if self._due_since:  # (empty unless jobs wait: then nothing to look up)
+            for job_id in job_ids:
+                self._due_since.pop(job_id, None)

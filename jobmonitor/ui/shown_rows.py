@@ -17,6 +17,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any, cast
 
 from PySide6.QtCore import (
@@ -46,6 +47,7 @@ Index = QModelIndex | QPersistentModelIndex
 _ROWS_ONLY = QAbstractItemModel.LayoutChangeHint.VerticalSortHint
 _HINTED = ("QList<QPersistentModelIndex>", "QAbstractItemModel::LayoutChangeHint")  # the overload
 Saved = list[tuple[QModelIndex, str | None, int]]  # persistent index, its job, its column
+_JOB_ID = attrgetter("job_id")
 
 
 class ShownRows(QAbstractTableModel):
@@ -145,6 +147,12 @@ class ShownRows(QAbstractTableModel):
 
     def job_id_at(self, row: int) -> str:
         return self._src.job_at(self._source_row(row)).job_id
+
+    def job_ids_at(self, rows: Sequence[int]) -> list[str]:
+        """The ids of the jobs at these shown rows (50,000 selected: in C, not a call each)."""
+        if self._shown is not None:
+            rows = list(map(self._shown.__getitem__, rows))
+        return list(map(_JOB_ID, map(self._src.rows().__getitem__, rows)))
 
     def job_ids(self) -> list[str]:
         """The shown jobs' ids, in shown order."""

@@ -9,7 +9,7 @@ and the first rows fit the columns one column per event-loop turn.
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QItemSelection, QItemSelectionModel
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 from pytestqt.qtbot import QtBot
 from uihelpers import (
     many_ids,
@@ -49,6 +49,33 @@ def test_selected_rows_are_read_by_ranges(qtbot: QtBot, watchlist: WatchList) ->
     view, _proxy = _table(qtbot, watchlist, 200)
     _select_rows(view, [150, *range(10, 20), 3])
     assert view.selected_rows() == [3, *range(10, 20), 150]
+
+
+def test_a_row_of_several_selected_cells_is_one_selected_row(
+    qtbot: QtBot, watchlist: WatchList
+) -> None:
+    view, proxy = _table(qtbot, watchlist, 50)
+    selection = QItemSelection()
+    for column in (0, 2, 4):  # three ranges of one row each
+        selection.select(proxy.index(7, column), proxy.index(7, column))
+    selection.select(proxy.index(3, 0), proxy.index(5, 1))  # one range of three rows
+    view.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+    assert view.selected_rows() == [3, 4, 5, 7]
+
+
+def test_the_ids_at_shown_rows_follow_the_sort_and_the_filter(
+    qtbot: QtBot, watchlist: WatchList
+) -> None:
+    _view, proxy = _table(qtbot, watchlist, 50)
+    ids = many_ids(50)
+    assert proxy.job_ids_at([0, 1, 49]) == [ids[0], ids[1], ids[49]]
+    proxy.sort(m.ID, Qt.SortOrder.DescendingOrder)
+    proxy.settle_now()
+    assert proxy.job_ids_at([0, 1, 49]) == [ids[49], ids[48], ids[0]]
+    proxy.sort(-1)
+    proxy.set_search_text(ids[7][-4:])  # one job matches
+    proxy.settle_now()
+    assert proxy.rowCount() == 1 and proxy.job_ids_at([0]) == [ids[7]]
 
 
 def test_a_removal_of_many_selected_rows_lets_go_of_the_selection_first(

@@ -100,6 +100,27 @@ def test_remove_and_put_back(qtbot: QtBot, store: JobStore, executor: ThreadPool
     assert store.load_jobs()[1].state is JobState.PENDING
 
 
+def test_undo_puts_back_exactly_what_was_removed_even_a_change_not_saved_yet(
+    qtbot: QtBot, store: JobStore, executor: ThreadPoolExecutor
+) -> None:
+    watchlist = WatchList(store, executor=executor)
+    watchlist.add(IDS[:3])
+    qtbot.waitUntil(lambda: watchlist.idle)
+    watchlist.on_event(failed_event(IDS[1]))  # not written yet when its job is removed
+    before = [watchlist.get(j) for j in IDS[:3]]
+    histories = [watchlist.history(j) for j in IDS[:3]]
+    assert len(histories[1]) == 2
+    removed = watchlist.remove([IDS[2], IDS[1], IDS[0], IDS[2], "not-watched"])
+    assert [j.job_id for j in removed.jobs] == [IDS[2], IDS[1], IDS[0]]
+    assert len(watchlist) == 0 and watchlist.history(IDS[1]) == []
+    watchlist.put_back(removed)
+    qtbot.waitUntil(lambda: watchlist.idle)
+    assert [watchlist.get(j) for j in IDS[:3]] == before
+    assert [watchlist.history(j) for j in IDS[:3]] == histories
+    assert store.load_jobs() == before and store.load_jobs()[1].state is JobState.FAILED
+    assert [store.history(j) for j in IDS[:3]] == histories
+
+
 def test_add_then_remove_in_one_turn_leaves_nothing(qtbot: QtBot, store: JobStore) -> None:
     watchlist = WatchList(store)
     watchlist.add(IDS[:2])
@@ -157,7 +178,7 @@ def test_saved_history_is_read_after_start_and_merged_with_new_entries(
     third = WatchList(store, executor=executor)
     third.load()
     removed = third.remove([IDS[0]])  # a removal right away waits for the history: undo has it
-    assert removed.history[IDS[0]] == saved
+    assert list(removed.history[IDS[0]]) == saved
     # The read's own done-callback (a signal of ``third``) still runs on the writer thread: let
     # it finish before ``third`` is deleted with this test (emitting on it meanwhile segfaulted).
     executor.submit(lambda: None).result(timeout=10)
