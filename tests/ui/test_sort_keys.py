@@ -38,3 +38,28 @@ def test_the_keys_of_a_chunk_are_each_cells_sort_value(
     expected = [model.cell(r, column, m.SortRole) for r in range(6)]
     assert model.sort_keys_of(column)(model.rows()) == expected
     assert len(set(map(str, expected))) > 1 or column in (m.RESULT,)  # the rows differ
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_a_sliced_sort_is_the_stable_sort_of_the_rows_each_way(descending: bool) -> None:
+    # Runs of 4 chunks merged in neighbouring pairs (an odd one left over) must give exactly
+    # Python's stable sort: equal keys (few distinct ones) keep the rows' own order.
+    from array import array
+
+    from jobmonitor.core.watchlist.records import fresh_job
+    from jobmonitor.ui.rows import CHUNK, sorted_rows
+
+    n = 5 * 4 * CHUNK + 123  # six runs, the last short: three merges, then two, then one
+    jobs = [fresh_job(f"{(i * 7919) % 13:02d}-{i}", i, 0.0) for i in range(n)]
+    rows = array("i", range(n - 1, -1, -3))  # a subset, in an order of its own
+    steps = sorted_rows(rows, jobs, lambda chunk: [j.job_id[:2] for j in chunk], descending)
+    turns = 0
+    while True:
+        try:
+            next(steps)
+            turns += 1
+        except StopIteration as done:
+            got = list(done.value)
+            break
+    want = sorted(rows, key=lambda r: jobs[r].job_id[:2], reverse=descending)
+    assert got == want and turns > 10  # in bounded steps, not one call
