@@ -18,6 +18,8 @@ Run (not part of the default test run):
 
 ``--no-fsync`` is a diagnostic, not how the app runs: every fsync (file and folder) is skipped,
 to show what durability costs beside curl, which never syncs.
+``BENCH_PROFILE=FILE`` profiles the loop thread (cProfile); ``BENCH_PYSPY=FILE`` (py-spy on
+PATH) samples every thread while it holds the GIL, from the click to the last file.
     .venv/bin/pytest -m benchmark tests/benchmarks/bench_download_all.py -s
 """
 
@@ -28,9 +30,11 @@ import asyncio
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -61,8 +65,18 @@ with SimServer(world) as server:
 """
 
 
-def _curl(urls: list[str], folder: Path, parallel: int) -> tuple[float, float]:
-    """curl's wall time and CPU time (user + system) over the URLs."""
+def _process_cpu(pid: int) -> float:
+    """A process's user + system CPU seconds so far (Linux; 0 elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _curl(urls: list[str], folder: Path, parallel: int, server: int) -> tuple[float, float, float]:
+    """curl's wall time, its CPU time (user + system) and the server's CPU time meanwhile."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     config = folder.parent / "curl.cfg"
@@ -70,6 +84,7 @@ def _curl(urls: list[str], folder: Path, parallel: int) -> tuple[float, float]:
         "".join(f'url = "{u}"\noutput = "{folder / f"f{i}"}"\n' for i, u in enumerate(urls))
     )
     os.sync()
+    server_cpu = _process_cpu(server)
     started = time.perf_counter()
     proc = subprocess.Popen(
         ["curl", "--silent", "--fail", "--parallel", "--parallel-max", str(parallel), "-K", config],
@@ -81,10 +96,12 @@ def _curl(urls: list[str], folder: Path, parallel: int) -> tuple[float, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     assert proc.returncode == 0, proc.returncode
     assert sum(p.stat().st_size for p in folder.iterdir()) == len(urls) * FILE_SIZE
-    return elapsed, usage.ru_utime + usage.ru_stime
+    return elapsed, usage.ru_utime + usage.ru_stime, _process_cpu(server) - server_cpu
 
 
-async def _app(api: str, jobs: list[str], home: Path, *, no_fsync: bool) -> dict[str, Any]:
+async def _app(
+    api: str, jobs: list[str], home: Path, *, no_fsync: bool, server: int
+) -> dict[str, Any]:
     from PySide6.QtCore import QSettings, QTimer
 
     from jobmonitor.core.credentials.store import CredentialStore
@@ -100,10 +117,11 @@ async def _app(api: str, jobs: list[str], home: Path, *, no_fsync: bool) -> dict
     target.mkdir()
     settings.download_dir = target
     if no_fsync:
-        from jobmonitor.core.downloads import partfile
+        from jobmonitor.core.downloads import groupsave, partfile
 
         partfile.OsPartFile.sync = lambda self: None  # type: ignore[method-assign]
         partfile.fsync_dir = lambda folder: None
+        groupsave.SYNCFS = None
     app = DesktopApp(
         settings=settings,
         data_dir=data_dir(),
@@ -123,6 +141,9 @@ async def _app(api: str, jobs: list[str], home: Path, *, no_fsync: bool) -> dict
     def sample() -> None:
         rss["peak"] = max(rss["peak"], _rss_mb())
 
+    spy = _py_spy(os.environ.get("BENCH_PYSPY"))
+    if spy is not None:
+        await asyncio.sleep(1.0)  # py-spy attaches (before the stall meter starts)
     sampler = QTimer(interval=100)  # each sample reads /proc: a cost on the loop measured
     sampler.timeout.connect(sample)
     sampler.start()
@@ -151,13 +172,19 @@ async def _app(api: str, jobs: list[str], home: Path, *, no_fsync: bool) -> dict
                 finished.set_result(time.perf_counter())
 
     manager.add_listener(on_progress)
+    threads_before, server_cpu = _thread_cpu(), _process_cpu(server)
     started, cpu = time.perf_counter(), time.process_time()
     assert len(app.download_all_finished()) == len(jobs)
     elapsed = await asyncio.wait_for(finished, 600) - started
     cpu = time.process_time() - cpu  # every thread of this process: the loop and the disk
+    by_thread = _thread_cpu(since=threads_before)
+    server_cpu = _process_cpu(server) - server_cpu
     if profile is not None:
         profile.disable()
         profile.dump_stats(os.environ["BENCH_PROFILE"])
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(60)
     await asyncio.sleep(0.05)
     meter.stop()
     gaps.stop()
@@ -173,12 +200,60 @@ async def _app(api: str, jobs: list[str], home: Path, *, no_fsync: bool) -> dict
         "no_fsync": no_fsync,
         "app_s": elapsed,
         "app_cpu_s": cpu,
+        "cpu_by_thread": by_thread,
+        "server_cpu_s": server_cpu,
         "stall_ms": stall,
         "gaps": gaps.summary(),
         "rss_before_mb": rss["before"],
         "rss_growth_mb": rss["peak"] - rss["before"],
         "parallel": float(parallel),
     }
+
+
+def _thread_cpu(since: dict[str, list[float]] | None = None) -> dict[str, list[float]]:
+    """User and system CPU seconds of each thread, by name (threads of one name summed), from
+    /proc (Linux); with ``since``, the growth since then."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    found: dict[str, list[float]] = {}
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return found
+    for tid in tasks:
+        try:
+            with open(f"/proc/self/task/{tid}/stat") as stat:
+                text = stat.read()
+        except OSError:
+            continue
+        name = names.get(int(tid)) or text[text.index("(") + 1 : text.rindex(")")]
+        name = name.rstrip("0123456789").rstrip("-_") or name  # download-quick-0 .. -2: one row
+        fields = text[text.rindex(")") + 2 :].split()
+        user, system = int(fields[11]) / tick, int(fields[12]) / tick
+        row = found.setdefault(name, [0.0, 0.0])
+        row[0] += user
+        row[1] += system
+    if since is not None:
+        for name, row in found.items():
+            before = since.get(name, [0.0, 0.0])
+            row[0] -= before[0]
+            row[1] -= before[1]
+    return found
+
+
+def _py_spy(out: str | None) -> subprocess.Popen[bytes] | None:
+    """BENCH_PYSPY=FILE: py-spy samples every thread while it holds the GIL, from the click to
+    the last file (cProfile sees the loop thread only), as collapsed stacks in FILE."""
+    if not out:
+        return None
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    options = ["--threads", "--gil", "--nonblocking", "-r", "500", "-f", "raw", "-o", out]
+    process = subprocess.Popen(
+        [spy, "record", "--pid", str(os.getpid()), *options],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return process
 
 
 class _Gaps:
@@ -231,18 +306,19 @@ def run(n: int, *, no_fsync: bool = False) -> dict[str, Any]:
 
         parallel = 3  # the download manager's default slots (checked against it below)
         load = [os.getloadavg()[0]]
-        curl_first = _curl(info["urls"], home / "curl-files", parallel)
+        curl_first = _curl(info["urls"], home / "curl-files", parallel, sim.pid)
         qapp = make_qapplication()
         loop = qasync.QEventLoop(qapp)
         asyncio.set_event_loop(loop)
         with loop:
             figures: dict[str, Any] = loop.run_until_complete(
-                _app(info["api"], info["jobs"], home, no_fsync=no_fsync)
+                _app(info["api"], info["jobs"], home, no_fsync=no_fsync, server=sim.pid)
             )
         assert int(figures["parallel"]) == parallel, figures["parallel"]
-        runs = [curl_first, _curl(info["urls"], home / "curl-files", parallel)]
-        figures["curl_s"] = [wall for wall, _ in runs]
-        figures["curl_cpu_s"] = [cpu for _, cpu in runs]
+        runs = [curl_first, _curl(info["urls"], home / "curl-files", parallel, sim.pid)]
+        figures["curl_s"] = [wall for wall, _, _ in runs]
+        figures["curl_cpu_s"] = [cpu for _, cpu, _ in runs]
+        figures["curl_server_cpu_s"] = [server for _, _, server in runs]
         load.append(os.getloadavg()[0])
         figures["load"] = load
         return figures
@@ -275,6 +351,16 @@ def report(n: int, f: dict[str, Any]) -> str:
             + ("; DIAGNOSTIC: fsync skipped (--no-fsync)" if f["no_fsync"] else ""),
             f"  CPU time (user + system): jobmonitor {f['app_cpu_s']:.2f} s (the whole process),"
             f" curl {sum(f['curl_cpu_s']) / len(f['curl_cpu_s']):.2f} s",
+            f"  the simulator's CPU meanwhile (a process of its own): {f['server_cpu_s']:.2f} s"
+            f" for jobmonitor, "
+            + ", ".join(f"{c:.2f}" for c in f["curl_server_cpu_s"])
+            + " s for curl",
+            "  CPU by thread (user + system, s): "
+            + ", ".join(
+                f"{name} {u:.2f}+{k:.2f}"
+                for name, (u, k) in sorted(f["cpu_by_thread"].items(), key=lambda x: -sum(x[1]))
+                if u + k >= 0.01
+            ),
             f"  memory: {f['rss_before_mb']:.0f} MB before, peak growth {f['rss_growth_mb']:.1f} MB",
             f"  longest event-loop stall               {f['stall_ms']:7.1f} ms"
             f"   target <= {FRAME_MS:.0f} ms: {'met' if f['stall_ms'] <= FRAME_MS else 'MISSED'}",

@@ -230,11 +230,12 @@ def reserve_part(folder: Path, name: str, opener: PartOpener) -> tuple[str, Part
     raise FileExistsError(errno.EEXIST, f"no free name like {name!r}", str(folder))
 
 
-def publish(folder: Path, name: str) -> Path:
+def publish(folder: Path, name: str, *, sync_folder: bool = True) -> Path:
     """Rename ``NAME.part`` to ``NAME`` (or ``NAME (1)``... if taken meanwhile); never overwrite.
 
     POSIX ``rename`` replaces an existing target, so a hard link (which fails on an existing
     name) plus an unlink is used; Windows ``rename`` already refuses an existing target.
+    ``sync_folder`` false: the caller fsyncs the folder once for a group of renames.
     """
     resolved = folder.resolve()
     source = within(resolved, name + PART_SUFFIX)
@@ -249,9 +250,10 @@ def publish(folder: Path, name: str) -> Path:
                 _link_then_unlink(source, target)
         except FileExistsError:
             continue
-        with contextlib.suppress(FileNotFoundError):
-            within(resolved, name + PART_SUFFIX + META_SUFFIX).unlink()
-        fsync_dir(resolved)
+        if sync_folder:  # a group's saver (groupsave.py) has no record, and syncs once
+            with contextlib.suppress(FileNotFoundError):
+                within(resolved, name + PART_SUFFIX + META_SUFFIX).unlink()
+            fsync_dir(resolved)
         return target
     raise FileExistsError(errno.EEXIST, f"no free name like {name!r}", str(folder))
 
@@ -337,3 +339,20 @@ def save_whole(
             part_path(folder, name).unlink()
         raise
     return name, publish(folder, name)
+
+
+def write_whole(
+    folder: Path, name: str, data: bytes | memoryview, opener: PartOpener
+) -> tuple[str, PartFile]:
+    """``NAME.part`` reserved and written whole, still open and not yet synced: the quick lane's
+    saver (``groupsave.py``) syncs a group of them at once, then renames each. Returns the name
+    reserved (the first free one of ``candidates``) and the open file."""
+    name, part = reserve_part(folder, name, opener)
+    try:
+        part.write(data)
+    except BaseException:
+        part.close()
+        with contextlib.suppress(OSError):
+            part_path(folder, name).unlink()
+        raise
+    return name, part

@@ -5,9 +5,10 @@ Download all of 1,000 files of 100 KB spent about 7 ms of the event loop per fil
 httpcore, anyio and qasync's timers (a Qt timer per asyncio callback), 0.06x curl's speed. Here
 ``workers`` threads (the manager's slot count: as many connections as the general path would
 open) each keep one HTTP/1.1 connection per origin alive and run request, bounded body
-(``wire.py``), then the one-step save (create, write, fsync, no-overwrite rename:
-``partfile.save_whole``), and go on with the next file. The loop thread sees a download twice:
-when it is queued and in the batch that reports it done.
+(``wire.py``), write the file to its ``.part`` and hand it, still open, to the lane's saver
+(``groupsave.py``: one sync for every file waiting, then the no-overwrite renames and one
+folder fsync), and go on with the next file. The loop thread sees a download twice: when it is
+queued and in the batch that reports it done (saved: synced and renamed).
 
 Only the plainest case is done here: a URL sent as it is, no proxy configured, no ``.part`` of
 the job to resume, and a 200 answer of known length up to ``max_body``. Anything else comes back
@@ -35,8 +36,9 @@ from urllib.parse import urlsplit
 
 from jobmonitor.api.errors import InsecureUrl
 from jobmonitor.api.urls import check_url_security, origin_of
-from jobmonitor.core.downloads import partfile
+from jobmonitor.core.downloads import groupsave, partfile
 from jobmonitor.core.downloads.filenames import choose_filename
+from jobmonitor.core.downloads.groupsave import Filed, GroupSaver, Written
 from jobmonitor.core.downloads.model import Download
 from jobmonitor.core.downloads.partfile import PartOpener
 from jobmonitor.core.downloads.wire import (
@@ -55,7 +57,7 @@ RECORD_TTL = 2.0  # how long a folder's list of resume records is trusted (see _
 
 
 class Outcome(StrEnum):
-    DONE = "done"  # saved under its final name (fsynced and renamed)
+    DONE = "done"  # saved under its final name (synced, renamed, its folder synced)
     FALLBACK = "fallback"  # nothing saved: the general path takes it (``reason`` says why)
     CANCELLED = "cancelled"  # nothing saved: cancelled before its file was written
     DISK_ERROR = "disk error"  # the body came, the disk refused it (``error``)
@@ -137,6 +139,7 @@ class QuickLane:
         # httpx honours the proxy environment; a socket of ours would not: then no quick lane.
         proxies = urllib.request.getproxies()
         self.enabled = not any(proxies.get(s) for s in ("http", "https", "all"))
+        self.saver = GroupSaver(self._saved, syncfs=groupsave.SYNCFS)
         self.stats: Counter[str] = Counter()  # connections made, fallback reasons (tests, logs)
 
     # -- the loop thread's side ------------------------------------------------------------
@@ -214,12 +217,13 @@ class QuickLane:
 
     # -- the workers' side -----------------------------------------------------------------
 
-    def _post(self, result: Result) -> None:
+    def _post(self, *results: Result) -> None:
         with self._cond:
-            self._outbox.append(result)
-            self._running.discard(result.item)
-            if result.outcome is Outcome.FALLBACK:
-                self.stats[f"fallback: {result.reason}"] += 1
+            for result in results:
+                self._outbox.append(result)
+                self._running.discard(result.item)
+                if result.outcome is Outcome.FALLBACK:
+                    self.stats[f"fallback: {result.reason}"] += 1
             if self._posted:
                 return
             self._posted = True
@@ -246,12 +250,13 @@ class QuickLane:
                 except Exception as exc:  # a bug here must not lose the download
                     log.exception("quick lane: unexpected failure for job %s", item.job_id)
                     result = Result(item, Outcome.FALLBACK, f"unexpected {type(exc).__name__}")
-                self._post(result)
+                if result is not None:  # None: written, the saver reports it
+                    self._post(result)
         finally:
             _close_all(conns)
 
-    def _fetch(self, item: QuickItem, conns: dict[str, Connection]) -> Result:
-        """The file's outcome: fetched and saved, or why not."""
+    def _fetch(self, item: QuickItem, conns: dict[str, Connection]) -> Result | None:
+        """The file's outcome, or None once it is written and handed to the saver."""
         url = item.url
         try:
             check_url_security(url)
@@ -329,22 +334,46 @@ class QuickLane:
         outcome = Outcome.CANCELLED if item.cancelled else Outcome.FALLBACK
         return Result(item, outcome, reason)
 
-    def _save(self, item: QuickItem, name: str, body: bytearray) -> Result:
-        """In the worker itself: handed to the shared disk threads, the saves ran in more
-        threads than cores, and the window waited for the GIL between them (bench_download_all:
-        a third more CPU, stalls of 100 ms instead of 50-70 ms, the same wall time)."""
+    def _save(self, item: QuickItem, name: str, body: bytearray) -> Result | None:
+        """Written to its ``.part`` in the worker itself, then handed to the saver (None). The
+        shared disk threads were tried for the writes: more threads than cores, and the window
+        waited for the GIL between them (a third more CPU, stalls of 100 ms, the same time)."""
         try:
             if item.cancelled:
-                result = Result(item, Outcome.CANCELLED)
-            else:
-                name, path = partfile.save_whole(item.folder, name, memoryview(body), self._opener)
-                result = Result(item, Outcome.DONE, name=name, path=path, size=len(body))
+                return Result(item, Outcome.CANCELLED)
+            name, part = partfile.write_whole(item.folder, name, memoryview(body), self._opener)
         except OSError as exc:
-            result = Result(item, Outcome.DISK_ERROR, name=name, error=exc)
+            return Result(item, Outcome.DISK_ERROR, name=name, error=exc)
         except Exception as exc:
             log.exception("quick lane: saving job %s's file failed unexpectedly", item.job_id)
-            result = Result(item, Outcome.FALLBACK, f"unexpected {type(exc).__name__}")
-        return result
+            return Result(item, Outcome.FALLBACK, f"unexpected {type(exc).__name__}")
+        self.saver.add(Written(item, item.folder, name, part, len(body)))
+        return None
+
+    def _saved(self, group: list[Filed]) -> None:
+        """On the saver's thread: a group is synced and renamed (or refused, or discarded)."""
+        results = []
+        for filed in group:
+            written = filed.written
+            item = written.owner
+            assert isinstance(item, QuickItem)
+            if filed.path is not None:
+                outcome = Outcome.DONE
+            elif filed.error is not None:
+                outcome = Outcome.DISK_ERROR
+            else:
+                outcome = Outcome.CANCELLED
+            results.append(
+                Result(
+                    item,
+                    outcome,
+                    name=written.name,
+                    path=filed.path,
+                    size=written.size,
+                    error=filed.error,
+                )
+            )
+        self._post(*results)
 
     def _has_record(self, folder: Path, job_id: str) -> bool:
         """Whether a resume record of ``job_id`` is in ``folder`` (its .part is resumed the

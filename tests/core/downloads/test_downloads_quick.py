@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import os
 import ssl
 from pathlib import Path
 
+import pytest
 from test_downloads_helpers import (  # noqa: F401 - fixtures
     MIB,
     HttpFor,
@@ -23,9 +25,10 @@ from test_downloads_helpers import (  # noqa: F401 - fixtures
     sim,
 )
 
+from jobmonitor.core.downloads import groupsave
 from jobmonitor.core.downloads.manager import DownloadManager
 from jobmonitor.core.downloads.model import DownloadState
-from jobmonitor.core.downloads.partfile import PartFile
+from jobmonitor.core.downloads.partfile import OsPartFile, PartFile
 from jobmonitor.core.downloads.quick import QuickSettings
 from jobmonitor.sim.server import SimServer
 
@@ -61,6 +64,38 @@ async def test_small_files_go_the_quick_way_on_kept_connections_without_the_key(
     assert stats.file_requests == 12 and stats.file_requests_with_key == 0  # another origin
     assert all(d.task is None for d in started)  # none went the general way
     assert sum(e.state is DownloadState.DONE for e in rec.events) == 12  # each checked on disk
+    await manager.aclose()
+
+
+async def test_a_quick_file_gets_its_name_only_after_its_sync_and_a_group_syncs_at_once(
+    sim: SimServer, http_for: HttpFor, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at_sync: list[tuple[str, list[str]]] = []  # each file's sync: its name, the folder then
+
+    class Part(OsPartFile):
+        def __init__(self, fd: int, path: Path) -> None:
+            super().__init__(fd)
+            self.path = path
+
+        def sync(self) -> None:
+            at_sync.append((self.path.name.removesuffix(".part"), names(folder)))
+            super().sync()
+
+    def opener(path: Path, *, create: bool, offset: int) -> PartFile:
+        return Part(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), path)
+
+    filesystem_syncs: list[int] = []
+    monkeypatch.setattr(groupsave, "SYNCFS", filesystem_syncs.append)
+    jobs = [new_job(sim.world, file_size=SMALL, file_name=f"r{i}.bin") for i in range(12)]
+    manager, _rec = manager_for(sim, http_for, max_parallel=3, quick=quick(), open_part=opener)
+    finals = [await manager.start(job_id, url, folder).wait() for job_id, url in jobs]
+    assert all(f.state is DownloadState.DONE for f in finals), [f.message for f in finals]
+    assert sorted(name for name, _ in at_sync) == sorted(f"r{i}.bin" for i in range(12))
+    for name, present in at_sync:
+        assert name not in present and f"{name}.part" in present
+    lane = manager.quick
+    assert lane is not None and fallbacks(manager) == {}
+    assert filesystem_syncs and len(filesystem_syncs) == lane.saver.groups  # one per group
     await manager.aclose()
 
 
