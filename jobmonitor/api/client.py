@@ -1,4 +1,4 @@
-"""Async client of the Status API over an injected ``httpx.AsyncClient``.
+"""Async client of the Status API over an injected ``httpx.AsyncClient`` (or a ``StatusHttp``).
 
 The client owns no connection pool: the composition root creates one ``httpx.AsyncClient`` per
 origin and hands it in (tests hand one wrapping ``httpx.ASGITransport`` or a loopback socket).
@@ -17,8 +17,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -65,12 +65,36 @@ ACCEPT_ENCODING = "gzip, deflate"  # what api/decoding.py undoes (httpx would ad
 log = logging.getLogger(__name__)
 
 
+class StatusAnswer(Protocol):
+    """What the client reads of an answer (``httpx.Response`` has it all)."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> httpx.Headers: ...
+    @property
+    def is_stream_consumed(self) -> bool: ...
+    @property
+    def content(self) -> bytes: ...
+    def aiter_raw(self) -> AsyncIterator[bytes]: ...
+    async def aclose(self) -> None: ...
+
+
+class StatusHttp(Protocol):
+    """What the client asks of its HTTP client: an ``httpx.AsyncClient``, or the desktop app's
+    lean one for status polls (``core/litehttp.py``)."""
+
+    def build_request(self, method: str, url: str, *, headers: dict[str, str]) -> Any: ...
+    async def send(self, request: Any, *, stream: bool, follow_redirects: bool) -> StatusAnswer: ...
+    async def aclose(self) -> None: ...
+
+
 class StatusClient:
     """Typed access to ``GET {base}/jobs/{job_id}`` (or the route the server actually has)."""
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: StatusHttp,
         base_url: str,
         *,
         api_key: str | None = None,
@@ -123,10 +147,13 @@ class StatusClient:
             return None
         return status_url if origin_of(status_url) == self.origin else None
 
-    async def get_job(self, job_id: str, *, status_url: str | None = None) -> JobSnapshot:
+    async def get_job(
+        self, job_id: str, *, status_url: str | None = None, http: StatusHttp | None = None
+    ) -> JobSnapshot:
         """Fetch one job (at its ``status_url`` when that is on the API's origin). Raises an
         ``ApiError`` subclass for every error answer and fault, and nothing else (see the
-        module doc)."""
+        module doc). ``http``: another HTTP client than the client's own for this request
+        (the desktop app's poll lane, on its worker thread's loop)."""
         try:
             normalized = normalize_job_id(job_id)
         except InvalidJobId as exc:
@@ -134,7 +161,9 @@ class StatusClient:
             raise
         try:
             async with asyncio.timeout(self.deadline):
-                return await self._get_routed(normalized, self.usable_status_url(status_url))
+                return await self._get_routed(
+                    normalized, self.usable_status_url(status_url), http or self._http
+                )
         except ApiError:
             raise
         except TimeoutError:
@@ -148,16 +177,18 @@ class StatusClient:
                 job_id=normalized,
             ) from exc
 
-    async def _get_routed(self, normalized: str, status_url: str | None) -> JobSnapshot:
+    async def _get_routed(
+        self, normalized: str, status_url: str | None, http: StatusHttp
+    ) -> JobSnapshot:
         if status_url is not None:
             try:
-                return await self._get(normalized, status_url)
+                return await self._get(normalized, status_url, http)
             except _RouteMissing as miss:
                 raise miss.error from None
         last_route_miss: BadResponse | None = None
         for index, route in enumerate(list(self._routes)):
             try:
-                snapshot = await self._get(normalized, self.job_url(normalized, route))
+                snapshot = await self._get(normalized, self.job_url(normalized, route), http)
             except _RouteMissing as miss:
                 last_route_miss = miss.error
                 if self._route_fixed:
@@ -175,17 +206,17 @@ class StatusClient:
         raise last_route_miss
 
     def _learn_route(self, route: str) -> None:
-        self._routes.remove(route)
-        self._routes.insert(0, route)
+        # one assignment: a request iterating the old list meanwhile sees a whole one
+        self._routes = [route, *(r for r in self._routes if r != route)]
         if self._on_route_learned is not None:
             self._on_route_learned(route)
 
-    async def _get(self, job_id: str, url: str) -> JobSnapshot:
+    async def _get(self, job_id: str, url: str, http: StatusHttp) -> JobSnapshot:
         for _ in range(MAX_REDIRECTS + 1):
             accept = {"accept": "application/json", "accept-encoding": ACCEPT_ENCODING}
             headers = with_key(accept, url, self.origin, self._api_key)
             try:
-                status, resp_headers, body = await self._fetch(url, headers)
+                status, resp_headers, body = await self._fetch(http, url, headers)
             except httpx.RemoteProtocolError as exc:
                 raise BadResponse(f"broken or truncated response: {exc}", job_id=job_id) from None
             except httpx.TransportError as exc:
@@ -219,9 +250,11 @@ class StatusClient:
             return self._interpret(job_id, status, resp_headers, body)
         raise BadResponse("too many redirects", job_id=job_id)
 
-    async def _fetch(self, url: str, headers: dict[str, str]) -> tuple[int, httpx.Headers, bytes]:
-        request = self._http.build_request("GET", url, headers=headers)
-        response = await self._http.send(request, stream=True, follow_redirects=False)
+    async def _fetch(
+        self, http: StatusHttp, url: str, headers: dict[str, str]
+    ) -> tuple[int, httpx.Headers, bytes]:
+        request = http.build_request("GET", url, headers=headers)
+        response = await http.send(request, stream=True, follow_redirects=False)
         try:
             declared = response.headers.get("content-length", "").strip()
             if declared.isdigit() and len(declared) < 20 and int(declared) > MAX_BODY_BYTES:

@@ -11,12 +11,18 @@ from __future__ import annotations
 import contextlib
 import importlib
 import ssl
+import urllib.request
+from collections.abc import Callable
 
 import httpcore
 import httpx
 
 from jobmonitor import __version__
+from jobmonitor.api.client import StatusHttp
 from jobmonitor.api.urls import origin_of
+from jobmonitor.core.litehttp import LiteClient, LiteTransport
+
+USER_AGENT = f"jobmonitor/{__version__}"
 
 # What httpx imports at its first request, not before (anyio's event-loop backend and its
 # streams, the trust store): 40 modules, 50-70 ms on the GUI thread in the middle of the first
@@ -64,12 +70,18 @@ def make_client(
         verify=verify,
         timeout=httpx.Timeout(timeout, connect=10.0),
         follow_redirects=False,
-        headers={"user-agent": f"jobmonitor/{__version__}"},
+        headers={"user-agent": USER_AGENT},
         # As many kept alive as may be open: the scheduler keeps 16 polls in flight, and with 8
         # kept, half of every burst's connections were closed and opened again (a connect and
         # a close per poll: a third of the poll loop's system time at 500 answers a second).
         limits=httpx.Limits(max_connections=16, max_keepalive_connections=16),
     )
+
+
+def proxy_configured() -> bool:
+    """Whether the environment names a proxy (which httpx's own transport would use)."""
+    proxies = urllib.request.getproxies()
+    return any(proxies.get(scheme) for scheme in ("http", "https", "all"))
 
 
 class HttpPool:
@@ -80,6 +92,8 @@ class HttpPool:
         self._timeout = timeout
         self._verify = verify
         self._clients: dict[str, httpx.AsyncClient] = {}
+        self._status_clients: dict[str, LiteClient] = {}
+        self._lite: list[LiteTransport] = []
         self._closed = False
 
     def for_url(self, url: str) -> httpx.AsyncClient:
@@ -92,6 +106,39 @@ class HttpPool:
             self._clients[origin] = client
         return client
 
+    def for_status(self, url: str) -> StatusHttp:
+        """The client for the status polls of ``url``'s origin: ``litehttp.LiteClient`` (a
+        fraction of httpx's CPU per poll), unless a proxy is configured (a socket of ours would
+        not go through it): then ``for_url``'s."""
+        if proxy_configured():
+            return self.for_url(url)
+        origin = origin_of(url)
+        client = self._status_clients.get(origin)
+        if client is None:
+            if self._closed:
+                raise RuntimeError("the HTTP clients are closed")
+            client = LiteClient(
+                verify=lambda: self.verify,
+                timeout=httpx.Timeout(self._timeout, connect=10.0),
+                headers={"user-agent": USER_AGENT},
+            )
+            self._lite.append(client.transport)
+            self._status_clients[origin] = client
+        return client
+
+    def status_client_maker(self) -> Callable[[], LiteClient] | None:
+        """What makes a status client of its own for the poll lane's worker thread (its
+        connections belong to that thread's loop; the lane closes it), or None when a proxy
+        is configured (the lane is off then, and ``for_status`` is httpx's)."""
+        if proxy_configured():
+            return None
+        self.verify  # noqa: B018 - the trust is loaded here, not on the worker thread
+        return lambda: LiteClient(
+            verify=lambda: self.verify,
+            timeout=httpx.Timeout(self._timeout, connect=10.0),
+            headers={"user-agent": USER_AGENT},
+        )
+
     @property
     def verify(self) -> ssl.SSLContext:
         """The SSL context servers are verified with now (the quick download lane's too)."""
@@ -103,17 +150,25 @@ class HttpPool:
 
     async def set_verify(self, verify: ssl.SSLContext) -> None:
         """Trust something else from now on: the clients made so far are closed (a request in
-        flight on one fails like a dropped connection and is retried on a new client)."""
-        clients, self._clients = list(self._clients.values()), {}
+        flight on one fails like a dropped connection and is retried on a new client). The
+        status clients stay: their connections are dropped, and new ones use the new trust."""
         self._verify = verify
+        clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             await client.aclose()
+        for lite in self._lite:
+            lite.drop_connections()
 
     async def aclose(self) -> None:
         self._closed = True
-        clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
+        for client in self._take_all():
             await client.aclose()
+
+    def _take_all(self) -> list[httpx.AsyncClient | LiteClient]:
+        clients: list[httpx.AsyncClient | LiteClient] = [*self._clients.values()]
+        clients += self._status_clients.values()
+        self._clients, self._status_clients, self._lite = {}, {}, []
+        return clients
 
     async def __aenter__(self) -> HttpPool:
         return self

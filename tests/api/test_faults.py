@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 
 import httpx
 import pytest
 from apihelpers import KEY
 
 from jobmonitor.api import BadResponse, ServerError, StatusClient, Unreachable
-from jobmonitor.api.client import MAX_BODY_BYTES
+from jobmonitor.api.client import MAX_BODY_BYTES, StatusHttp
+from jobmonitor.core.litehttp import LiteClient
 from jobmonitor.sim import SimServer, SimWorld
 from jobmonitor.sim.app import OVERSIZED_BYTES
 
@@ -60,11 +62,11 @@ async def test_mixed_faults_never_escape_the_error_tree(
     assert set(outcomes) == {"ok", "ServerError", "BadResponse"}, outcomes
 
 
-async def test_connection_refused_is_unreachable(http: httpx.AsyncClient) -> None:
+async def test_connection_refused_is_unreachable(status_http: StatusHttp) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    client = StatusClient(http, f"http://127.0.0.1:{port}", api_key=KEY)
+    client = StatusClient(status_http, f"http://127.0.0.1:{port}", api_key=KEY)
     with pytest.raises(Unreachable) as caught:
         await client.get_job("a1b2c3d4-e5f6-7890-abcd-ef1234567890")
     assert caught.value.transient and "connect" in str(caught.value)
@@ -77,6 +79,19 @@ async def test_timeout_is_unreachable(server: SimServer, world: SimWorld) -> Non
         client = StatusClient(http, server.api_url, api_key=KEY)
         with pytest.raises(Unreachable, match="timed out"):
             await client.get_job(world.add_job(KEY))
+
+
+async def test_timeout_is_unreachable_over_the_lite_client(
+    server: SimServer, world: SimWorld
+) -> None:
+    world.faults.latency = 2.0
+    lite = LiteClient(verify=ssl.create_default_context(), timeout=httpx.Timeout(0.2), headers={})
+    try:
+        client = StatusClient(lite, server.api_url, api_key=KEY)
+        with pytest.raises(Unreachable, match="timed out"):
+            await client.get_job(world.add_job(KEY))
+    finally:
+        await lite.aclose()
 
 
 async def test_server_killed_and_restarted(

@@ -14,24 +14,24 @@ from jobmonitor.api import (
     ServerError,
     StatusClient,
 )
-from jobmonitor.api.client import DEFAULT_ROUTE, FALLBACK_ROUTE
+from jobmonitor.api.client import DEFAULT_ROUTE, FALLBACK_ROUTE, StatusHttp
 from jobmonitor.sim import SimServer, SimWorld
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 
 
 def _learning_client(
-    http: httpx.AsyncClient, server: SimServer, learned: list[str]
+    status_http: StatusHttp, server: SimServer, learned: list[str]
 ) -> StatusClient:
-    return StatusClient(http, server.api_url, api_key=KEY, on_route_learned=learned.append)
+    return StatusClient(status_http, server.api_url, api_key=KEY, on_route_learned=learned.append)
 
 
 async def test_falls_back_to_status_api_and_remembers(
-    http: httpx.AsyncClient, server: SimServer, world: SimWorld
+    status_http: StatusHttp, server: SimServer, world: SimWorld
 ) -> None:
     world.faults.routes = "status-api"
     learned: list[str] = []
-    client = _learning_client(http, server, learned)
+    client = _learning_client(status_http, server, learned)
     job = world.add_job(KEY)
     assert client.route_template == DEFAULT_ROUTE
     assert (await client.get_job(job)).status is JobStatus.QUEUED
@@ -44,10 +44,10 @@ async def test_falls_back_to_status_api_and_remembers(
 
 
 async def test_a_json_job_not_found_never_switches(
-    http: httpx.AsyncClient, server: SimServer, world: SimWorld
+    status_http: StatusHttp, server: SimServer, world: SimWorld
 ) -> None:
     learned: list[str] = []
-    client = _learning_client(http, server, learned)
+    client = _learning_client(status_http, server, learned)
     for routes in ("both", "jobs"):
         world.faults.routes = routes
         with pytest.raises(JobNotFound):
@@ -57,13 +57,13 @@ async def test_a_json_job_not_found_never_switches(
 
 
 async def test_fallback_route_answering_an_api_error_is_remembered(
-    http: httpx.AsyncClient, server: SimServer, world: SimWorld
+    status_http: StatusHttp, server: SimServer, world: SimWorld
 ) -> None:
     # A JSON answer from /status-api (here 404 JOB_NOT_FOUND, then 429) proves the route exists:
     # without remembering it every poll would cost two requests of the budget.
     world.faults.routes = "status-api"
     learned: list[str] = []
-    client = _learning_client(http, server, learned)
+    client = _learning_client(status_http, server, learned)
     with pytest.raises(JobNotFound):
         await client.get_job(UNKNOWN)
     assert learned == [FALLBACK_ROUTE]
@@ -74,13 +74,13 @@ async def test_fallback_route_answering_an_api_error_is_remembered(
 
 
 async def test_a_proxy_error_on_the_fallback_is_not_proof_of_the_route(
-    http: httpx.AsyncClient, server: SimServer, world: SimWorld
+    status_http: StatusHttp, server: SimServer, world: SimWorld
 ) -> None:
     world.faults.routes = "status-api"
     world.faults.garbage_rate = 1.0
     world.faults.garbage_kinds = ("html",)
     learned: list[str] = []
-    client = _learning_client(http, server, learned)
+    client = _learning_client(status_http, server, learned)
     with pytest.raises(ServerError) as caught:
         await client.get_job(world.add_job(KEY))
     assert caught.value.code == "HTTP_502"
@@ -88,9 +88,9 @@ async def test_a_proxy_error_on_the_fallback_is_not_proof_of_the_route(
 
 
 async def test_neither_route_exists(
-    http: httpx.AsyncClient, server: SimServer, world: SimWorld
+    status_http: StatusHttp, server: SimServer, world: SimWorld
 ) -> None:
-    client = StatusClient(http, server.api_url + "/v9", api_key=KEY)
+    client = StatusClient(status_http, server.api_url + "/v9", api_key=KEY)
     with pytest.raises(BadResponse) as caught:
         await client.get_job(world.add_job(KEY))
     exc = caught.value
@@ -99,15 +99,17 @@ async def test_neither_route_exists(
 
 
 async def test_a_fixed_template_is_not_second_guessed(
-    http: httpx.AsyncClient, server: SimServer, world: SimWorld
+    status_http: StatusHttp, server: SimServer, world: SimWorld
 ) -> None:
     world.faults.routes = "status-api"
-    client = StatusClient(http, server.api_url, api_key=KEY, route_template="/jobs/{job_id}")
+    client = StatusClient(status_http, server.api_url, api_key=KEY, route_template="/jobs/{job_id}")
     with pytest.raises(BadResponse) as caught:
         await client.get_job(world.add_job(KEY))
     assert caught.value.code == "ROUTE_NOT_FOUND"
     assert world.stats.by_route == {"jobs": 1}
-    other = StatusClient(http, server.api_url, api_key=KEY, route_template="status-api/{job_id}")
+    other = StatusClient(
+        status_http, server.api_url, api_key=KEY, route_template="status-api/{job_id}"
+    )
     assert (await other.get_job(world.add_job(KEY))).status is JobStatus.QUEUED
 
 

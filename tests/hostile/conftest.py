@@ -4,6 +4,7 @@ the hypothesis profiles (a short derandomised run here; tests/benchmarks/fuzz_lo
 from __future__ import annotations
 
 import os
+import ssl
 from collections.abc import AsyncIterator
 
 import httpx
@@ -12,6 +13,7 @@ from hostileserver import KEY, HostileServer
 from hypothesis import HealthCheck, settings
 
 from jobmonitor.api.client import StatusClient
+from jobmonitor.core.litehttp import LiteClient
 
 # CI: the same examples every run (derandomize), no example database written into the tree, and
 # no per-example deadline (the machine is shared: a slow example is not a finding).
@@ -39,6 +41,15 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-@pytest.fixture
-def client(http: httpx.AsyncClient, server: HostileServer) -> StatusClient:
-    return StatusClient(http, server.url, api_key=KEY)
+@pytest.fixture(params=["httpcore", "lite"])
+async def client(
+    request: pytest.FixtureRequest, http: httpx.AsyncClient, server: HostileServer
+) -> AsyncIterator[StatusClient]:
+    """Every hostile answer twice: through httpx (the command line's client) and the desktop
+    app's status client (``core/litehttp.py``), which must read each the same."""
+    if request.param == "httpcore":
+        yield StatusClient(http, server.url, api_key=KEY)
+        return
+    lite = LiteClient(verify=ssl.create_default_context(), timeout=httpx.Timeout(5), headers={})
+    yield StatusClient(lite, server.url, api_key=KEY)
+    await lite.aclose()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import time
 from collections.abc import AsyncIterator, Callable
 
@@ -27,9 +28,10 @@ from hostileserver import (
     trickle,
 )
 
-from jobmonitor.api.client import StatusClient
+from jobmonitor.api.client import StatusClient, StatusHttp
 from jobmonitor.api.errors import ApiError, RateLimited, Unreachable
 from jobmonitor.api.models import JobSnapshot
+from jobmonitor.core.litehttp import LiteClient
 from jobmonitor.core.polling.scheduler import PollScheduler
 from jobmonitor.core.state import JobEvent, JobState
 
@@ -62,8 +64,16 @@ class FastClock:
         return 1000.0 + (time.monotonic() - self._real0) * SCALE
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
+@pytest.fixture(params=["httpcore", "lite"])
+async def http(request: pytest.FixtureRequest) -> AsyncIterator[StatusHttp]:
+    """httpx's own transport (the command line's) and the desktop app's (``litehttp``)."""
+    if request.param == "lite":
+        lite = LiteClient(
+            verify=ssl.create_default_context(), timeout=httpx.Timeout(30), headers={}
+        )
+        yield lite
+        await lite.aclose()
+        return
     async with httpx.AsyncClient(timeout=30) as client:
         yield client
 
@@ -83,7 +93,7 @@ async def run_until(scheduler: PollScheduler, done: Callable[[], bool], limit: f
 
 @pytest.mark.parametrize("case", list(HOSTILE))
 async def test_one_odd_answer_is_that_jobs_fault_and_the_others_go_on(
-    server: HostileServer, http: httpx.AsyncClient, case: str
+    server: HostileServer, http: StatusHttp, case: str
 ) -> None:
     if case.startswith(("429", "retry-after-year")):
         # A 429 pauses the whole API (as it must): once is enough to see that it is survived.
@@ -123,7 +133,7 @@ class ExplodingClient(StatusClient):
 
 
 async def test_an_unexpected_exception_from_one_poll_backs_that_job_off(
-    server: HostileServer, http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+    server: HostileServer, http: StatusHttp, caplog: pytest.LogCaptureFixture
 ) -> None:
     server.on(HEALTHY, sequence(answer(processing(HEALTHY)), answer(success(HEALTHY))))
     client = ExplodingClient(http, server.url, api_key=KEY)
@@ -140,7 +150,7 @@ async def test_an_unexpected_exception_from_one_poll_backs_that_job_off(
 
 
 async def test_a_listener_that_raises_does_not_stop_polling(
-    server: HostileServer, http: httpx.AsyncClient
+    server: HostileServer, http: StatusHttp
 ) -> None:
     server.on(JOB, answer(processing(JOB)))
     server.on(HEALTHY, sequence(answer(processing(HEALTHY)), answer(success(HEALTHY))))
@@ -160,7 +170,7 @@ async def test_a_listener_that_raises_does_not_stop_polling(
 
 
 async def test_a_trickled_body_meets_the_total_deadline(
-    server: HostileServer, http: httpx.AsyncClient
+    server: HostileServer, http: StatusHttp
 ) -> None:
     body = json.dumps(processing(JOB)).encode()
     server.on(JOB, trickle(body, every=0.05))  # each byte restarts any read timeout
