@@ -57,8 +57,12 @@ class Answers:
         self.all_terminal = asyncio.Event()
         self.all_terminal.set()
 
-    def on_snapshot(self, job: PollEntry, snapshot: JobSnapshot, sent_at: float) -> None:
-        now = self._clock()
+    def on_snapshot(
+        self, job: PollEntry, snapshot: JobSnapshot, sent_at: float, now: float | None = None
+    ) -> None:
+        """``now``: the clock time the answer came (default: now; the poll lane's come in
+        batches, each with its own time)."""
+        now = self._clock() if now is None else now
         self._health.answered(now)
         self._budget.on_success(sent_at, now)
         self._budget.observe(snapshot.rate_limit, now)
@@ -76,8 +80,15 @@ class Answers:
             self._queue.schedule(job, sent_at + interval)
         self.emit(job, old, new, snapshot=snapshot)
 
-    def on_error(self, job: PollEntry, exc: ApiError, sent_at: float, key_generation: int) -> None:
-        now = self._clock()
+    def on_error(
+        self,
+        job: PollEntry,
+        exc: ApiError,
+        sent_at: float,
+        key_generation: int,
+        now: float | None = None,
+    ) -> None:
+        now = self._clock() if now is None else now
         self._budget.observe(exc.rate_limit, now)
         terminal = JobState.from_error(exc)
         if isinstance(exc, RateLimited):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 
 from jobmonitor.api.errors import ApiError, BadResponse
 
@@ -21,24 +21,31 @@ log = logging.getLogger("jobmonitor.core.polling.scheduler")
 SLOW_EXTRA = 3  # slow requests may hold up to this many times max_concurrency more sockets
 
 
+Request = asyncio.Task[None] | Hashable  # a task of the scheduler's, or a poll lane's ticket
+
+
 class InFlight:
-    """Request tasks owned by the scheduler, with the clock time each went out."""
+    """Requests owned by the scheduler (its tasks, or the poll lane's tickets), with the clock
+    time each went out."""
 
     def __init__(self, max_concurrency: int, slow_after: float) -> None:
         self.max_concurrency = max(1, max_concurrency)
         self.slow_after = slow_after
-        self._sent_at: dict[asyncio.Task[None], float] = {}
+        self._sent_at: dict[Request, float] = {}
 
-    def add(self, task: asyncio.Task[None], now: float) -> None:
-        self._sent_at[task] = now
+    def add(self, request: Request, now: float) -> None:
+        self._sent_at[request] = now
 
-    def discard(self, task: asyncio.Task[None]) -> None:
-        self._sent_at.pop(task, None)
+    def discard(self, request: Request) -> None:
+        self._sent_at.pop(request, None)
+
+    def __contains__(self, request: object) -> bool:
+        return request in self._sent_at
 
     def __len__(self) -> int:
         return len(self._sent_at)
 
-    def __iter__(self) -> Iterator[asyncio.Task[None]]:
+    def __iter__(self) -> Iterator[Request]:
         return iter(list(self._sent_at))
 
     def _cap(self) -> int:

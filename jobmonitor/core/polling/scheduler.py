@@ -29,15 +29,18 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import cast
 
 from jobmonitor.api.client import StatusClient
-from jobmonitor.api.errors import ApiError, InvalidJobId
+from jobmonitor.api.errors import InvalidJobId
 from jobmonitor.api.ids import JobId, is_canonical_job_id, normalize_job_id
 from jobmonitor.core.polling.answers import Answers
 from jobmonitor.core.polling.budget import RequestBudget
 from jobmonitor.core.polling.health import ApiHealth
-from jobmonitor.core.polling.inflight import InFlight, as_api_error
+from jobmonitor.core.polling.inflight import InFlight
 from jobmonitor.core.polling.jitter import DEFAULT_GUARD, MIN_GUARD
+from jobmonitor.core.polling.lane import PollLane, Ticket
+from jobmonitor.core.polling.outcomes import Outcomes
 from jobmonitor.core.polling.queue import (
     CHECK_NOW,
     REGULAR,
@@ -54,7 +57,7 @@ DEFAULT_CONCURRENCY = 16  # in flight at once; 8 capped a 200 ms server at ~40 p
 DEFAULT_SLOW_AFTER = 5.0  # real seconds: a status answer takes milliseconds; this one is stuck
 
 
-class PollScheduler:
+class PollScheduler(Outcomes):
     """Watches jobs of one API (one client, one key, one budget); see the module doc."""
 
     def __init__(
@@ -69,8 +72,12 @@ class PollScheduler:
         time_scale: float = 1.0,
         rng: random.Random | None = None,
         slow_after: float = DEFAULT_SLOW_AFTER,
+        lane: PollLane | None = None,
     ) -> None:
+        """``lane``: send the requests on its worker thread (the desktop app), not as tasks of
+        this loop; its answers come back in batches (``_delivered``)."""
         self._client = client
+        self._lane = lane
         self._clock = clock
         self._wall = wall_clock
         self._scale = time_scale
@@ -247,6 +254,8 @@ class PollScheduler:
             raise RuntimeError("PollScheduler.run() is already running")
         self._running = True
         self._crash = None
+        if self._lane is not None:
+            self._lane.start(self._delivered)
         try:
             while not self._stopping:
                 if self._crash is not None:
@@ -258,10 +267,18 @@ class PollScheduler:
         finally:
             self._running = False
             self._stopping = False
-            for task in self._in_flight:
-                task.cancel()
-            if self._in_flight:
-                await asyncio.gather(*self._in_flight, return_exceptions=True)
+            tasks: list[asyncio.Task[None]] = []
+            for request in self._in_flight:
+                if isinstance(request, Ticket):  # its answer, if one comes, is ignored
+                    self._in_flight.discard(request)
+                    if self._lane is not None:
+                        self._lane.cancel(request)
+                    self._unanswered(cast(PollEntry, request.context))
+                else:
+                    tasks.append(cast(asyncio.Task[None], request))
+                    tasks[-1].cancel()
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
 
     def stop(self) -> None:
         self._stopping = True
@@ -301,6 +318,12 @@ class PollScheduler:
         job.version += 1
         job.in_flight = True
         job.last_sent = now
+        if self._lane is not None and self._lane.running:
+            ticket = Ticket(job.job_id, self._status_urls.get(job.job_id), job)
+            ticket.sent_at, ticket.key_generation = now, self._health.key_generation
+            self._in_flight.add(ticket, now)
+            self._lane.submit(ticket)
+            return
         task = asyncio.get_running_loop().create_task(
             self._poll(job, now, self._health.key_generation)
         )
@@ -312,38 +335,6 @@ class PollScheduler:
         if not task.cancelled() and task.exception() is not None and self._crash is None:
             self._crash = task.exception()
         self._poke()
-
-    async def _poll(self, job: PollEntry, sent_at: float, key_generation: int) -> None:
-        handled = False
-        try:
-            try:
-                url = self._status_urls.get(job.job_id)
-                snapshot = await self._client.get_job(job.job_id, status_url=url)
-            except Exception as exc:  # noqa: BLE001 - an ApiError, or a bug below: the job's fault
-                job.in_flight = False
-                handled = True
-                self._answered_error(job, as_api_error(job.job_id, exc), sent_at, key_generation)
-            else:
-                job.in_flight = False
-                handled = True
-                try:
-                    self._answers.on_snapshot(job, snapshot, sent_at)
-                    self._update_api_status()
-                except Exception as exc:  # noqa: BLE001 - logged by as_api_error
-                    self._answered_error(
-                        job, as_api_error(job.job_id, exc), sent_at, key_generation
-                    )
-        finally:
-            if not handled:  # cancelled (stop) or a bug: the job is not lost, it is polled again
-                job.in_flight = False
-                if self._queue.is_current(job) and job.job_id in self._queue.open:
-                    self._queue.requeue(job)
-
-    def _answered_error(
-        self, job: PollEntry, exc: ApiError, sent_at: float, key_generation: int
-    ) -> None:
-        self._answers.on_error(job, exc, sent_at, key_generation)
-        self._update_api_status()
 
     async def _sleep(self, delay: float | None) -> None:
         self._wake.clear()

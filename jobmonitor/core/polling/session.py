@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 
 from jobmonitor.api.client import StatusClient
 from jobmonitor.api.errors import ApiError
 from jobmonitor.core.http import HttpPool
+from jobmonitor.core.polling.lane import PollLane
 from jobmonitor.core.polling.scheduler import DEFAULT_CONCURRENCY, PollScheduler
 
 log = logging.getLogger(__name__)
@@ -33,19 +35,34 @@ class PollingSession:
         on_route_learned: Callable[[str], None] | None = None,
         max_concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
+        self._route_learned = on_route_learned
         self.client = StatusClient(
-            http.for_url(base_url),
+            http.for_status(base_url),
             base_url,
             api_key=api_key,
             route_template=route_template,
-            on_route_learned=on_route_learned,
+            on_route_learned=self._learned_route if on_route_learned else None,
         )
         self.base_url = self.client.base_url
         self.origin = self.client.origin
+        # The polls' I/O on a worker thread (lane.py), unless a proxy is set: then httpx's own
+        # client, which honours it, on this loop.
+        make_http = http.status_client_maker()
+        self.lane = PollLane(self.client, make_http) if make_http is not None else None
+        self._home = threading.get_ident()
         self.scheduler = PollScheduler(
-            self.client, rate_limit=rate_limit, max_concurrency=max_concurrency
+            self.client, rate_limit=rate_limit, max_concurrency=max_concurrency, lane=self.lane
         )
         self._task: asyncio.Task[None] | None = None
+
+    def _learned_route(self, route: str) -> None:
+        """The server's route, learned by a request; told on this loop (the settings are Qt's)."""
+        assert self._route_learned is not None
+        if threading.get_ident() == self._home or self.lane is None:
+            self._route_learned(route)
+        else:
+            callback = self._route_learned
+            self.lane.call_home(lambda: callback(route))
 
     @property
     def api_key(self) -> str | None:
@@ -67,9 +84,9 @@ class PollingSession:
         await asyncio.sleep(0)  # a task created just now gets to start before it is stopped
         self.scheduler.stop()
         task, self._task = self._task, None
-        if task is None:
-            return
         try:
+            if task is None:
+                return
             # wait_for cancels the task if it has not returned in time (e.g. stop() came before
             # run() had started, and run() begins by clearing the stop flag).
             await asyncio.wait_for(task, timeout=STOP_TIMEOUT)
@@ -77,6 +94,9 @@ class PollingSession:
             log.info("the poll scheduler did not stop within %s s; cancelled", STOP_TIMEOUT)
         except Exception:  # a crash of the loop is logged, never raised at quit
             log.exception("the poll scheduler ended with an error")
+        finally:
+            if self.lane is not None:
+                await self.lane.aclose()
 
     async def result_url(self, job_id: str) -> str | None:
         """Ask the API again for a job's result file URL (expired download links)."""
