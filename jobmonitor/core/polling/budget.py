@@ -1,13 +1,13 @@
 """RequestBudget: one request budget per API, adopted from headers, probed for, learned from 429s.
 
-The budget answers one question for the scheduler, "how long until the next request may be sent?",
-from three sources of a limit (requests per window): the user's setting, the server's rate-limit
-headers, and what 429s taught. The effective limit is the lowest one known.
+It answers the scheduler "how long until the next request may be sent?" from three sources of a
+limit (requests per window): the setting, the server's headers, what 429s taught (the lowest).
 
-Requests are spread evenly (at most one per ``window / limit``) and counted in a sliding window
-of the requests the server did not refuse (a 429 does not count against a limit); every window
-check keeps a small guard for network jitter (a request sent a hair after the window freed may
-reach the server a hair before).
+Requests are spread evenly (one per ``window / limit``, on a grid a late timer does not push
+back) and counted in a sliding window of the requests the server did not refuse (a 429 does not
+count against a limit), each from its send plus how much later the server may have counted it
+than a fast one (``sentlog.py``: a request sent a hair after the window freed may reach the
+server a hair before).
 
 With no limit known the budget probes upward (``ramp.py``): fast up to a ceiling of 50 requests
 a second, then only as fast as the server's answers allow. The first 429 stops the growth: the
@@ -139,7 +139,7 @@ class RequestBudget:
 
     @property
     def guard(self) -> float:
-        """Seconds of jitter every window check allows for (``jitter.RoundTrips``)."""
+        """Seconds of jitter a calendar count or a send still out allows for (``jitter.py``)."""
         return self._trips.guard
 
     def used(self, now: float | None = None) -> int:
@@ -166,7 +166,9 @@ class RequestBudget:
         if not sent:
             return wait
         limit = self.pacing_limit
-        wait = max(wait, sent[-1] + (self.window + self.guard) / limit - now)
+        # The window's share per request, on the pace's grid (sentlog.py); the jitter guard is
+        # the window count's (in the spacing too, a told limit lagged the ideal poller more).
+        wait = max(wait, sent.paced + self.window / limit - now)
         full = 0.0
         if self.kind == FIXED:
             offset = self._wall() - now
@@ -182,7 +184,7 @@ class RequestBudget:
     def record(self, now: float | None = None) -> None:
         """A request was sent now."""
         now = self._clock() if now is None else now
-        self._sent.add(now)
+        self._sent.add(now, self.window / self.pacing_limit)
         if self._episode is not None:
             self._episode.sent(now)
 
@@ -379,11 +381,11 @@ class RequestBudget:
         self._learned_growth = None
 
     def _room(self, now: float, probe: bool = False) -> float:
-        """Clock time the sliding count has room for one more request at the pacing limit: the
-        request ``limit`` sends ago must leave the window (plus the guard) first; for a probe
-        the window from its answer, so a refused probe means no sliding window."""
-        late = self.window if probe else None
-        return self._sent.room(now, self.pacing_limit, self.window + self.guard, late)
+        """When the sliding count has room for one more at the pacing limit (``SentLog.room``);
+        for a probe from its answer, so a refused probe means no sliding window."""
+        trips = self._trips
+        known = (trips.fastest, trips.guard, trips.floor)
+        return self._sent.room(now, self.pacing_limit, self.window, known, probe)
 
     def _boundary(self, at: float) -> float:
         """Clock time just after the first calendar-minute boundary after ``at``."""

@@ -24,7 +24,7 @@ class RoundTrips:
 
     def __init__(self, initial: float = DEFAULT_GUARD, floor: float = MIN_GUARD) -> None:
         self._initial = initial
-        self._floor = floor
+        self.floor = floor
         self._seconds: deque[float] = deque(maxlen=GUARD_SAMPLES)
 
     def add(self, seconds: float) -> None:
@@ -36,6 +36,11 @@ class RoundTrips:
         return self._seconds[-1] if self._seconds else 0.0
 
     @property
+    def fastest(self) -> float:
+        """The shortest of the latest round trips (0 before any answer)."""
+        return min(self._seconds, default=0.0)
+
+    @property
     def slowest(self) -> float:
         """The longest of the latest round trips (0 before any answer)."""
         return max(self._seconds, default=0.0)
@@ -45,7 +50,7 @@ class RoundTrips:
         seconds = self._seconds
         if len(seconds) < GUARD_MIN_SAMPLES:
             return self._initial
-        return min(max(2.0 * (max(seconds) - min(seconds)), self._floor), MAX_GUARD)
+        return min(max(2.0 * (max(seconds) - min(seconds)), self.floor), MAX_GUARD)
 
 
 __all__ = ["DEFAULT_GUARD", "GUARD_MIN_SAMPLES", "MIN_GUARD", "RoundTrips"]
