@@ -25,6 +25,7 @@ from jobmonitor.core.watchlist.opening import (
     refusal,
 )
 from jobmonitor.core.watchlist.records import (
+    STATE_VALUE,
     STATES,
     HistoryEntry,
     SavedFile,
@@ -88,8 +89,9 @@ _JOB_COLUMNS = (
 
 # Written a chunk of rows per statement (bulk.py): row by row, a busy GUI thread held the
 # writer up at every row.
-_JOBS = bulk.Insert("jobs", tuple(_JOB_COLUMNS.split(", ")), "INSERT OR REPLACE")
-_HISTORY = bulk.Insert("history", ("job_id", "state", "at"))
+# The text a chunk is cut by: the label and the saved answers (ids and states are short).
+_JOBS = bulk.Insert("jobs", tuple(_JOB_COLUMNS.split(", ")), "INSERT OR REPLACE", (2, 5, 6, 7))
+_HISTORY = bulk.Insert("history", ("job_id", "state", "at"), text=())
 
 
 def _delete_ids(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
@@ -296,7 +298,8 @@ class JobStore:
                     _delete_ids(conn, remove)
                 if upsert:
                     bulk.insert(conn, _JOBS, [row_of(job) for job in upsert])
-                rows = [(job_id, e.state.value, e.at) for job_id, e in history]
+                value = STATE_VALUE.__getitem__
+                rows = [(job_id, value(e.state), e.at) for job_id, e in history]
                 if rows:
                     bulk.insert(conn, _HISTORY, rows)
             except BaseException:

@@ -92,6 +92,7 @@ class SavedFile:
 
 
 STATES = {s.value: s for s in JobState}  # a dict look-up, not an enum call per row
+STATE_VALUE = {s: s.value for s in JobState}  # and back (``.value`` is a property: 1 us)
 
 
 def state_of(value: str) -> JobState:
@@ -139,14 +140,15 @@ def dumps(value: dict[str, Any] | None) -> str | None:
 
 
 def row_of(job: WatchedJob) -> tuple[Any, ...]:
+    snapshot, error = job.snapshot, job.error_body
     return (
         job.job_id,
         job.position,
         job.label,
         job.added_at,
-        job.state.value,
-        dumps(dict(job.snapshot.raw) if job.snapshot is not None else None),
-        dumps(job.error_body),
+        STATE_VALUE[job.state],
+        None if snapshot is None else dumps(dict(snapshot.raw)),
+        None if error is None else dumps(error),
         job.error_code,
         job.http_status,
         job.last_checked,

@@ -153,6 +153,15 @@ def test_statements_come_in_a_few_shapes_whatever_the_batches(tmp_path: Path) ->
     store.close()
 
 
+def test_only_the_columns_named_as_text_count_toward_a_chunk_s_text() -> None:
+    long = "x" * (bulk.CHUNK_TEXT // 2)
+    rows = [(long, "short", None, 7)] * 5
+    assert [len(c) for c in bulk.chunks(rows, bulk.CHUNK, (1, 2))] == [5]
+    assert [len(c) for c in bulk.chunks(rows, bulk.CHUNK, (0,))] == [2, 2, 1]
+    assert [len(c) for c in bulk.chunks(rows, 2, ())] == [2, 2, 1]  # rows alone
+    assert bulk.chunks([], bulk.CHUNK) == []
+
+
 def test_a_build_that_binds_few_parameters_gets_shorter_statements(tmp_path: Path) -> None:
     store = JobStore(tmp_path / "jobs.db")
     store._conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)  # SQLite before 3.32
