@@ -76,3 +76,19 @@ def test_with_the_collector_only_the_gui_thread_collects(qtbot: QtBot, automatic
     finally:
         collector.stop()
     assert gc.isenabled()  # as it was before start
+
+
+def test_each_settling_gives_free_memory_back(qtbot: QtBot) -> None:
+    from jobmonitor.desktop import collector
+
+    given_back: list[bool] = []
+    parent = QObject()
+    gc_collector = GuiThreadCollector(parent, give_back=lambda: given_back.append(True))
+    gc_collector._freeze.setInterval(1)  # the 20 s timer, at once
+    gc_collector.start()
+    try:
+        qtbot.waitUntil(lambda: len(given_back) >= 2)  # at each settling, not once
+    finally:
+        gc_collector.stop()
+    assert collector.release_free_memory(None) is False  # no malloc_trim: nothing to do
+    assert collector.release_free_memory() in (True, False)  # and never an error
