@@ -195,3 +195,19 @@ async def test_a_session_learns_the_route_on_the_worker_and_tells_it_at_home(
     assert told == [("/status-api/{job_id}", HOME)]
     assert not session.lane.running
     assert not any(t.name == "poll-lane" for t in threading.enumerate())
+
+
+async def test_with_a_proxy_configured_polls_go_through_httpx_on_this_loop(
+    monkeypatch: pytest.MonkeyPatch, sim: SimServer
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # httpx honours it; our socket not
+    async with HttpPool() as pool:
+        session = PollingSession(pool, sim.api_url, api_key=KEY)
+        assert session.lane is None
+        assert isinstance(session.client._http, httpx.AsyncClient)
+        await session.aclose()
+    monkeypatch.delenv("HTTPS_PROXY")
+    async with HttpPool() as pool:
+        session = PollingSession(pool, sim.api_url, api_key=KEY)
+        assert session.lane is not None and isinstance(session.client._http, LiteClient)
+        await session.aclose()
