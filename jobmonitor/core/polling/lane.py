@@ -172,9 +172,14 @@ class PollLane:
 
     # -- the worker thread -----------------------------------------------------------------
     def _work(self, ready: threading.Event) -> None:
-        loop = asyncio.new_event_loop()
+        try:
+            self._http = self._make_http()
+            loop = asyncio.new_event_loop()
+        except Exception:  # no lane then: the scheduler sends on its own loop (``running``)
+            log.exception("the poll lane could not start")
+            ready.set()
+            return
         self._worker = loop
-        self._http = self._make_http()
         ready.set()
         try:
             loop.run_forever()

@@ -211,3 +211,27 @@ async def test_with_a_proxy_configured_polls_go_through_httpx_on_this_loop(
         session = PollingSession(pool, sim.api_url, api_key=KEY)
         assert session.lane is not None and isinstance(session.client._http, LiteClient)
         await session.aclose()
+
+
+async def test_a_lane_that_cannot_start_leaves_the_polls_to_the_schedulers_loop(
+    sim: SimServer, world: SimWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken() -> LiteClient:
+        raise RuntimeError("no client today")
+
+    async with httpx.AsyncClient(timeout=5) as http:
+        client = StatusClient(http, sim.api_url, api_key=KEY)
+        lane = PollLane(client, broken)
+        job = world.add_job(KEY, queued_for=0.0, processing_for=0.0)
+        scheduler = PollScheduler(client, rate_limit=6000, lane=lane)
+        scheduler.watch(job)
+        task = asyncio.create_task(scheduler.run())
+        try:
+            async with asyncio.timeout(20):
+                await scheduler.wait_all_terminal()
+        finally:
+            scheduler.stop()
+            await task
+            await lane.aclose()
+    assert scheduler.state_of(job) is JobState.SUCCESS and lane.batches == 0
+    assert "could not start" in caplog.text
