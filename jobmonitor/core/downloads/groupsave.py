@@ -178,7 +178,9 @@ def save_group(group: list[Written], syncfs: Callable[[int], None] | None) -> li
         renamed: set[Path] = set()
         for written in synced:
             try:
-                path = partfile.publish(written.folder, written.name, sync_folder=False)
+                path = partfile.publish(
+                    written.folder, written.name, sync_folder=False, resolved=True
+                )
             except OSError as exc:
                 filed.append(_discard(written, exc, closed=True))
             else:

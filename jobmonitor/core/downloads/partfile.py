@@ -215,10 +215,16 @@ def discard(folder: Path, name: str) -> None:
             path.unlink()
 
 
-def reserve_part(folder: Path, name: str, opener: PartOpener) -> tuple[str, PartFile]:
-    """Create ``NAME.part`` for the first free ``NAME``, ``NAME (1)``... (exclusive create)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    resolved = folder.resolve()
+def reserve_part(
+    folder: Path, name: str, opener: PartOpener, *, resolved: Path | None = None
+) -> tuple[str, PartFile]:
+    """Create ``NAME.part`` for the first free ``NAME``, ``NAME (1)``... (exclusive create).
+
+    ``resolved``: the folder, made and resolved by the caller already (the quick lane does it
+    once per folder, not per file: a resolve is a system call per path component)."""
+    if resolved is None:
+        folder.mkdir(parents=True, exist_ok=True)
+        resolved = folder.resolve()
     for candidate in candidates(name):
         if taken(resolved, candidate):
             continue
@@ -230,19 +236,19 @@ def reserve_part(folder: Path, name: str, opener: PartOpener) -> tuple[str, Part
     raise FileExistsError(errno.EEXIST, f"no free name like {name!r}", str(folder))
 
 
-def publish(folder: Path, name: str, *, sync_folder: bool = True) -> Path:
+def publish(folder: Path, name: str, *, sync_folder: bool = True, resolved: bool = False) -> Path:
     """Rename ``NAME.part`` to ``NAME`` (or ``NAME (1)``... if taken meanwhile); never overwrite.
 
     POSIX ``rename`` replaces an existing target, so a hard link (which fails on an existing
     name) plus an unlink is used; Windows ``rename`` already refuses an existing target.
     ``sync_folder`` false: the caller fsyncs the folder once for a group of renames.
+    ``resolved``: ``folder`` is resolved already. A taken name fails the link (or the rename)
+    itself, so it is not looked up first.
     """
-    resolved = folder.resolve()
-    source = within(resolved, name + PART_SUFFIX)
+    folder = folder if resolved else folder.resolve()
+    source = within(folder, name + PART_SUFFIX)
     for candidate in candidates(name):
-        target = within(resolved, candidate)
-        if os.path.lexists(target):
-            continue
+        target = within(folder, candidate)
         try:
             if os.name == "nt":
                 os.rename(source, target)
@@ -252,8 +258,8 @@ def publish(folder: Path, name: str, *, sync_folder: bool = True) -> Path:
             continue
         if sync_folder:  # a group's saver (groupsave.py) has no record, and syncs once
             with contextlib.suppress(FileNotFoundError):
-                within(resolved, name + PART_SUFFIX + META_SUFFIX).unlink()
-            fsync_dir(resolved)
+                within(folder, name + PART_SUFFIX + META_SUFFIX).unlink()
+            fsync_dir(folder)
         return target
     raise FileExistsError(errno.EEXIST, f"no free name like {name!r}", str(folder))
 
@@ -342,12 +348,18 @@ def save_whole(
 
 
 def write_whole(
-    folder: Path, name: str, data: bytes | memoryview, opener: PartOpener
+    folder: Path,
+    name: str,
+    data: bytes | memoryview,
+    opener: PartOpener,
+    *,
+    resolved: Path | None = None,
 ) -> tuple[str, PartFile]:
     """``NAME.part`` reserved and written whole, still open and not yet synced: the quick lane's
     saver (``groupsave.py``) syncs a group of them at once, then renames each. Returns the name
-    reserved (the first free one of ``candidates``) and the open file."""
-    name, part = reserve_part(folder, name, opener)
+    reserved (the first free one of ``candidates``) and the open file; ``resolved`` as for
+    ``reserve_part``."""
+    name, part = reserve_part(folder, name, opener, resolved=resolved)
     try:
         part.write(data)
     except BaseException:

@@ -41,6 +41,7 @@ from jobmonitor.core.downloads.filenames import choose_filename
 from jobmonitor.core.downloads.groupsave import Filed, GroupSaver, Written
 from jobmonitor.core.downloads.model import Download
 from jobmonitor.core.downloads.partfile import PartOpener
+from jobmonitor.core.downloads.quickfolders import FolderLooks
 from jobmonitor.core.downloads.wire import (
     Connection,
     NotQuick,
@@ -53,7 +54,6 @@ log = logging.getLogger(__name__)
 
 FRAME = 0.016  # outcomes reach the loop at most once per frame: one model update per batch
 KEEP_IDLE = 30.0  # a worker with nothing to do closes its connections after this long
-RECORD_TTL = 2.0  # how long a folder's list of resume records is trusted (see _has_record)
 
 
 class Outcome(StrEnum):
@@ -134,8 +134,7 @@ class QuickLane:
         self._last_delivery = float("-inf")
         self._threads: list[threading.Thread] = []
         self._closed = False
-        self._records: dict[Path, tuple[float, frozenset[str]]] = {}
-        self._records_lock = threading.Lock()
+        self._folders = FolderLooks(clock)  # made, resolved, resume records: once per folder
         # httpx honours the proxy environment; a socket of ours would not: then no quick lane.
         proxies = urllib.request.getproxies()
         self.enabled = not any(proxies.get(s) for s in ("http", "https", "all"))
@@ -268,7 +267,7 @@ class QuickLane:
         host = host_header(parts.netloc)
         if not self.enabled or target is None or host is None or parts.hostname is None:
             return Result(item, Outcome.FALLBACK, "not a plain address, or a proxy is set")
-        if self._has_record(item.folder, item.job_id):
+        if self._folders.has_record(item.folder, item.job_id):
             return Result(item, Outcome.FALLBACK, "a .part to resume")
         origin = origin_of(url)
         deadline = self._clock() + self._settings.total_timeout
@@ -338,17 +337,29 @@ class QuickLane:
         """Written to its ``.part`` in the worker itself, then handed to the saver (None). The
         shared disk threads were tried for the writes: more threads than cores, and the window
         waited for the GIL between them (a third more CPU, stalls of 100 ms, the same time)."""
+        folder = item.folder
         try:
             if item.cancelled:
                 return Result(item, Outcome.CANCELLED)
-            name, part = partfile.write_whole(item.folder, name, memoryview(body), self._opener)
+            resolved = self._folders.resolved(folder)
+            try:
+                name, part = self._write(folder, name, body, resolved)
+            except FileNotFoundError:  # the folder went away meanwhile: make it again
+                self._folders.forget(folder)
+                resolved = self._folders.resolved(folder)
+                name, part = self._write(folder, name, body, resolved)
         except OSError as exc:
             return Result(item, Outcome.DISK_ERROR, name=name, error=exc)
         except Exception as exc:
             log.exception("quick lane: saving job %s's file failed unexpectedly", item.job_id)
             return Result(item, Outcome.FALLBACK, f"unexpected {type(exc).__name__}")
-        self.saver.add(Written(item, item.folder, name, part, len(body)))
+        self.saver.add(Written(item, resolved, name, part, len(body)))
         return None
+
+    def _write(
+        self, folder: Path, name: str, body: bytearray, resolved: Path
+    ) -> tuple[str, partfile.PartFile]:
+        return partfile.write_whole(folder, name, memoryview(body), self._opener, resolved=resolved)
 
     def _saved(self, group: list[Filed]) -> None:
         """On the saver's thread: a group is synced and renamed (or refused, or discarded)."""
@@ -374,20 +385,6 @@ class QuickLane:
                 )
             )
         self._post(*results)
-
-    def _has_record(self, folder: Path, job_id: str) -> bool:
-        """Whether a resume record of ``job_id`` is in ``folder`` (its .part is resumed the
-        general way). One scan per folder serves every file for ``RECORD_TTL`` seconds: a
-        scan per file was a pass over a folder growing to 1,000 entries, 1,000 times. The
-        manager never sends here a job that went the general way in this session, so a record
-        it missed can only be another process's, and that costs a fresh name, never a file."""
-        now = self._clock()
-        with self._records_lock:
-            known = self._records.get(folder)
-            if known is None or now - known[0] > RECORD_TTL:
-                known = (now, partfile.record_owners(folder))
-                self._records[folder] = known
-        return job_id in known[1]
 
 
 def _close_all(conns: dict[str, Connection]) -> None:

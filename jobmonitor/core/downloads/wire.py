@@ -87,6 +87,7 @@ class Connection:
         self.context = context  # the trust it was verified with (None: plain http)
         self.reusable = True
         self.used = 0
+        self._timeout: float | None = None  # the socket's, as last set
 
     @classmethod
     def open(
@@ -177,7 +178,12 @@ class Connection:
 
     def _wait(self, read_timeout: float, deadline: float) -> None:
         _late(deadline)
-        self.sock.settimeout(max(0.001, min(read_timeout, deadline - time.monotonic())))
+        timeout = max(0.001, min(read_timeout, deadline - time.monotonic()))
+        # Set only when it changes (near the deadline): each settimeout is a system call, one
+        # more moment the worker lets go of the GIL and has to wait to get it back.
+        if timeout != self._timeout:
+            self.sock.settimeout(timeout)
+            self._timeout = timeout
 
     def _head(self, read_timeout: float, deadline: float) -> tuple[bytes, bytes]:
         buffer = bytearray()
