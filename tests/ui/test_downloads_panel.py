@@ -17,6 +17,7 @@ from jobmonitor.core.downloads.manager import DownloadManager
 from jobmonitor.core.downloads.model import DownloadProgress, DownloadState
 from jobmonitor.sim.server import SimServer
 from jobmonitor.sim.world import SimWorld
+from jobmonitor.ui.downloads_list import DownloadsModel
 from jobmonitor.ui.downloads_panel import DownloadsPanel, progress_text
 
 KEY = "panel-key-0123456789"
@@ -182,6 +183,35 @@ def test_a_thousand_downloads_are_rows_of_one_list_announced_together(
     qtbot.waitUntil(lambda: panel.title.text() == "50 done", timeout=15000)
     assert panel.job_ids == [j for j, _ in reversed(jobs)]  # newest first
     assert all(panel.progress(j).state is DownloadState.DONE for j, _ in jobs)
+
+
+def test_rows_added_soon_after_an_insertion_wait_to_be_announced_together(
+    qtbot: QtBot,
+    manager: DownloadManager,
+    sim: SimServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Download all starts its downloads over several turns: the view is told of the first
+    ones at once, of the rest together once ``REPAINT_MS`` has passed (each insertion lays out
+    every row again), not once per turn."""
+    monkeypatch.setattr(DownloadsModel, "REPAINT_MS", 60_000)  # longer than this test
+    panel = DownloadsPanel(manager, open_url=Opened())
+    qtbot.addWidget(panel)
+    panel.show()
+    inserted: list[tuple[int, int]] = []
+    panel.model.rowsInserted.connect(lambda _p, first, last: inserted.append((first, last)))
+    jobs = [_job(sim, 2000, f"turn-{i}.txt") for i in range(12)]
+    for job_id, url in jobs[:3]:
+        manager.start(job_id, url, tmp_path / "turns")
+    qtbot.waitUntil(lambda: inserted != [], timeout=5000)
+    assert inserted == [(0, 2)]
+    for job_id, url in jobs[3:]:  # one per turn, as Download all's slices come
+        manager.start(job_id, url, tmp_path / "turns")
+        QApplication.processEvents()
+    assert inserted == [(0, 2)] and panel.model.rowCount() == 3
+    assert panel.model.row_of(jobs[-1][0]) == 0  # asking for a row announces what waits
+    assert inserted == [(0, 2), (0, 8)] and panel.model.rowCount() == 12
 
 
 def test_progress_text_for_each_state() -> None:
