@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 import qasync
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QModelIndex, Qt, QUrl
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -17,6 +17,7 @@ from jobmonitor.core.downloads.manager import DownloadManager
 from jobmonitor.core.downloads.model import DownloadProgress, DownloadState
 from jobmonitor.sim.server import SimServer
 from jobmonitor.sim.world import SimWorld
+from jobmonitor.ui import downloads_panel
 from jobmonitor.ui.downloads_list import DownloadsModel
 from jobmonitor.ui.downloads_panel import DownloadsPanel, progress_text
 
@@ -212,6 +213,54 @@ def test_rows_added_soon_after_an_insertion_wait_to_be_announced_together(
     assert inserted == [(0, 2)] and panel.model.rowCount() == 3
     assert panel.model.row_of(jobs[-1][0]) == 0  # asking for a row announces what waits
     assert inserted == [(0, 2), (0, 8)] and panel.model.rowCount() == 12
+
+
+def test_a_change_among_a_thousand_rows_asks_the_model_about_the_rows_on_screen_only(
+    qtbot: QtBot, manager: DownloadManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list view laid every row out again for a new row or a changed one, asking the model
+    in Python about each (2,000 calls at 1,000 rows): the panel's list asks about what it shows."""
+    calls = [0]
+
+    class Counting(DownloadsModel):
+        def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+            calls[0] += 1
+            return super().rowCount(parent)
+
+    monkeypatch.setattr(downloads_panel, "DownloadsModel", Counting)
+    panel = DownloadsPanel(manager, open_url=Opened())
+    qtbot.addWidget(panel)
+    panel.resize(400, 600)
+    panel.show()
+
+    def progress(i: int, state: DownloadState) -> DownloadProgress:
+        return DownloadProgress(f"job-{i}", state, 0, 100, None, None, None, "")
+
+    show = panel._on_progress  # what the manager's listener calls, without 1,000 downloads
+
+    def settle() -> None:
+        for _ in range(5):
+            QApplication.processEvents()
+        panel.view.viewport().repaint()
+
+    for i in range(1000):
+        show(progress(i, DownloadState.QUEUED))
+    panel.model.announce()
+    qtbot.waitExposed(panel)
+    QApplication.processEvents()
+    panel.view.viewport().repaint()
+    calls[0] = 0
+    with qtbot.waitSignal(panel.model.dataChanged, timeout=5000):  # at its throttled time
+        show(progress(999, DownloadState.DONE))  # the top row
+        show(progress(998, DownloadState.DONE))
+    settle()  # the layout the change asked for (a zero timer), and the repaint
+    assert 0 < calls[0] < 200, calls[0]
+    calls[0] = 0
+    show(progress(1000, DownloadState.QUEUED))  # a new row, at the top
+    panel.model.announce()
+    settle()
+    assert 0 < calls[0] < 200, calls[0]
+    assert panel.model.index(0).data(Qt.ItemDataRole.AccessibleTextRole).startswith("Download of ")
 
 
 def test_progress_text_for_each_state() -> None:
