@@ -104,7 +104,8 @@ class DownloadsPanel(QWidget):
         self.view.setAccessibleName("Download list")
         self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.view.activated.connect(lambda _index: self.open_file())  # Enter or double-click
-        self.view.selectionModel().currentChanged.connect(lambda *_: self._refresh_actions())
+        self._current_job: str | None = None  # the selected download's job (see _on_progress)
+        self.view.selectionModel().currentChanged.connect(lambda *_: self._current_changed())
         self.model.rowsInserted.connect(self._on_rows_inserted)
 
         # The selected download: its whole detail (a failure's message in full) and actions.
@@ -219,6 +220,7 @@ class DownloadsPanel(QWidget):
     def clear_finished(self) -> None:
         for p in self.model.remove_finished():
             self._states[p.state] -= 1
+        self._current_changed()  # a reset moves the current row without a signal
         self._refresh_empty()
         self._refresh_actions()
 
@@ -239,9 +241,15 @@ class DownloadsPanel(QWidget):
             self._states[progress.state] += 1
             if not self._header_timer.isActive():  # counted now, shown a moment later
                 self._header_timer.start()
-        current = self.current()
-        if current is not None and current.job_id == progress.job_id:
+        # The selected job as last seen, not asked of the view: Download all makes thousands
+        # of updates a second and the question was several calls into Qt each.
+        if progress.job_id == self._current_job:
             self._refresh_actions()
+
+    def _current_changed(self) -> None:
+        p = self.current()
+        self._current_job = p.job_id if p is not None else None
+        self._refresh_actions()
 
     def _on_rows_inserted(self, *_: object) -> None:
         if not self.view.currentIndex().isValid():  # the first one: its actions at hand

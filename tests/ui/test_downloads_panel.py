@@ -125,6 +125,11 @@ def test_a_row_follows_a_download_to_done_then_opens_the_file_and_its_folder(
     panel.clear_finished()
     assert panel.job_ids == [] and shown(panel.empty_label)
     assert not shown(panel.open_button) and not shown(panel.cancel_button)
+    # The next download's row is the selected one, and its actions follow it to done.
+    second_id, second_url = _job(sim, 1000, "second.csv")
+    manager.start(second_id, second_url, tmp_path / "dl")
+    qtbot.waitUntil(lambda: shown(panel.open_button), timeout=5000)
+    assert panel.open_button.accessibleName() == "Open second.csv"
 
 
 def test_cancel_then_retry_from_the_row(

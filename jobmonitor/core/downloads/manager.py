@@ -177,7 +177,8 @@ class DownloadManager:
             return current
         # Absolute: the resume record stores absolute paths, and a relative folder would never
         # match them (and would change meaning if the working directory did).
-        download = Download(job_id, url, Path(folder).absolute())
+        path = folder if isinstance(folder, Path) else Path(folder)  # no copy: 1,000 a click
+        download = Download(job_id, url, path if path.is_absolute() else path.absolute())
         self._downloads[job_id] = download
         quick = self._quick
         if quick is None or job_id in self._general or not quick.take(download):
