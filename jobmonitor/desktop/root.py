@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import sys
 import threading
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -59,12 +58,6 @@ DEMO_HINT = (
 # A saved list this short is read before the window shows; a longer one (100,000 jobs took 0.6 s
 # of reading and 0.3 s of table) is read on the writer thread and fills the table after it shows.
 SHOWN_WITH_WINDOW = 2_000
-# How long a thread that wants the GIL waits before the one holding it must let go (Python's
-# default is 5 ms). The watch list's writer lets go of it at every SQLite statement and waits
-# to take it back while the GUI thread runs Python: 100,000 rows saved beside a busy thread took
-# 2.6-3.2 s at 5 ms, 2.0 s at 0.5 ms (0.6 s alone). Shorter also hands the GIL back to the GUI
-# thread sooner from a worker that runs Python (a paste's parse, an export).
-SWITCH_INTERVAL = 0.0005
 TRAY_HINT = f"{APP_NAME} keeps watching in the tray; Quit from its menu or Ctrl+Q"
 
 
@@ -153,7 +146,6 @@ class DesktopApp(QObject):
         self._budget_timer = QTimer(self, interval=1000)
         self._budget_timer.timeout.connect(self._show_budget)
         self._collector = GuiThreadCollector(self)  # on the GUI thread only, and kept short
-        self._switch_interval: float | None = None  # the interpreter's, while the app runs
         self.citizen = Citizen(self, notify_service=notify_service, forced_dark=dark)
         self._wire()
         if self._trust_notice:
@@ -226,8 +218,6 @@ class DesktopApp(QObject):
         self._budget_timer.start()
         self.citizen.start()
         self._collector.start()
-        self._switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(SWITCH_INTERVAL)
         if self.watchlist.loading:
             self._collector.pause()
         threading.Thread(target=warm_up, name="jobmonitor-warm-up", daemon=True).start()
@@ -367,8 +357,6 @@ class DesktopApp(QObject):
         self._closed = True
         self._budget_timer.stop()
         self._collector.stop()
-        if self._switch_interval is not None:  # as it was (tests start many apps in one process)
-            sys.setswitchinterval(self._switch_interval)
         self.window.model.stop_timers()
         for task in list(self._tasks):
             task.cancel()

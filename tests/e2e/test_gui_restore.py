@@ -4,7 +4,6 @@ order, with its label, state and history; an add meanwhile finds the saved jobs 
 # ruff: noqa: F811  (the fixtures come from guihelpers by import, not from a conftest)
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -91,15 +90,3 @@ def test_a_short_saved_list_is_in_the_table_when_the_window_shows(
     app.start()
     assert rows_when_shown == [len(ids)] and not app.watchlist.loading
     assert app.window.model.job_ids() == ids
-
-
-def test_the_gil_is_handed_over_sooner_while_the_app_runs(
-    qtbot: QtBot, make_app: AppFactory
-) -> None:
-    # The watch list's writer waits for the GIL at every statement: at Python's 5 ms the
-    # GUI thread's polling held a 100,000-row save up for seconds (bench_gui.py).
-    before = sys.getswitchinterval()
-    app = make_app()
-    assert sys.getswitchinterval() == root.SWITCH_INTERVAL < before
-    close(qtbot, app)
-    assert sys.getswitchinterval() == before  # as it was (the tests start many apps)
