@@ -32,6 +32,7 @@ from jobmonitor.api.client import StatusClient, StatusHttp
 from jobmonitor.api.errors import ApiError, RateLimited, Unreachable
 from jobmonitor.api.models import JobSnapshot
 from jobmonitor.core.litehttp import LiteClient
+from jobmonitor.core.polling.lane import PollLane
 from jobmonitor.core.polling.scheduler import PollScheduler
 from jobmonitor.core.state import JobEvent, JobState
 
@@ -54,6 +55,10 @@ HOSTILE: dict[str, Reply] = {
     ),
     "timestamps-1e300": answer(processing(JOB, created_at=1e300, updated_at=1e18)),
 }
+
+
+def lite_client() -> LiteClient:
+    return LiteClient(verify=ssl.create_default_context(), timeout=httpx.Timeout(30), headers={})
 
 
 class FastClock:
@@ -91,9 +96,10 @@ async def run_until(scheduler: PollScheduler, done: Callable[[], bool], limit: f
         await task
 
 
+@pytest.mark.parametrize("via_lane", [False, True], ids=["on-loop", "lane"])
 @pytest.mark.parametrize("case", list(HOSTILE))
 async def test_one_odd_answer_is_that_jobs_fault_and_the_others_go_on(
-    server: HostileServer, http: StatusHttp, case: str
+    server: HostileServer, http: StatusHttp, case: str, via_lane: bool
 ) -> None:
     if case.startswith(("429", "retry-after-year")):
         # A 429 pauses the whole API (as it must): once is enough to see that it is survived.
@@ -103,15 +109,25 @@ async def test_one_odd_answer_is_that_jobs_fault_and_the_others_go_on(
         server.on(JOB, HOSTILE[case])
         server.on(HEALTHY, sequence(answer(processing(HEALTHY)), answer(success(HEALTHY))))
     client = StatusClient(http, server.url, api_key=KEY)
-    scheduler = PollScheduler(client, clock=FastClock(), time_scale=SCALE, rate_limit=6000)
+    # Through the desktop app's poll lane too: the requests on its worker thread, over its
+    # own lean client, the answers back in batches.
+    lane = PollLane(client, lite_client) if via_lane else None
+    scheduler = PollScheduler(
+        client, clock=FastClock(), time_scale=SCALE, rate_limit=6000, lane=lane
+    )
     events: list[JobEvent] = []
     scheduler.add_listener(events.append)
     scheduler.watch_many([JOB, HEALTHY])
-    await run_until(
-        scheduler,
-        lambda: scheduler.state_of(HEALTHY) is JobState.SUCCESS and server.hits[JOB] >= 2,
-        limit=40,
-    )
+    try:
+        await run_until(
+            scheduler,
+            lambda: scheduler.state_of(HEALTHY) is JobState.SUCCESS and server.hits[JOB] >= 2,
+            limit=40,
+        )
+    finally:
+        if lane is not None:
+            await lane.aclose()
+    assert lane is None or lane.batches > 0
     # The odd job was asked again and again (backed off, not dropped), and never settled.
     assert scheduler.state_of(JOB) in (JobState.PENDING, JobState.PROCESSING)
     about_job = [e for e in events if e.job_id == JOB]

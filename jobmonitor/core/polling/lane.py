@@ -78,12 +78,19 @@ class PollLane:
         self.batches = 0  # deliveries made (tests, benchmarks)
 
     # -- the scheduler's loop ------------------------------------------------------------------
-    def start(self, deliver: Callable[[list[Ticket]], None]) -> None:
-        """Start the worker (on the scheduler's running loop); ``deliver`` gets each batch."""
-        if self._thread is not None:
-            self._deliver = deliver
-            return
+    def start(
+        self,
+        deliver: Callable[[list[Ticket]], None],
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        """Start the worker (on the scheduler's running loop); ``deliver`` gets each batch,
+        ``clock`` (the scheduler's; it must be safe to read from another thread) stamps the
+        answers."""
+        if clock is not None:
+            self._clock = clock
         self._deliver = deliver
+        if self._thread is not None:
+            return
         self._home = asyncio.get_running_loop()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)

@@ -255,7 +255,7 @@ class PollScheduler(Outcomes):
         self._running = True
         self._crash = None
         if self._lane is not None:
-            self._lane.start(self._delivered)
+            self._lane.start(self._delivered, self._clock)
         try:
             while not self._stopping:
                 if self._crash is not None:
