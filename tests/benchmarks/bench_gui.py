@@ -296,8 +296,8 @@ def report(n: int, seconds: float, f: dict[str, float]) -> str:
     lines = [
         f"{n} jobs watched; polled for {seconds:.0f} s ({f['terminal']:.0f} finished by then)"
         f" under a told budget of {f['rate_limit']:.0f} a minute (at most about"
-        f" {f['rate_limit'] / 60.3:.0f} answers/s: requests are spaced (60 s + the jitter"
-        " guard) / budget apart);"
+        f" {f['rate_limit'] / 60:.0f} answers/s: a told budget spaces requests 60 s / budget"
+        " apart, so --rate-limit higher shows where the app or the simulator bounds it);"
         f" memory {f['rss_empty_mb']:.0f} MB empty, {f['rss_full_mb']:.0f} MB with the list;"
         f" start-up max {f['startup_max_s']:.2f} s; while adding, {f['add_late']:.0f} of"
         f" {f['add_ticks']:.0f} heartbeats were late by more than a frame",
