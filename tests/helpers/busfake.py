@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from jeepney.bus_messages import message_bus
+from jeepney.io.blocking import DBusConnection, open_dbus_connection
 
 
 def private_bus_or_skip() -> None:
@@ -40,3 +42,15 @@ def bus_process(script: str) -> Iterator[subprocess.Popen[str]]:
         proc.wait(10)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def own_name(name: str) -> DBusConnection | None:
+    """The fake's side: a session-bus connection owning ``name``, or None (and "name taken"
+    printed) if another process has it. The caller prints ``ready`` once it can answer."""
+    conn = open_dbus_connection("SESSION")
+    reply = conn.send_and_get_reply(message_bus.RequestName(name, 4))  # 4: do not queue
+    if reply.body[0] != 1:
+        print("name taken", flush=True)
+        conn.close()
+        return None
+    return conn

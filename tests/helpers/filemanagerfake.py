@@ -17,10 +17,8 @@ from collections.abc import Iterator
 from typing import IO
 
 import pytest
-from busfake import bus_process
+from busfake import bus_process, own_name
 from jeepney import HeaderFields, MessageType, new_error, new_method_return
-from jeepney.bus_messages import message_bus
-from jeepney.io.blocking import open_dbus_connection
 
 NAME = "org.freedesktop.FileManager1"
 
@@ -53,10 +51,8 @@ def file_manager() -> Iterator[FileManager]:
 
 
 def main() -> int:
-    conn = open_dbus_connection("SESSION")
-    reply = conn.send_and_get_reply(message_bus.RequestName(NAME, 4))  # 4: do not queue
-    if reply.body[0] != 1:
-        print("name taken", flush=True)
+    conn = own_name(NAME)
+    if conn is None:
         return 1
     print("ready", flush=True)
     while True:

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from busfake import bus_process
+from busfake import bus_process, own_name
 from jeepney import (
     DBusAddress,
     HeaderFields,
@@ -29,7 +29,6 @@ from jeepney import (
     new_method_return,
     new_signal,
 )
-from jeepney.bus_messages import message_bus
 from jeepney.io.blocking import open_dbus_connection
 
 NAME = "org.freedesktop.Notifications"
@@ -110,10 +109,8 @@ def fake_notifications() -> Iterator[FakeNotifications]:
 
 
 def main() -> int:
-    conn = open_dbus_connection("SESSION")
-    reply = conn.send_and_get_reply(message_bus.RequestName(NAME, 4))  # 4: do not queue
-    if reply.body[0] != 1:
-        print("name taken", flush=True)
+    conn = own_name(NAME)
+    if conn is None:
         return 1
     emitter = DBusAddress(PATH, interface=NAME)
     calls: list[dict[str, Any]] = []
