@@ -92,6 +92,17 @@ class FillingLane(PollLane):
         super()._wake()
 
 
+async def _run_to_the_end(scheduler: PollScheduler) -> None:
+    """Run ``scheduler`` until every job is settled (bounded), then stop it."""
+    task = asyncio.create_task(scheduler.run())
+    try:
+        async with asyncio.timeout(20):
+            await scheduler.wait_all_terminal()
+    finally:
+        scheduler.stop()
+        await task
+
+
 async def test_answers_arrive_in_one_batch_and_never_on_the_home_thread(
     lane_parts: tuple[FillingLane, set[int], StatusClient], world: SimWorld
 ) -> None:
@@ -138,13 +149,7 @@ async def test_the_scheduler_polls_through_the_lane_to_the_end(
     events: list[JobEvent] = []
     scheduler.add_listener(events.append)
     scheduler.watch_many(jobs)
-    task = asyncio.create_task(scheduler.run())
-    try:
-        async with asyncio.timeout(20):
-            await scheduler.wait_all_terminal()
-    finally:
-        scheduler.stop()
-        await task
+    await _run_to_the_end(scheduler)
     assert all(scheduler.state_of(job) is JobState.SUCCESS for job in jobs)
     assert HOME not in threads and lane.batches >= 1
     assert all(e.snapshot is not None for e in events)
@@ -225,13 +230,9 @@ async def test_a_lane_that_cannot_start_leaves_the_polls_to_the_schedulers_loop(
         job = world.add_job(KEY, queued_for=0.0, processing_for=0.0)
         scheduler = PollScheduler(client, rate_limit=6000, lane=lane)
         scheduler.watch(job)
-        task = asyncio.create_task(scheduler.run())
         try:
-            async with asyncio.timeout(20):
-                await scheduler.wait_all_terminal()
+            await _run_to_the_end(scheduler)
         finally:
-            scheduler.stop()
-            await task
             await lane.aclose()
     assert scheduler.state_of(job) is JobState.SUCCESS and lane.batches == 0
     assert "could not start" in caplog.text
